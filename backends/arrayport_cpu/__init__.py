@@ -1,0 +1,165 @@
+"""The ``cpu`` backend: arrayport devices backed by NumPy arrays in host memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any, Final
+
+import numpy as np
+
+from arrayport._dtypes import ALL_DTYPES, DTYPES_BY_NAME
+from arrayport.hookspecs import (
+    DLPACK_CPU,
+    CastResult,
+    DefaultDTypes,
+    Device,
+    DeviceSpec,
+    DLPackSource,
+    DType,
+    NativeType,
+    Storage,
+    hookimpl,
+)
+
+__all__ = ["CPU", "NUMPY_TO_DTYPE"]
+
+CPU: Final = Device("cpu")
+NUMPY_TO_DTYPE: Final[dict[np.dtype[Any], DType]] = {np.dtype(d.name): d for d in ALL_DTYPES}
+_DEFAULTS: Final = DefaultDTypes(
+    real_floating=DTYPES_BY_NAME["float64"],
+    complex_floating=DTYPES_BY_NAME["complex128"],
+    integral=DTYPES_BY_NAME["int64"],
+    indexing=DTYPES_BY_NAME["int64"],
+)
+
+
+def _np(dtype: DType) -> np.dtype[Any]:
+    return np.dtype(dtype.name)
+
+
+@hookimpl
+def arrayport_devices() -> Sequence[DeviceSpec]:
+    return [
+        DeviceSpec(
+            CPU,
+            frozenset(ALL_DTYPES),
+            _DEFAULTS,
+            (DLPACK_CPU, 0),
+            f"host memory (NumPy {np.__version__})",
+        )
+    ]
+
+
+@hookimpl
+def arrayport_backend_status() -> str | None:
+    return None
+
+
+@hookimpl
+def arrayport_native_types() -> Sequence[NativeType]:
+    return [NativeType(np.ndarray, CPU, NUMPY_TO_DTYPE)]
+
+
+@hookimpl
+def arrayport_resolve_device(obj: object) -> Device | None:
+    # torch.device('cpu') and numpy's device string both name the host.
+    if getattr(obj, "type", None) == "cpu" and type(obj).__module__.startswith("torch"):
+        return CPU
+    return None
+
+
+@hookimpl
+def arrayport_adopt(obj: object) -> Storage | None:
+    if isinstance(obj, np.generic):
+        # A NumPy scalar is immutable: nothing can observe whether its 0-d array shares.
+        a = np.asarray(obj)
+        return Storage(a, CPU, NUMPY_TO_DTYPE.get(a.dtype), False, a.dtype)
+    if isinstance(obj, np.ndarray):  # subclasses (np.matrix, masked arrays) as plain views
+        a = obj.view(np.ndarray)
+        return Storage(a, CPU, NUMPY_TO_DTYPE.get(a.dtype), not a.flags.writeable, a.dtype)
+    return None
+
+
+@hookimpl
+def arrayport_is_readonly(native: Any, device: Device) -> bool | None:
+    if device != CPU:
+        return None
+    return not native.flags.writeable
+
+
+@hookimpl
+def arrayport_from_buffer(buffer: memoryview, dtype: DType, device: Device) -> Storage | None:
+    if device != CPU:
+        return None
+    if buffer.format == "B" and buffer.ndim == 1:
+        a = np.frombuffer(buffer, dtype=_np(dtype))
+    else:
+        a = np.asarray(buffer)
+    return Storage(a, CPU, dtype, not a.flags.writeable, a.dtype)
+
+
+@hookimpl
+def arrayport_from_sequence(obj: object, dtype: DType | None, device: Device) -> Storage | None:
+    if device != CPU:
+        return None
+    a = np.array(obj, dtype=None if dtype is None else _np(dtype))
+    return Storage(a, CPU, NUMPY_TO_DTYPE.get(a.dtype), False, a.dtype)
+
+
+@hookimpl
+def arrayport_empty(shape: tuple[int, ...], dtype: DType, device: Device) -> Any | None:
+    if device != CPU:
+        return None
+    return np.empty(shape, dtype=_np(dtype))
+
+
+@hookimpl
+def arrayport_transfer(native: Any, src: Device, dst: Device, stream: Any) -> Any | None:
+    return None  # one device only; other backends move data to and from the host
+
+
+@hookimpl
+def arrayport_to_dlpack(
+    native: Any,
+    device: Device,
+    stream: Any,
+    max_version: tuple[int, int] | None,
+    dl_device: tuple[int, int] | None,
+    copy: bool | None,
+) -> Any | None:
+    if device != CPU or (dl_device is not None and tuple(dl_device) != (DLPACK_CPU, 0)):
+        return None
+    return native.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+
+@hookimpl
+def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> Storage | None:
+    if device != CPU:
+        return None
+    if tuple(source.__dlpack_device__()) != (DLPACK_CPU, 0) and not copy:
+        return None
+    a = np.from_dlpack(source, device="cpu", copy=copy)
+    return Storage(a, CPU, NUMPY_TO_DTYPE.get(a.dtype), not a.flags.writeable, a.dtype)
+
+
+@hookimpl
+def arrayport_astype(native: Any, dtype: DType, device: Device, copy: bool) -> CastResult | None:
+    if device != CPU:
+        return None
+    out = native.astype(_np(dtype), copy=copy)
+    return CastResult(out, copied=out is not native)
+
+
+@hookimpl
+def arrayport_namespace(device: Device) -> ModuleType | None:
+    if device != CPU:
+        return None
+    import array_api_compat.numpy
+
+    return array_api_compat.numpy  # type: ignore[no-any-return]
+
+
+@hookimpl
+def arrayport_device_context(device: Device) -> None:
+    return None

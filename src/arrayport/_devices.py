@@ -1,0 +1,107 @@
+"""Device value objects and the default-device context."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Final
+
+__all__ = ["Device", "default_device"]
+
+_SPEC: Final = re.compile(r"(?P<kind>[a-z][a-z0-9_]*)(?::(?P<index>\d+))?")
+
+
+class Device:
+    """A device: a ``kind`` served by one backend plugin, and an ``index`` within it.
+
+    ``Device("cpu")``, ``Device("cuda:1")`` and ``Device("cuda", 1)`` are all valid. A
+    device of a kind with a single device (``cpu``) has ``index`` None. ``Device("cuda")``
+    is only a name until a backend resolves it to the current device; functions that take
+    ``device=`` do that for you.
+
+    Devices are hashable and compare equal when kind and index are equal.
+    """
+
+    __slots__ = ("_hash", "index", "kind")
+
+    kind: str
+    index: int | None
+
+    def __init__(self, kind: str, index: int | None = None) -> None:
+        if not isinstance(kind, str):
+            raise TypeError(f"Device() takes a device string such as 'cpu' or 'cuda:0'; got {kind!r}")
+        m = _SPEC.fullmatch(kind)
+        if m is None:
+            raise ValueError(
+                f"malformed device string {kind!r}; expected 'kind' or 'kind:index', "
+                "such as 'cpu' or 'cuda:1'"
+            )
+        if m["index"] is not None:
+            if index is not None:
+                raise ValueError(f"Device({kind!r}, {index!r}) gives the index twice")
+            index = int(m["index"])
+        elif index is not None and (
+            isinstance(index, bool) or not isinstance(index, int) or index < 0
+        ):
+            raise ValueError(f"a device index is an int >= 0; got {index!r}")
+        object.__setattr__(self, "kind", m["kind"])
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "_hash", hash((m["kind"], index)))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("arrayport.Device is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Device):
+            return NotImplemented
+        return self.kind == other.kind and self.index == other.index
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __str__(self) -> str:
+        return self.kind if self.index is None else f"{self.kind}:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"arrayport.Device({str(self)!r})"
+
+    def __reduce__(self) -> tuple[type[Device], tuple[str]]:
+        return (Device, (str(self),))
+
+
+# None means: no context is active, use the global default.
+_CONTEXT_DEVICE: ContextVar[Device | None] = ContextVar("arrayport_default_device", default=None)
+
+
+def context_device() -> Device | None:
+    """The device set by the innermost active ``default_device`` block, if any."""
+    return _CONTEXT_DEVICE.get()
+
+
+@contextlib.contextmanager
+def default_device(device: object) -> Iterator[Device]:
+    """Make ``device`` the default placement inside a ``with`` block (non-standard).
+
+    Placement precedence is: an explicit ``device=``, then the device of the input, then
+    the innermost ``default_device`` block, then the global default (the
+    ``ARRAYPORT_DEFAULT_DEVICE`` environment variable, else the host device).
+
+    Examples
+    --------
+    >>> import arrayport as xp
+    >>> with xp.default_device("cpu"):
+    ...     xp.asarray([1.0]).device
+    arrayport.Device('cpu')
+    """
+    from arrayport._dispatch import resolve_device
+
+    resolved = resolve_device(device)
+    token = _CONTEXT_DEVICE.set(resolved)
+    try:
+        yield resolved
+    finally:
+        _CONTEXT_DEVICE.reset(token)

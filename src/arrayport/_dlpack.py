@@ -1,0 +1,211 @@
+"""Reading raw DLPack capsules: their names, devices, dtypes and flags, via ctypes."""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+from typing import Any, Final
+
+from arrayport import _dtypes
+from arrayport._dtypes import DType
+from arrayport._errors import DLPackError
+
+__all__ = [
+    "CapsuleInfo",
+    "CapsuleSource",
+    "DLDevice",
+    "DLManagedTensor",
+    "DLManagedTensorVersioned",
+    "capsule_pointer",
+    "inspect_capsule",
+    "is_capsule",
+]
+
+LEGACY: Final = b"dltensor"
+VERSIONED: Final = b"dltensor_versioned"
+USED_LEGACY: Final = b"used_dltensor"
+USED_VERSIONED: Final = b"used_dltensor_versioned"
+FLAG_READ_ONLY: Final = 1 << 0
+
+
+class DLDevice(ctypes.Structure):
+    _fields_ = (("device_type", ctypes.c_int32), ("device_id", ctypes.c_int32))
+
+
+class DLDataType(ctypes.Structure):
+    _fields_ = (("code", ctypes.c_uint8), ("bits", ctypes.c_uint8), ("lanes", ctypes.c_uint16))
+
+
+class DLTensor(ctypes.Structure):
+    _fields_ = (
+        ("data", ctypes.c_void_p),
+        ("device", DLDevice),
+        ("ndim", ctypes.c_int32),
+        ("dtype", DLDataType),
+        ("shape", ctypes.POINTER(ctypes.c_int64)),
+        ("strides", ctypes.POINTER(ctypes.c_int64)),
+        ("byte_offset", ctypes.c_uint64),
+    )
+
+
+class DLManagedTensor(ctypes.Structure):
+    pass
+
+
+DLManagedTensor._fields_ = (
+    ("dl_tensor", DLTensor),
+    ("manager_ctx", ctypes.c_void_p),
+    ("deleter", ctypes.CFUNCTYPE(None, ctypes.POINTER(DLManagedTensor))),
+)
+
+
+class DLPackVersion(ctypes.Structure):
+    _fields_ = (("major", ctypes.c_uint32), ("minor", ctypes.c_uint32))
+
+
+class DLManagedTensorVersioned(ctypes.Structure):
+    pass
+
+
+DLManagedTensorVersioned._fields_ = (
+    ("version", DLPackVersion),
+    ("manager_ctx", ctypes.c_void_p),
+    ("deleter", ctypes.CFUNCTYPE(None, ctypes.POINTER(DLManagedTensorVersioned))),
+    ("flags", ctypes.c_uint64),
+    ("dl_tensor", DLTensor),
+)
+
+_api = ctypes.pythonapi
+_api.PyCapsule_GetName.restype = ctypes.c_char_p
+_api.PyCapsule_GetName.argtypes = (ctypes.py_object,)
+_api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+_api.PyCapsule_GetPointer.argtypes = (ctypes.py_object, ctypes.c_char_p)
+
+# (DLPack type code, bits) -> dtype; lanes must be 1.
+_DTYPE_CODES: Final[dict[tuple[int, int], DType]] = {
+    (6, 8): _dtypes.bool,
+    (1, 8): _dtypes.uint8,
+    (0, 8): _dtypes.int8,
+    (0, 16): _dtypes.int16,
+    (0, 32): _dtypes.int32,
+    (0, 64): _dtypes.int64,
+    (1, 16): _dtypes.uint16,
+    (1, 32): _dtypes.uint32,
+    (1, 64): _dtypes.uint64,
+    (2, 32): _dtypes.float32,
+    (2, 64): _dtypes.float64,
+    (5, 64): _dtypes.complex64,
+    (5, 128): _dtypes.complex128,
+}
+
+def _capsule_type() -> type:
+    import types
+
+    if hasattr(types, "CapsuleType"):  # Python >= 3.13
+        return types.CapsuleType  # type: ignore[no-any-return]
+    import datetime
+
+    return type(datetime.datetime_CAPI)  # type: ignore[attr-defined]
+
+
+_CAPSULE_TYPE: Final = _capsule_type()
+
+
+def is_capsule(obj: object) -> bool:
+    """Whether ``obj`` is a PyCapsule (of any name)."""
+    return type(obj) is _CAPSULE_TYPE
+
+
+@dataclass(frozen=True, slots=True)
+class CapsuleInfo:
+    """What a DLPack capsule holds, read without touching its data."""
+
+    versioned: bool
+    dlpack_device: tuple[int, int]
+    dtype: DType | None
+    dtype_code: tuple[int, int, int]
+    shape: tuple[int, ...]
+    readonly: bool
+
+
+def capsule_name(capsule: object) -> bytes | None:
+    name = _api.PyCapsule_GetName(capsule)
+    return name if name is None else bytes(name)
+
+
+def capsule_pointer(capsule: object) -> Any:
+    """The ``DLManagedTensor``/``DLManagedTensorVersioned`` struct behind an unused capsule."""
+    name = capsule_name(capsule)
+    if name == VERSIONED:
+        ptr = _api.PyCapsule_GetPointer(capsule, VERSIONED)
+        return ctypes.cast(ptr, ctypes.POINTER(DLManagedTensorVersioned)).contents
+    if name == LEGACY:
+        ptr = _api.PyCapsule_GetPointer(capsule, LEGACY)
+        return ctypes.cast(ptr, ctypes.POINTER(DLManagedTensor)).contents
+    if name in (USED_LEGACY, USED_VERSIONED):
+        raise DLPackError(
+            f"this DLPack capsule was already consumed (its name is {name.decode()!r}); "
+            "a capsule can be imported once: ask the producer for a new one with __dlpack__()"
+        )
+    raise DLPackError(
+        f"a PyCapsule named {name!r} is not a DLPack capsule; expected 'dltensor' or "
+        "'dltensor_versioned'"
+    )
+
+
+def inspect_capsule(capsule: object) -> CapsuleInfo:
+    """Read a capsule's metadata; ``DLPackError`` for used or foreign capsules."""
+    managed = capsule_pointer(capsule)
+    versioned = isinstance(managed, DLManagedTensorVersioned)
+    tensor = managed.dl_tensor
+    code = (tensor.dtype.code, tensor.dtype.bits, tensor.dtype.lanes)
+    dtype = _DTYPE_CODES.get(code[:2]) if code[2] == 1 else None
+    shape = tuple(tensor.shape[i] for i in range(tensor.ndim))
+    readonly = bool(versioned and managed.flags & FLAG_READ_ONLY)
+    device = (tensor.device.device_type, tensor.device.device_id)
+    return CapsuleInfo(versioned, device, dtype, code, shape, readonly)
+
+
+class CapsuleSource:
+    """A raw capsule wearing the DLPack protocol, so backends only handle ``__dlpack__``.
+
+    The capsule is handed over once; its consumer renames it and owns its deleter, per
+    the DLPack rules.
+    """
+
+    __slots__ = ("_capsule", "_device")
+
+    def __init__(self, capsule: object, dlpack_device: tuple[int, int]) -> None:
+        self._capsule = capsule
+        self._device = dlpack_device
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self._device
+
+    def __dlpack__(
+        self,
+        *,
+        stream: Any = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: tuple[int, int] | None = None,
+        copy: bool | None = None,
+    ) -> object:
+        if dl_device is not None and tuple(dl_device) != self._device:
+            raise BufferError(
+                f"a raw capsule on DLPack device {self._device} cannot be exported to "
+                f"{tuple(dl_device)}"
+            )
+        if copy:
+            raise BufferError("a raw capsule cannot be copied by its producer")
+        capsule = self._capsule
+        if capsule is None:
+            raise DLPackError("this capsule was already handed to a consumer")
+        self._capsule = None
+        return capsule
+
+
+def set_capsule_device(capsule: object, dlpack_device: tuple[int, int]) -> None:
+    """Rewrite the device recorded in an unused capsule (for backends that re-label memory)."""
+    managed = capsule_pointer(capsule)
+    managed.dl_tensor.device.device_type = dlpack_device[0]
+    managed.dl_tensor.device.device_id = dlpack_device[1]

@@ -1,0 +1,372 @@
+"""Backend plugin loading, validation, and the frozen device -> backend table."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Final
+
+import pluggy
+
+from arrayport import hookspecs
+from arrayport._devices import Device
+from arrayport._dtypes import ALL_DTYPES, DType
+from arrayport._errors import BackendConflictError, BackendWarning, DeviceError
+from arrayport.hookspecs import DLPACK_CPU, DeviceSpec, NativeType
+
+__all__ = ["BackendInfo", "Backend", "Registry", "backends", "register_backend", "registry"]
+
+#: Hooks every backend that serves devices must implement (rule BK-2).
+REQUIRED_HOOKS: Final = (
+    "arrayport_devices",
+    "arrayport_from_sequence",
+    "arrayport_astype",
+    "arrayport_namespace",
+)
+#: Environment variable restricting which entry-point plugins load (rule BK-6).
+BACKENDS_ENV: Final = "ARRAYPORT_BACKENDS"
+#: Environment variable naming the global default device (rule DV-3).
+DEFAULT_DEVICE_ENV: Final = "ARRAYPORT_DEFAULT_DEVICE"
+
+_HOOK_NAMES: Final = tuple(
+    name for name in dir(hookspecs) if name.startswith("arrayport_")
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class BackendInfo:
+    """One backend plugin as loaded (non-standard; see ``arrayport.backends()``).
+
+    ``devices`` is empty when the backend serves none; ``status`` then says why.
+    ``error`` is set when the plugin was disabled, and says why.
+    """
+
+    name: str
+    module: str
+    devices: tuple[DeviceSpec, ...]
+    status: str | None
+    error: str | None = None
+
+
+def _unimplemented(**kwargs: Any) -> None:
+    return None
+
+
+class Backend:
+    """Direct callables to one plugin's hook implementations (the hot-path table row).
+
+    Each attribute is named after its hook without the ``arrayport_`` prefix and takes
+    the hook's arguments as keywords; hooks the plugin does not implement return None.
+    """
+
+    __slots__ = ("name", "plugin", "_implemented", *(n.removeprefix("arrayport_") for n in _HOOK_NAMES))
+
+    def __init__(self, name: str, plugin: object, pm: pluggy.PluginManager) -> None:
+        self.name = name
+        self.plugin = plugin
+        implemented = set()
+        for hook_name in _HOOK_NAMES:
+            fn: Callable[..., Any] = _unimplemented
+            caller = getattr(pm.hook, hook_name)
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin:
+                    fn = _adapt(impl.function, impl.argnames, caller.spec.argnames)
+                    implemented.add(hook_name)
+            setattr(self, hook_name.removeprefix("arrayport_"), fn)
+        self._implemented = frozenset(implemented)
+
+    def implements(self, hook_name: str) -> bool:
+        return hook_name in self._implemented
+
+    def __repr__(self) -> str:
+        return f"<arrayport backend {self.name!r}>"
+
+
+def _adapt(
+    fn: Callable[..., Any], argnames: tuple[str, ...], spec_argnames: tuple[str, ...]
+) -> Callable[..., Any]:
+    """Make ``fn`` callable with all of its hook's keyword arguments (opt-in arguments)."""
+    if set(argnames) == set(spec_argnames):
+        return fn
+
+    def call(**kwargs: Any) -> Any:
+        return fn(**{name: kwargs[name] for name in argnames})
+
+    call.__wrapped__ = fn  # type: ignore[attr-defined]
+    return call
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """The frozen result of loading: who serves which device."""
+
+    backends: tuple[BackendInfo, ...]
+    by_kind: Mapping[str, Backend]
+    specs: Mapping[Device, DeviceSpec]
+    native_types: Mapping[type, tuple[NativeType, Backend]]
+    dlpack_devices: Mapping[tuple[int, int], Device]
+    host: Device | None
+    default_device: Device | None
+    plugins: Mapping[str, Backend]
+    pm: pluggy.PluginManager
+
+    def spec(self, device: Device) -> DeviceSpec:
+        try:
+            return self.specs[device]
+        except KeyError:
+            raise _unknown_device(device, self) from None
+
+    def backend(self, device: Device) -> Backend:
+        try:
+            return self.by_kind[device.kind]
+        except KeyError:
+            raise _unknown_device(device, self) from None
+
+
+def _unknown_device(device: object, reg: Registry) -> DeviceError:
+    available = ", ".join(str(d) for d in reg.specs) or "none"
+    return DeviceError(
+        f"no loaded backend serves device {device!r}; available devices: {available} "
+        "(arrayport.backends() says which plugins loaded)"
+    )
+
+
+_lock = threading.RLock()
+_REGISTRY: Registry | None = None
+# Plugins registered at run time (tests, backend authors): name -> plugin object.
+_EXTRA: dict[str, object] = {}
+
+
+def registry() -> Registry:
+    """The loaded registry; loads the entry-point plugins on first use."""
+    reg = _REGISTRY
+    if reg is None:
+        with _lock:
+            reg = _REGISTRY or _load()
+    return reg
+
+
+def backends() -> tuple[BackendInfo, ...]:
+    """Every backend plugin found, with its devices, or why it serves none (non-standard).
+
+    Returns
+    -------
+    tuple[BackendInfo, ...]
+        Loaded backends first, then the disabled ones (``error`` set).
+    """
+    return registry().backends
+
+
+def register_backend(plugin: object, name: str) -> None:
+    """Register a backend plugin at run time, as if found by entry point (non-standard).
+
+    For backend authors' tests and for plugins that cannot be installed as a
+    distribution. An invalid plugin raises ``BackendError`` naming it; the registry is
+    rebuilt, so the plugin's devices are available at once.
+    """
+    global _REGISTRY
+    with _lock:
+        if name in _EXTRA:
+            raise ValueError(f"a backend named {name!r} is already registered")
+        _EXTRA[name] = plugin
+        try:
+            _REGISTRY = None
+            reg = _load(strict=name)
+        except BaseException:
+            del _EXTRA[name]
+            _REGISTRY = None
+            raise
+        if name not in reg.plugins:  # pragma: no cover - _load(strict=) raised already
+            raise AssertionError(name)
+
+
+def unregister_backend(name: str) -> None:
+    """Remove a backend registered with ``register_backend`` (non-standard)."""
+    global _REGISTRY
+    with _lock:
+        del _EXTRA[name]
+        _REGISTRY = None
+
+
+def _entry_points() -> list[tuple[str, Callable[[], object], str]]:
+    eps = importlib.metadata.entry_points(group=hookspecs.PROJECT_NAME)
+    return [(ep.name, ep.load, ep.value) for ep in sorted(eps, key=lambda ep: ep.name)]
+
+
+def _selected() -> set[str] | None:
+    raw = os.environ.get(BACKENDS_ENV, "").strip()
+    if not raw:
+        return None
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _load(strict: str | None = None) -> Registry:
+    """Load, validate and freeze. ``strict`` names a plugin whose failure raises."""
+    global _REGISTRY
+    from arrayport._errors import BackendError
+
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    infos: list[BackendInfo] = []
+    failed: list[BackendInfo] = []
+
+    def fail(name: str, module: str, why: str) -> None:
+        if name == strict:
+            raise BackendError(f"arrayport backend plugin {name!r} is invalid: {why}")
+        failed.append(BackendInfo(name, module, (), None, why))
+        warnings.warn(
+            f"arrayport backend plugin {name!r} was disabled: {why}", BackendWarning, stacklevel=4
+        )
+
+    selected = _selected()
+    candidates: list[tuple[str, Callable[[], object], str]] = []
+    for name, load, value in _entry_points():
+        if selected is None or name in selected:
+            candidates.append((name, load, value))
+    for name, plugin in _EXTRA.items():
+        candidates.append((name, (lambda p=plugin: p), getattr(plugin, "__name__", repr(plugin))))
+    if selected is not None:
+        for missing in sorted(selected - {c[0] for c in candidates}):
+            warnings.warn(
+                f"{BACKENDS_ENV} names {missing!r}, but no backend plugin has that name; "
+                f"found: {sorted(c[0] for c in candidates)}",
+                BackendWarning,
+                stacklevel=3,
+            )
+
+    rows: dict[str, Backend] = {}
+    specs: dict[Device, DeviceSpec] = {}
+    owner_of_kind: dict[str, str] = {}
+    native_types: dict[type, tuple[NativeType, Backend]] = {}
+    dlpack_devices: dict[tuple[int, int], Device] = {}
+
+    for name, load, module in candidates:
+        try:
+            plugin = load()
+        except Exception as exc:  # a broken plugin never breaks arrayport (BK-5)
+            fail(name, module, f"import failed: {type(exc).__name__}: {exc}")
+            continue
+        try:
+            pm.register(plugin, name=name)
+            pm.check_pending()
+        except Exception as exc:
+            if pm.is_registered(plugin):
+                pm.unregister(plugin)
+            fail(name, module, f"hook validation failed: {exc}")
+            continue
+        row = Backend(name, plugin, pm)
+        try:
+            devices, status, natives = _discover(row)
+        except Exception as exc:
+            pm.unregister(plugin)
+            fail(name, module, f"{type(exc).__name__}: {exc}")
+            continue
+        kinds = {spec.device.kind for spec in devices}
+        conflict = [k for k in kinds if k in owner_of_kind]
+        if conflict:
+            raise BackendConflictError(
+                f"backend plugins {owner_of_kind[conflict[0]]!r} and {name!r} both serve "
+                f"device kind {conflict[0]!r}; set {BACKENDS_ENV} to load only one of them"
+            )
+        for nt in natives:
+            if nt.type in native_types:
+                raise BackendConflictError(
+                    f"backend plugins {native_types[nt.type][1].name!r} and {name!r} both "
+                    f"adopt {nt.type.__module__}.{nt.type.__qualname__}; set {BACKENDS_ENV} "
+                    "to load only one of them"
+                )
+            native_types[nt.type] = (nt, row)
+        for kind in kinds:
+            owner_of_kind[kind] = name
+            rows[kind] = row
+        for spec in devices:
+            specs[spec.device] = spec
+            dlpack_devices[spec.dlpack_device] = spec.device
+        infos.append(BackendInfo(name, module, tuple(devices), status))
+
+    host = dlpack_devices.get((DLPACK_CPU, 0))
+    reg = Registry(
+        backends=tuple(infos + failed),
+        by_kind=MappingProxyType(rows),
+        specs=MappingProxyType(specs),
+        native_types=MappingProxyType(native_types),
+        dlpack_devices=MappingProxyType(dlpack_devices),
+        host=host,
+        default_device=None,
+        plugins=MappingProxyType({r.name: r for r in rows.values()}),
+        pm=pm,
+    )
+    reg = _with_default_device(reg)
+    _REGISTRY = reg
+    return reg
+
+
+def _with_default_device(reg: Registry) -> Registry:
+    raw = os.environ.get(DEFAULT_DEVICE_ENV, "").strip()
+    default = reg.host
+    if raw:
+        from arrayport._dispatch import resolve_device_in
+
+        default = resolve_device_in(raw, reg)
+    elif default is None and reg.specs:
+        default = next(iter(reg.specs))
+    return Registry(
+        backends=reg.backends,
+        by_kind=reg.by_kind,
+        specs=reg.specs,
+        native_types=reg.native_types,
+        dlpack_devices=reg.dlpack_devices,
+        host=reg.host,
+        default_device=default,
+        plugins=reg.plugins,
+        pm=reg.pm,
+    )
+
+
+def _discover(row: Backend) -> tuple[list[DeviceSpec], str | None, list[NativeType]]:
+    """Ask a plugin what it serves, and check the answers against the contract."""
+    if not row.implements("arrayport_devices"):
+        raise TypeError("it implements no arrayport_devices hook (rule BK-2)")
+    devices = list(row.devices() or ())
+    status = row.backend_status() if row.implements("arrayport_backend_status") else None
+    natives = list(row.native_types() or ()) if devices else []
+    if not devices:
+        return [], status or "serves no devices", []
+    missing = [h for h in REQUIRED_HOOKS if not row.implements(h)]
+    if missing:
+        raise TypeError(f"it serves devices but lacks required hooks {missing} (rule BK-2)")
+    kinds = set()
+    for spec in devices:
+        if not isinstance(spec, DeviceSpec):
+            raise TypeError(f"arrayport_devices returned {spec!r}, not a DeviceSpec (rule BK-1)")
+        kinds.add(spec.device.kind)
+        _check_spec(spec)
+    if len(kinds) != 1:
+        raise TypeError(f"arrayport_devices returned several device kinds {sorted(kinds)} (BK-1)")
+    for nt in natives:
+        if not isinstance(nt, NativeType):
+            raise TypeError(f"arrayport_native_types returned {nt!r}, not a NativeType (BK-3)")
+    return devices, status, natives
+
+
+def _check_spec(spec: DeviceSpec) -> None:
+    unknown = [d for d in spec.dtypes if d not in ALL_DTYPES]
+    if unknown:
+        raise TypeError(f"device {spec.device} lists non-standard dtypes {unknown!r} (BK-1)")
+    defaults: tuple[tuple[str, DType, tuple[str, ...]], ...] = (
+        ("real_floating", spec.default_dtypes.real_floating, ("real floating",)),
+        ("complex_floating", spec.default_dtypes.complex_floating, ("complex floating",)),
+        ("integral", spec.default_dtypes.integral, ("signed integer", "unsigned integer")),
+        ("indexing", spec.default_dtypes.indexing, ("signed integer", "unsigned integer")),
+    )
+    for field_name, dtype, kinds in defaults:
+        if dtype not in spec.dtypes or dtype.kind not in kinds:
+            raise TypeError(
+                f"device {spec.device}: default {field_name} dtype {dtype!r} is not a "
+                f"supported dtype of that kind (BK-1)"
+            )

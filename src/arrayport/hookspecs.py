@@ -1,0 +1,489 @@
+"""The backend contract: the hooks a device backend plugin implements (public).
+
+A backend is a module (or object) registered under the entry-point group ``arrayport``.
+It implements some of the hooks below with the ``arrayport.hookimpl`` marker. Backends do
+mechanics and report facts; every copy/device/dtype *policy* decision is the
+dispatcher's, so a hook never raises a policy error (it returns ``None`` where a
+capability is missing, and the dispatcher decides what that means).
+
+Conventions, the same for every hook:
+
+- hooks are called with keyword arguments only; an implementation may accept fewer
+  arguments than its spec (pluggy's opt-in arguments);
+- a hook that selects one backend is ``firstresult``, and its implementation returns
+  ``None`` when the device (or object) is not its own;
+- results with more than one field are the frozen records defined here.
+
+After loading, arrayport calls the implementations of the device's owner directly from
+a frozen table, so a hook call costs no more than a function call. ``spec/backends.md``
+states the contract as rules with IDs; ``tests/backend_kit.py`` checks a backend against
+it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Final, TypeVar
+
+import pluggy
+
+from arrayport._devices import Device
+from arrayport._dtypes import DType
+
+__all__ = [
+    "DLPACK_CPU",
+    "PROJECT_NAME",
+    "CastResult",
+    "DefaultDTypes",
+    "Device",
+    "DeviceSpec",
+    "DLPackSource",
+    "DType",
+    "NativeType",
+    "Storage",
+    "hookimpl",
+    "hookspec",
+]
+
+PROJECT_NAME: Final = "arrayport"
+#: The DLPack device type of host memory (``kDLCPU``). The device whose ``dlpack_device``
+#: has this type is the host device: buffers and Python data are materialized there.
+DLPACK_CPU: Final = 1
+
+hookspec: Final = pluggy.HookspecMarker(PROJECT_NAME)
+#: The marker a backend puts on its hook implementations.
+hookimpl: Final = pluggy.HookimplMarker(PROJECT_NAME)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+# --------------------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultDTypes:
+    """The default dtypes of a device, by the standard's kind names."""
+
+    real_floating: DType
+    complex_floating: DType
+    integral: DType
+    indexing: DType
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    """What a backend says about one device it serves.
+
+    ``dlpack_device`` is the ``(device_type, device_id)`` pair of the DLPack standard;
+    ``dtypes`` the dtypes the device supports (a device may lack ``float64``).
+    """
+
+    device: Device
+    dtypes: frozenset[DType]
+    default_dtypes: DefaultDTypes
+    dlpack_device: tuple[int, int]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NativeType:
+    """A native array type that a backend adopts without copying.
+
+    Declaring a type lets the dispatcher adopt its instances with one table lookup instead
+    of a hook call (``asarray(numpy_array)`` is on many hot paths). ``device`` is the
+    device of every instance, or None when instances live on several devices (then
+    ``arrayport_adopt`` is called). ``dtypes`` maps the type's ``.dtype`` values to
+    arrayport dtypes; a value missing from it is not a standard dtype.
+    """
+
+    type: type
+    device: Device | None
+    dtypes: Mapping[Any, DType]
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """A backend's native array together with the facts the dispatcher needs.
+
+    ``readonly`` is True when writing through the native array is not allowed, and None
+    when the backend would rather be asked later (``arrayport_is_readonly``).
+    ``dtype`` is None when the native dtype is not one of the standard's (the
+    dispatcher then refuses it, naming ``native_dtype``).
+    """
+
+    native: Any
+    device: Device
+    dtype: DType | None
+    readonly: bool | None = False
+    native_dtype: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CastResult:
+    """The result of ``arrayport_astype``: the new native array and whether it copied."""
+
+    native: Any
+    copied: bool
+
+
+class DLPackSource:
+    """What ``arrayport_from_dlpack`` receives: an object with the DLPack methods.
+
+    Anything with ``__dlpack__`` and ``__dlpack_device__`` qualifies (arrayport arrays,
+    NumPy, CuPy, torch tensors); raw capsules reach backends wrapped in one of these, so
+    a backend only ever handles the protocol.
+    """
+
+    def __dlpack__(
+        self,
+        *,
+        stream: int | Any | None = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: tuple[int, int] | None = None,
+        copy: bool | None = None,
+    ) -> Any:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+    def __dlpack_device__(self) -> tuple[int, int]:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+def _spec(**kwargs: Any) -> Callable[[_F], _F]:
+    return hookspec(**kwargs)  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------------------
+# Discovery
+# --------------------------------------------------------------------------------------
+
+
+@_spec()
+def arrayport_devices() -> Sequence[DeviceSpec]:
+    """Return the devices this backend serves now.
+
+    Every backend's implementation is called once, at load. Return an empty sequence
+    when the backend's library or hardware is missing; never raise for that (say why in
+    ``arrayport_backend_status``). All devices of one backend share one ``kind``, and no
+    other backend may serve that kind.
+
+    Returns
+    -------
+    Sequence[DeviceSpec]
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_devices():
+            return [DeviceSpec(Device("cpu"), frozenset(ALL), DEFAULTS, (DLPACK_CPU, 0))]
+    """
+    raise NotImplementedError
+
+
+@_spec()
+def arrayport_backend_status() -> str | None:
+    """Return a one-line reason when this backend serves no devices, else None.
+
+    Shown by ``python -m arrayport`` and ``arrayport.backends()``, e.g.
+    ``"CuPy is not installed (pip install arrayport[cuda])"``.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_backend_status():
+            return None if _cupy() else "CuPy is not installed"
+    """
+    raise NotImplementedError
+
+
+@_spec()
+def arrayport_native_types() -> Sequence[NativeType]:
+    """Return the native array types this backend adopts without copying.
+
+    Called once, at load. Two backends may not declare the same type.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_native_types():
+            return [NativeType(numpy.ndarray, Device("cpu"), NUMPY_TO_DTYPE)]
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_resolve_device(obj: object) -> Device | None:
+    """Return the device that ``obj`` names, or None when it names none of this backend's.
+
+    Returns None when the device is not this backend's. ``obj`` is a string whose device
+    index is missing (``"cuda"``: the current device) or another library's device object
+    (``torch.device``, ``cupy.cuda.Device``). Strings with an index are resolved by the
+    dispatcher without calling this hook.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_resolve_device(obj):
+            return Device("fake", 0) if obj == "fake" else None
+    """
+    raise NotImplementedError
+
+
+# --------------------------------------------------------------------------------------
+# Storage
+# --------------------------------------------------------------------------------------
+
+
+@_spec(firstresult=True)
+def arrayport_adopt(obj: object) -> Storage | None:
+    """Adopt ``obj`` as a native array of this backend, without copying.
+
+    Returns None when ``obj`` is not this backend's. Called for objects whose type is
+    not a declared ``NativeType`` with a fixed device, e.g. a CuPy array (whose device
+    varies) or an object exposing ``__cuda_array_interface__``.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_adopt(obj):
+            if isinstance(obj, cupy.ndarray):
+                return Storage(obj, Device("cuda", obj.device.id), DTYPES[obj.dtype])
+            return None
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_is_readonly(native: Any, device: Device) -> bool | None:
+    """Return whether ``native`` (on ``device``) refuses writes.
+
+    Returns None when the device is not this backend's.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_is_readonly(native, device):
+            return not native.flags.writeable if device.kind == "cpu" else None
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_from_buffer(buffer: memoryview, dtype: DType, device: Device) -> Storage | None:
+    """Wrap a C-contiguous host buffer as a 1-d array of ``dtype``, sharing its memory.
+
+    Returns None when the device is not this backend's, or when the device cannot wrap
+    host memory (the dispatcher then wraps it on the host device and transfers). The
+    buffer's length is a multiple of ``dtype.itemsize``; a read-only buffer gives a
+    read-only native array.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_from_buffer(buffer, dtype, device):
+            a = numpy.frombuffer(buffer, dtype=dtype.name)
+            return Storage(a, device, dtype, readonly=buffer.readonly)
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_from_sequence(obj: object, dtype: DType | None, device: Device) -> Storage | None:
+    """Build a new native array on ``device`` from a Python scalar or nested sequence.
+
+    Returns None when the device is not this backend's. With ``dtype`` None, use the
+    backend's own inference and report what it chose in ``Storage.dtype`` (None if it is
+    not a standard dtype, e.g. an object array); the dispatcher checks it against the
+    standard's rules and casts to the device's defaults. The result never shares memory
+    with ``obj``. Errors from the data itself (ragged nesting, out-of-range integers for
+    an explicit ``dtype``) propagate as ``ValueError``/``OverflowError``.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_from_sequence(obj, dtype, device):
+            a = numpy.array(obj, dtype=None if dtype is None else dtype.name)
+            return Storage(a, device, NUMPY_TO_DTYPE.get(a.dtype), native_dtype=a.dtype)
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_empty(shape: tuple[int, ...], dtype: DType, device: Device) -> Any | None:
+    """Allocate an uninitialised native array on ``device``.
+
+    Returns None when the device is not this backend's.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_empty(shape, dtype, device):
+            return numpy.empty(shape, dtype=dtype.name)
+    """
+    raise NotImplementedError
+
+
+# --------------------------------------------------------------------------------------
+# Transfer
+# --------------------------------------------------------------------------------------
+
+
+@_spec(firstresult=True)
+def arrayport_transfer(native: Any, src: Device, dst: Device, stream: Any) -> Any | None:
+    """Copy ``native`` from ``src`` to ``dst``, returning a native array of ``dst``'s backend.
+
+    Returns None when neither device is this backend's, or when this backend has no
+    direct route between them; the dispatcher then routes through DLPack, or through
+    the host device. The dispatcher asks the source's backend first, then the
+    destination's. The result never shares memory with ``native``. ``stream`` is the
+    caller's ``stream=`` argument (None: the destination's default stream).
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_transfer(native, src, dst):
+            if src.kind == dst.kind == "cuda":
+                with cupy.cuda.Device(dst.index):
+                    return cupy.array(native, copy=True)
+            return None
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_to_dlpack(
+    native: Any,
+    device: Device,
+    stream: Any,
+    max_version: tuple[int, int] | None,
+    dl_device: tuple[int, int] | None,
+    copy: bool | None,
+) -> Any | None:
+    """Export ``native`` (on ``device``) as a DLPack capsule, per the standard's ``__dlpack__``.
+
+    Returns None when the device is not this backend's. Raise ``BufferError`` when the
+    export cannot be made as asked (``copy=False`` with a ``dl_device`` elsewhere,
+    read-only data with ``max_version`` below 1.0), as the DLPack standard says.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_to_dlpack(native, stream, max_version, dl_device, copy):
+            return native.__dlpack__(stream=stream, max_version=max_version,
+                                     dl_device=dl_device, copy=copy)
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> Storage | None:
+    """Import ``source`` (an object with ``__dlpack__``) as a native array on ``device``.
+
+    Returns None when the device is not this backend's, or when this backend cannot
+    import from ``source.__dlpack_device__()``. With ``copy`` False the result must share
+    memory with ``source``; with True it must not. The dispatcher only asks for
+    ``copy=False`` when ``source``'s DLPack device is ``device``'s own.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_from_dlpack(source, device, copy):
+            a = numpy.from_dlpack(source, copy=copy)
+            return Storage(a, device, NUMPY_TO_DTYPE.get(a.dtype), not a.flags.writeable)
+    """
+    raise NotImplementedError
+
+
+# --------------------------------------------------------------------------------------
+# Casting
+# --------------------------------------------------------------------------------------
+
+
+@_spec(firstresult=True)
+def arrayport_astype(native: Any, dtype: DType, device: Device, copy: bool) -> CastResult | None:
+    """Convert ``native`` to ``dtype`` on its own device ``device``.
+
+    Returns None when the device is not this backend's. With ``copy`` False, return the
+    input itself when its dtype is already ``dtype``. ``CastResult.copied`` says whether
+    new memory was written.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_astype(native, dtype, copy):
+            out = native.astype(dtype.name, copy=copy)
+            return CastResult(out, copied=out is not native)
+    """
+    raise NotImplementedError
+
+
+# --------------------------------------------------------------------------------------
+# Compute
+# --------------------------------------------------------------------------------------
+
+
+@_spec(firstresult=True)
+def arrayport_namespace(device: Device) -> ModuleType | None:
+    """Return the array-API namespace that computes on ``device``'s native arrays.
+
+    Returns None when the device is not this backend's. Typically
+    ``array_api_compat.numpy`` or ``array_api_compat.cupy``.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_namespace(device):
+            return array_api_compat.numpy if device.kind == "cpu" else None
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_device_context(device: Device) -> AbstractContextManager[Any] | None:
+    """Return a context manager that makes ``device`` current while computing on it.
+
+    Returns None when the device is not this backend's, or when it needs no context
+    (one device per kind). A multi-GPU backend returns e.g. ``cupy.cuda.Device(i)``, so an
+    operation on ``cuda:1`` arrays runs on GPU 1 whatever the current device is.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_device_context(device):
+            return cupy.cuda.Device(device.index) if device.kind == "cuda" else None
+    """
+    raise NotImplementedError
