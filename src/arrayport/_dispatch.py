@@ -899,3 +899,183 @@ def export_dlpack(
         )
     moved = transfer(native, device, target, reg=reg, stream=stream)
     return export_dlpack(moved, target, stream, max_version, None, None, reg=reg)
+
+
+# --------------------------------------------------------------------------------------
+# Type promotion and operands (rules DT-3 .. DT-6)
+# --------------------------------------------------------------------------------------
+
+_b, _i1, _i2, _i4, _i8 = _dtypes.bool, _dtypes.int8, _dtypes.int16, _dtypes.int32, _dtypes.int64
+_u1, _u2, _u4, _u8 = _dtypes.uint8, _dtypes.uint16, _dtypes.uint32, _dtypes.uint64
+_f4, _f8, _c8, _c16 = _dtypes.float32, _dtypes.float64, _dtypes.complex64, _dtypes.complex128
+
+
+def _promotion_table() -> dict[tuple[DType, DType], DType]:
+    """The standard's promotion table, both orders (rule DT-3)."""
+    pairs: dict[tuple[DType, DType], DType] = {(_b, _b): _b}
+    for group in ((_i1, _i2, _i4, _i8), (_u1, _u2, _u4, _u8), (_f4, _f8), (_c8, _c16)):
+        for a in group:
+            for b in group:
+                pairs[a, b] = a if a.itemsize >= b.itemsize else b
+    mixed_int = {
+        (_u1, _i1): _i2, (_u1, _i2): _i2, (_u1, _i4): _i4, (_u1, _i8): _i8,
+        (_u2, _i1): _i4, (_u2, _i2): _i4, (_u2, _i4): _i4, (_u2, _i8): _i8,
+        (_u4, _i1): _i8, (_u4, _i2): _i8, (_u4, _i4): _i8, (_u4, _i8): _i8,
+        (_f4, _c8): _c8, (_f4, _c16): _c16, (_f8, _c8): _c16, (_f8, _c16): _c16,
+    }  # fmt: skip
+    for (a, b), r in mixed_int.items():
+        pairs[a, b] = pairs[b, a] = r
+    return pairs
+
+
+PROMOTION_TABLE: Final = _promotion_table()
+
+
+def result_type(*dtypes: DType) -> DType:
+    """Promote dtypes by the standard's table; undefined pairs raise ``TypeError`` (DT-4)."""
+    if not dtypes:
+        raise ValueError("at least one array or dtype is required")
+    out = dtypes[0]
+    for d in dtypes[1:]:
+        if d is out:
+            continue
+        r = PROMOTION_TABLE.get((out, d))
+        if r is None:
+            raise TypeError(
+                f"the standard does not define promotion of {out!r} with {d!r}; arrayport "
+                f"never guesses: convert one operand first, e.g. x.astype({_suggest(out, d)})"
+            )
+        out = r
+    return out
+
+
+def _suggest(a: DType, b: DType) -> str:
+    order = ("bool", "unsigned integer", "signed integer", "real floating", "complex floating")
+    wider = a if order.index(a.kind) >= order.index(b.kind) else b
+    return f"arrayport.{wider.name}"
+
+
+def scalar_dtype(dtype: DType, value: object, name: str) -> DType:
+    """Check a Python scalar against an array's dtype; the dtype the pair gives (DT-5).
+
+    Python scalars take the array's dtype: ``bool`` only with bool arrays; ``int`` with
+    integer and floating arrays (in range, else ``OverflowError``); ``float`` with
+    floating arrays; ``complex`` with floating arrays, giving the complex dtype of the
+    same precision.
+    """
+    t = type(value)
+    kind = dtype.kind
+    if t is bool:
+        if kind == "bool":
+            return dtype
+    elif t is int:
+        if kind in ("signed integer", "unsigned integer"):
+            lo, hi = _dtypes.integer_bounds(dtype)
+            if not lo <= value <= hi:  # type: ignore[operator]
+                raise OverflowError(
+                    f"{name}: Python int {value!r} is out of range for {dtype!r} [{lo}, {hi}]"
+                )
+            return dtype
+        if kind in ("real floating", "complex floating"):
+            return dtype
+    elif t is float:
+        if kind in ("real floating", "complex floating"):
+            return dtype
+    elif t is complex:
+        if kind == "complex floating":
+            return dtype
+        if kind == "real floating":
+            return _c8 if dtype is _f4 else _c16
+    else:
+        raise TypeError(
+            f"{name}: expected an arrayport array or a bool/int/float/complex scalar; got "
+            f"{type(value).__name__}"
+        )
+    raise TypeError(
+        f"{name}: a Python {t.__name__} cannot be combined with an array of dtype {dtype!r}; "
+        f"the standard leaves that undefined: convert one operand first, e.g. asarray(value, "
+        f"dtype=...) or x.astype(...)"
+    )
+
+
+class Operands:
+    """Natives of two operands on one device, with the promoted dtype (rule DT-6)."""
+
+    __slots__ = ("device", "dtype", "n1", "n2", "ns")
+
+    def __init__(self, n1: Any, n2: Any, device: Device, dtype: DType, ns: Any) -> None:
+        self.n1, self.n2, self.device, self.dtype, self.ns = n1, n2, device, dtype, ns
+
+
+def binary_operands(name: str, x1: Any, x2: Any) -> Operands:
+    """Validate and promote the operands of a binary function or operator.
+
+    At least one operand is an Array; the other may be a Python scalar, which is
+    converted to a 0-d native of the array's dtype and device. Arrays on different
+    devices raise ``DeviceMismatchError`` (rule DV-4).
+    """
+    from arrayport._array_object import Array
+
+    reg = registry()
+    t1, t2 = type(x1) is Array, type(x2) is Array
+    if t1 and t2:
+        device = x1._device
+        if x2._device != device:
+            check_same_device(device, x2._device)
+        d1, d2 = x1._dtype, x2._dtype
+        dtype = d1 if d1 is d2 else result_type(d1, d2)
+        backend = reg.by_kind[device.kind]
+        ns = backend.namespace(device=device)
+        n1, n2 = x1._native, x2._native
+        if d1 is not dtype:
+            n1 = ns.astype(n1, ns_dtype(ns, dtype))
+        if d2 is not dtype:
+            n2 = ns.astype(n2, ns_dtype(ns, dtype))
+        return Operands(n1, n2, device, dtype, ns)
+    if t1:
+        arr, scalar, first = x1, x2, True
+    elif t2:
+        arr, scalar, first = x2, x1, False
+    else:
+        raise TypeError(
+            f"{name}: expected at least one arrayport array; got {type(x1).__name__} and "
+            f"{type(x2).__name__}"
+        )
+    device = arr._device
+    dtype = scalar_dtype(arr._dtype, scalar, name)
+    ns = reg.by_kind[device.kind].namespace(device=device)
+    n_arr = arr._native
+    if dtype is not arr._dtype:
+        n_arr = ns.astype(n_arr, ns_dtype(ns, dtype))
+    n_sc = ns.asarray(scalar, dtype=ns_dtype(ns, dtype))
+    if first:
+        return Operands(n_arr, n_sc, device, dtype, ns)
+    return Operands(n_sc, n_arr, device, dtype, ns)
+
+
+def ns_dtype(ns: Any, dtype: DType) -> Any:
+    """The compute namespace's own dtype object for ``dtype``."""
+    return getattr(ns, dtype.name)
+
+
+def namespace_of(device: Device) -> Any:
+    """The compute namespace of ``device``'s backend."""
+    return registry().backend(device).namespace(device=device)
+
+
+def wrap(native: Any, device: Device, ns: Any = None) -> Any:
+    """Wrap a compute result on ``device`` as an Array.
+
+    Backends' namespaces may return scalars of their library (NumPy reductions do);
+    those become 0-d arrays. The dtype is read from the native dtype's name.
+    """
+    from arrayport._array_object import Array
+
+    if not hasattr(native, "__dlpack__"):
+        native = (ns or namespace_of(device)).asarray(native)
+    dtype = _dtype_by_name(native.dtype)
+    if dtype is None:
+        raise TypeError(
+            f"the backend of {device} returned an array of non-standard dtype {native.dtype}"
+        )
+    return Array._new(native, device, dtype, False)
