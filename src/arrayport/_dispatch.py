@@ -1078,4 +1078,4 @@ def wrap(native: Any, device: Device, ns: Any = None) -> Any:
         raise TypeError(
             f"the backend of {device} returned an array of non-standard dtype {native.dtype}"
         )
-    return Array._new(native, device, dtype, False)
+    return Array._new(native, device, dtype, None)
