@@ -6,6 +6,7 @@ mechanics the dispatcher asks for. Each decision cites its rule in ``spec/``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -110,13 +111,32 @@ def default_device() -> Device:
     ctx = context_device()
     if ctx is not None:
         return ctx
-    dev = registry().default_device
+    dev = _global_default(registry())
     if dev is None:
         raise DeviceError(
             "no backend serves any device; arrayport.backends() says why each plugin "
             "serves none"
         )
     return dev
+
+
+def _global_default(reg: Registry) -> Device | None:
+    raw = os.environ.get(_plugins.DEFAULT_DEVICE_ENV, "").strip()
+    if not raw:
+        return reg.default_device
+    key = (id(reg), raw)
+    dev = _ENV_DEFAULTS.get(key)
+    if dev is None:
+        try:
+            dev = resolve_device_in(raw, reg)
+        except DeviceError as exc:
+            raise DeviceError(f"{_plugins.DEFAULT_DEVICE_ENV}={raw!r}: {exc}") from None
+        _ENV_DEFAULTS.clear()
+        _ENV_DEFAULTS[key] = dev
+    return dev
+
+
+_ENV_DEFAULTS: dict[tuple[int, str], Device] = {}
 
 
 def check_same_device(*devices: Device) -> Device:
@@ -273,9 +293,7 @@ def _plan(
     src = _classify(obj, reg, want_device, want_dtype, dlpack_only, caller)
 
     # Placement precedence: explicit, input's, context, global (rule DV-2).
-    target = want_device or src.device or context_device() or reg.default_device
-    if target is None:
-        raise DeviceError("no backend serves any device; arrayport.backends() says why")
+    target = want_device or src.device or context_device() or default_device()
     spec = reg.spec(target)
     steps: list[Step] = [] if src.materialize is None else [src.materialize]
 

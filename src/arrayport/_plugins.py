@@ -307,13 +307,10 @@ def _load(strict: str | None = None) -> Registry:
 
 
 def _with_default_device(reg: Registry) -> Registry:
-    raw = os.environ.get(DEFAULT_DEVICE_ENV, "").strip()
+    # The host device, else the first device served; ARRAYPORT_DEFAULT_DEVICE is read by
+    # the dispatcher on use, so a plugin registered later can serve it.
     default = reg.host
-    if raw:
-        from arrayport._dispatch import resolve_device_in
-
-        default = resolve_device_in(raw, reg)
-    elif default is None and reg.specs:
+    if default is None and reg.specs:
         default = next(iter(reg.specs))
     return Registry(
         backends=reg.backends,
