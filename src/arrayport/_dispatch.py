@@ -88,7 +88,7 @@ def resolve_device_in(obj: object, reg: Registry) -> Device:
                 f"{exc}; available devices: {', '.join(map(str, reg.specs)) or 'none'}"
             ) from None
         return resolve_device_in(parsed, reg)
-    found = reg.pm.hook.arrayport_resolve_device(obj=obj)
+    found = reg.resolve(obj)
     if found is None:
         raise DeviceError(
             f"device= takes an arrayport.Device, a string such as 'cpu' or 'cuda:0', or a "
@@ -441,7 +441,7 @@ def _classify(
         return _from_scalar(obj, reg)
     if t is list or t is tuple:
         return _from_sequence(obj, reg, want_dtype)
-    adopted = reg.pm.hook.arrayport_adopt(obj=obj)
+    adopted = reg.adopt(obj)
     if adopted is not None:
         return _from_native_storage(adopted, t)
     if hasattr(obj, "__dlpack__"):

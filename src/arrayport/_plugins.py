@@ -114,6 +114,24 @@ class Registry:
     default_device: Device | None
     plugins: Mapping[str, Backend]
     pm: pluggy.PluginManager
+    # Backends implementing arrayport_adopt / arrayport_resolve_device, in load order:
+    # asked in turn without a pluggy call (rule BK-8).
+    adopters: tuple[Backend, ...] = ()
+    resolvers: tuple[Backend, ...] = ()
+
+    def adopt(self, obj: object) -> Any:
+        for backend in self.adopters:
+            storage = backend.adopt(obj=obj)
+            if storage is not None:
+                return storage
+        return None
+
+    def resolve(self, obj: object) -> Device | None:
+        for backend in self.resolvers:
+            device = backend.resolve_device(obj=obj)
+            if device is not None:
+                return device  # type: ignore[no-any-return]
+        return None
 
     def spec(self, device: Device) -> DeviceSpec:
         try:
@@ -216,6 +234,7 @@ def _load(strict: str | None = None) -> Registry:
     failed: list[BackendInfo] = []
 
     def fail(name: str, module: str, why: str) -> None:
+        why = "; ".join(line.strip() for line in why.splitlines() if line.strip())
         if name == strict:
             raise BackendError(f"arrayport backend plugin {name!r} is invalid: {why}")
         failed.append(BackendInfo(name, module, (), None, why))
@@ -300,10 +319,22 @@ def _load(strict: str | None = None) -> Registry:
         default_device=None,
         plugins=MappingProxyType({r.name: r for r in rows.values()}),
         pm=pm,
+        adopters=tuple(r for r in _unique(rows.values()) if r.implements("arrayport_adopt")),
+        resolvers=tuple(
+            r for r in _unique(rows.values()) if r.implements("arrayport_resolve_device")
+        ),
     )
     reg = _with_default_device(reg)
     _REGISTRY = reg
     return reg
+
+
+def _unique(rows: Any) -> list[Backend]:
+    seen: list[Backend] = []
+    for r in rows:
+        if r not in seen:
+            seen.append(r)
+    return seen
 
 
 def _with_default_device(reg: Registry) -> Registry:
@@ -322,6 +353,8 @@ def _with_default_device(reg: Registry) -> Registry:
         default_device=default,
         plugins=reg.plugins,
         pm=reg.pm,
+        adopters=reg.adopters,
+        resolvers=reg.resolvers,
     )
 
 

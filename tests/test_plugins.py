@@ -1,0 +1,247 @@
+"""Plugin loading, validation and isolation (spec/backends.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pluggy
+import pytest
+
+import arrayport as xp
+from arrayport import _plugins
+from arrayport.hookspecs import DLPACK_CPU, DefaultDTypes, Device, DeviceSpec, hookimpl
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., _plugins.Registry]]:
+    """Load a registry from given entry points; restore the suite's registry afterwards."""
+    saved = _plugins._REGISTRY
+    real = _plugins._entry_points()
+
+    def load(*extra: tuple[str, Any], keep_real: bool = True) -> _plugins.Registry:
+        eps = list(real) if keep_real else []
+        for name, plugin in extra:
+            loader = plugin if callable(plugin) and not isinstance(plugin, types.ModuleType) else (lambda p=plugin: p)
+            eps.append((name, loader, f"tests.{name}"))
+        monkeypatch.setattr(_plugins, "_entry_points", lambda: eps)
+        _plugins._REGISTRY = None
+        return _plugins.registry()
+
+    yield load
+    _plugins._REGISTRY = saved
+
+
+def _plugin(kind: str, **hooks: Callable[..., Any]) -> types.ModuleType:
+    """A minimal valid backend module serving one device of ``kind``, with overrides."""
+    mod = types.ModuleType(f"plugin_{kind}")
+    defaults = DefaultDTypes(xp.float64, xp.complex128, xp.int64, xp.int64)
+    spec = DeviceSpec(Device(kind, 0), frozenset({xp.float64, xp.complex128, xp.int64}), defaults, (100, 0))
+
+    def arrayport_devices() -> Sequence[DeviceSpec]:
+        return [spec]
+
+    def arrayport_from_sequence(obj: object, dtype: Any, device: Device) -> None:
+        return None
+
+    def arrayport_astype(native: Any, dtype: Any, device: Device, copy: bool) -> None:
+        return None
+
+    def arrayport_namespace(device: Device) -> None:
+        return None
+
+    impls: dict[str, Callable[..., Any]] = {
+        "arrayport_devices": arrayport_devices,
+        "arrayport_from_sequence": arrayport_from_sequence,
+        "arrayport_astype": arrayport_astype,
+        "arrayport_namespace": arrayport_namespace,
+    }
+    impls.update(hooks)
+    for name, fn in impls.items():
+        if fn is not None:
+            setattr(mod, name, hookimpl(fn))
+    return mod
+
+
+def test_plugins_valid_third_party_loads(fresh_registry: Callable[..., _plugins.Registry]) -> None:
+    """BK-1: a valid plugin's devices join the table."""
+    reg = fresh_registry(("vendor", _plugin("vendor")))
+    assert Device("vendor:0") in reg.specs
+    assert reg.by_kind["vendor"].name == "vendor"
+    assert [b.name for b in reg.backends if b.error is None] == ["cpu", "cuda", "vendor", "fake"]
+
+
+def _broken_import() -> object:
+    raise ImportError("libvendor.so: cannot open shared object file")
+
+
+def _raising_devices() -> Sequence[DeviceSpec]:
+    raise RuntimeError("driver crashed")
+
+
+def _bad_arg(native: Any, device: Device, not_in_spec: int) -> None:
+    return None
+
+
+def _wrong_record() -> list[str]:
+    return ["cpu"]
+
+
+ISOLATION = [
+    ("BK-5-import-error", _broken_import, "import failed: ImportError: libvendor.so"),
+    (
+        "BK-5-unknown-hook",
+        lambda: _plugin("vendor", arrayport_devics=lambda: []),
+        "hook validation failed.*arrayport_devics",
+    ),
+    (
+        "BK-5-argument-not-in-spec",
+        lambda: _plugin("vendor", arrayport_is_readonly=_bad_arg),
+        "hook validation failed.*not_in_spec",
+    ),
+    ("BK-5-discovery-raises", lambda: _plugin("vendor", arrayport_devices=_raising_devices), "driver crashed"),
+    (
+        "BK-2-missing-required-hook",
+        lambda: _plugin("vendor", arrayport_namespace=None),
+        r"lacks required hooks \['arrayport_namespace'\]",
+    ),
+    ("BK-1-not-a-devicespec", lambda: _plugin("vendor", arrayport_devices=_wrong_record), "not a DeviceSpec"),
+]
+
+
+@pytest.mark.parametrize(("rule", "make", "why"), ISOLATION, ids=[c[0] for c in ISOLATION])
+def test_plugins_broken_plugin_isolated(
+    fresh_registry: Callable[..., _plugins.Registry], rule: str, make: Callable[[], Any], why: str
+) -> None:
+    """BK-5: a broken plugin is disabled with one warning naming it; the rest keep working."""
+
+    def loader() -> Any:
+        return make() if make is not _broken_import else _broken_import()
+
+    with pytest.warns(xp.BackendWarning, match=f"'vendor' was disabled: .*{why}") as record:
+        reg = fresh_registry(("vendor", loader))
+    assert len(record) == 1
+    assert "vendor" not in reg.by_kind
+    failed = {b.name: b for b in reg.backends if b.error}
+    assert set(failed) == {"vendor"}
+    assert Device("cpu") in reg.specs
+    assert float(xp.asarray([2.5])[0]) == 2.5
+
+
+def test_plugins_kind_conflict_names_both(fresh_registry: Callable[..., _plugins.Registry]) -> None:
+    """BK-7: two plugins serving one device kind is an error naming both."""
+    with pytest.raises(xp.BackendConflictError, match="'first' and 'second' both serve device kind 'vendor'"):
+        fresh_registry(("first", _plugin("vendor")), ("second", _plugin("vendor")))
+
+
+def test_plugins_native_type_conflict(fresh_registry: Callable[..., _plugins.Registry]) -> None:
+    """BK-3: two plugins adopting one native type is an error naming both."""
+    from arrayport.hookspecs import NativeType
+
+    def natives() -> list[NativeType]:
+        return [NativeType(np.ndarray, Device("vendor", 0), {})]
+
+    with pytest.raises(xp.BackendConflictError, match="'cpu' and 'vendor' both adopt numpy.ndarray"):
+        fresh_registry(("vendor", _plugin("vendor", arrayport_native_types=natives)))
+
+
+def test_plugins_environment_restricts(
+    fresh_registry: Callable[..., _plugins.Registry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BK-6: ARRAYPORT_BACKENDS restricts loading; an unknown name warns."""
+    monkeypatch.setenv("ARRAYPORT_BACKENDS", "cpu")
+    reg = fresh_registry()
+    # run-time registrations (the suite's fake backend) are not entry points
+    assert [b.name for b in reg.backends] == ["cpu", "fake"]
+    monkeypatch.setenv("ARRAYPORT_BACKENDS", "cpu,nosuch")
+    with pytest.warns(xp.BackendWarning, match="names 'nosuch'"):
+        fresh_registry()
+
+
+def test_plugins_register_backend_strict() -> None:
+    """BK-5: register_backend raises for an invalid plugin, naming it, and leaves the registry intact."""
+    before = _plugins.registry().specs
+    with pytest.raises(xp.BackendError, match="'vendor' is invalid: .*lacks required hooks"):
+        xp.register_backend(_plugin("vendor", arrayport_astype=None), name="vendor")
+    assert _plugins.registry().specs == before
+    with pytest.raises(ValueError, match="already registered"):
+        xp.register_backend(_plugin("other"), name="fake")
+
+
+def test_plugins_register_and_unregister() -> None:
+    """BK-1: a plugin registered at run time serves its devices at once."""
+    xp.register_backend(_plugin("vendor"), name="vendor")
+    try:
+        assert Device("vendor:0") in xp.__array_namespace_info__().devices()
+    finally:
+        xp.unregister_backend("vendor")
+    assert Device("vendor:0") not in xp.__array_namespace_info__().devices()
+
+
+def test_plugins_opt_in_arguments() -> None:
+    """BK-4: an implementation may take fewer arguments than its spec."""
+    reg = _plugins.registry()
+    fake = reg.by_kind["fake"]
+    # the fake backend's transfer takes (native, src, dst), not stream
+    out = fake.transfer(native=np.ones(2), src=Device("fake:0"), dst=Device("fake:1"), stream=None)
+    assert np.array_equal(out, np.ones(2))
+
+
+def test_plugins_no_pluggy_call_on_hot_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """BK-8: after loading, operations call the owner's implementations directly."""
+    reg = _plugins.registry()
+
+    class Forbidden:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            raise AssertionError(f"pluggy hook {self.name} called on the hot path")
+
+    for name in _plugins._HOOK_NAMES:
+        assert isinstance(getattr(reg.pm.hook, name), pluggy.HookCaller)
+        monkeypatch.setattr(reg.pm.hook, name, Forbidden(name))
+    x = xp.asarray(np.arange(3.0))
+    y = xp.asarray([1.0, 2.0], device="fake:1")
+    z = y.to_device("cpu").to_device("fake:0")
+    w = xp.asarray(x, dtype=xp.float32, device="fake:2")
+    assert (z.device, w.dtype) == (Device("fake:0"), xp.float32)
+    assert xp.asarray(bytearray(8)).shape == (1,)
+    assert xp.asarray(x.__dlpack__(max_version=(1, 0))).shape == (3,)
+
+
+def test_plugins_backends_report() -> None:
+    """BK-1: backends() lists every plugin, with devices, or the reason it serves none."""
+    infos = {b.name: b for b in xp.backends()}
+    assert [s.device for s in infos["cpu"].devices] == [Device("cpu")]
+    assert [str(s.device) for s in infos["fake"].devices] == ["fake:0", "fake:1", "fake:2"]
+    cuda = infos["cuda"]
+    if not cuda.devices:
+        assert cuda.status
+
+
+def test_plugins_import_loads_nothing() -> None:
+    """BK-8/BK-9: import arrayport loads no plugin and imports no CuPy."""
+    code = (
+        "import sys, arrayport, arrayport._plugins as p\n"
+        "assert p._REGISTRY is None, 'registry loaded at import'\n"
+        "assert 'arrayport_cpu' not in sys.modules\n"
+        "assert 'cupy' not in sys.modules\n"
+        "arrayport.asarray([1.0])\n"
+        "assert 'cupy' not in sys.modules, 'loading the cuda backend imported cupy'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_plugins_host_device_from_dlpack_type() -> None:
+    """DV-3: the host device is the one whose DLPack type is kDLCPU."""
+    reg = _plugins.registry()
+    assert reg.host == Device("cpu")
+    assert reg.spec(reg.host).dlpack_device == (DLPACK_CPU, 0)
