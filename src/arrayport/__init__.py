@@ -36,6 +36,9 @@ from arrayport._creation_functions import asarray, from_dlpack
 # ---- inspection ----------------------------------------------------------------------
 from arrayport._info import __array_namespace_info__
 
+# ---- extensions ----------------------------------------------------------------------
+from arrayport import fft, linalg
+
 # ---- plans, backends and errors (non-standard) ---------------------------------------
 from arrayport._dispatch import Plan, Step, asarray_plan
 from arrayport._plugins import BackendInfo, backends, register_backend, unregister_backend
@@ -57,6 +60,9 @@ from arrayport.hookspecs import hookimpl
 __all__ = [
     "__array_api_version__",
     "__array_namespace_info__",
+    # extensions
+    "fft",
+    "linalg",
     # objects
     "Array",
     "Device",
