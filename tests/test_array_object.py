@@ -1,0 +1,122 @@
+"""The Array object's attributes, interchange and conversions (spec/devices.md DL-*)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import arrayport as xp
+
+DEVICES = ["cpu", "fake:0", "fake:1", "fake:2"]
+
+
+def test_array_has_no_public_constructor() -> None:
+    """Arrays are made by asarray(); Array() says so."""
+    with pytest.raises(TypeError, match=r"use arrayport.asarray\(\)"):
+        xp.Array([1, 2])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_array_attributes(device: str) -> None:
+    """shape, ndim, size, dtype and device describe the array on every device."""
+    x = xp.asarray([[1, 2, 3], [4, 5, 6]], dtype=xp.int32, device=device)
+    assert x.shape == (2, 3)
+    assert x.ndim == 2
+    assert x.size == 6
+    assert x.dtype == xp.int32
+    assert x.device == xp.Device(device)
+    assert xp.asarray(5, device=device).shape == ()
+    assert xp.asarray(5, device=device).size == 1
+
+
+def test_array_namespace() -> None:
+    """__array_namespace__ returns arrayport, refusing unknown versions."""
+    x = xp.asarray([1.0])
+    assert x.__array_namespace__() is xp
+    assert x.__array_namespace__(api_version="2025.12") is xp
+    with pytest.raises(ValueError, match="unsupported array API version '1999.01'"):
+        x.__array_namespace__(api_version="1999.01")
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_array_python_scalars(device: str) -> None:
+    """__bool__, __int__, __float__, __complex__ and __index__ on 0-d arrays."""
+    assert bool(xp.asarray(True, device=device)) is True
+    assert int(xp.asarray(7, device=device)) == 7
+    assert float(xp.asarray(2.5, dtype=xp.float32, device=device)) == 2.5
+    assert complex(xp.asarray(1 + 2j, dtype=xp.complex64, device=device)) == 1 + 2j
+    assert [10, 20, 30][xp.asarray(2, device=device)] == 30
+    with pytest.raises(TypeError, match="only integer arrays"):
+        [1, 2][xp.asarray(1.0, device=device)]
+
+
+def test_array_numpy_interop_host_only() -> None:
+    """DL-3: __array__ serves host memory, honouring copy=; other devices refuse."""
+    a = np.arange(3.0)
+    x = xp.asarray(a)
+    shared = np.asarray(x)
+    assert shared.__array_interface__["data"][0] == a.ctypes.data
+    copied = np.array(x, copy=True)
+    assert copied.__array_interface__["data"][0] != a.ctypes.data
+    assert np.asarray(x, dtype=np.float32).dtype == np.float32
+    with pytest.raises(ValueError, match="copy"):
+        np.asarray(x, dtype=np.float32, copy=False)
+    with pytest.raises(TypeError, match=r"to_device\('cpu'\)"):
+        np.asarray(xp.asarray([1.0], device="fake:1"))
+
+
+def test_array_dlpack_device() -> None:
+    """DL-1: __dlpack_device__ is the backend's DLPack device."""
+    assert xp.asarray([1.0]).__dlpack_device__() == (1, 0)
+    assert xp.asarray([1.0], device="fake:1").__dlpack_device__() == (12, 1)
+
+
+def test_array_dlpack_to_numpy_and_back() -> None:
+    """DL-2: host arrays export to NumPy zero-copy; fake arrays never leak to NumPy."""
+    a = np.arange(4.0)
+    x = xp.asarray(a)
+    back = np.from_dlpack(x)
+    assert back.__array_interface__["data"][0] == a.ctypes.data
+    f = xp.asarray([1.0, 2.0], device="fake:1")
+    with pytest.raises((RuntimeError, BufferError)):
+        np.from_dlpack(f)
+
+
+def test_array_dlpack_cross_device_export() -> None:
+    """DL-2: dl_device elsewhere copies; with copy=False it is refused."""
+    f = xp.asarray([1.0, 2.0], device="fake:1")
+    host = np.from_dlpack(f, device="cpu")
+    assert host.tolist() == [1.0, 2.0]
+    host[0] = 9.0
+    assert float(f[0]) == 1.0
+    with pytest.raises(BufferError, match="copy=False"):
+        f.__dlpack__(dl_device=(1, 0), copy=False)
+    cpu = xp.asarray([3.0])
+    with pytest.raises(BufferError, match="no loaded backend serves it"):
+        cpu.__dlpack__(dl_device=(55, 0), copy=True)
+
+
+def test_array_dlpack_readonly_flag() -> None:
+    """AS-R1/DL-2: read-only arrays export with the READ_ONLY flag."""
+    from arrayport._dlpack import inspect_capsule
+
+    x = xp.asarray(b"\x00" * 16)
+    cap = x.__dlpack__(max_version=(1, 0))
+    assert inspect_capsule(cap).readonly is True
+
+
+def test_array_readonly_views_stay_readonly() -> None:
+    """AS-R1: a view of a read-only array is read-only."""
+    x = xp.asarray(b"\x00" * 32)
+    view = x[1:3]
+    assert view.readonly is True
+    with pytest.raises(xp.ReadOnlyError):
+        view[0] = 1.0
+
+
+def test_array_repr() -> None:
+    """The repr names the values, dtype, device and read-only flag."""
+    assert repr(xp.asarray([1, 2])) == "arrayport.Array([1 2], dtype=int64, device='cpu')"
+    r = repr(xp.asarray([1.5], device="fake:1"))
+    assert "dtype=float64" in r and "device='fake:1'" in r and "1.5" in r
+    assert "readonly=True" in repr(xp.asarray(b"\x00" * 8))
