@@ -5,9 +5,19 @@ their docstrings: ``Device``, ``default_device``, ``asarray_plan``, ``backends``
 ``register_backend``, and the exception classes.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: it would add a public name.
 
 __array_api_version__ = "2025.12"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("arrayport")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
 
 # ---- objects -------------------------------------------------------------------------
 from arrayport._array_object import Array

@@ -215,7 +215,7 @@ class Plan:
     def explain(self) -> str:
         """A few lines saying what happens and why."""
         verdict = "copies" if self.copies else "shares memory"
-        dtype = "inferred on import" if self.dtype is None else self.dtype.name
+        dtype = "dtype read from the data" if self.dtype is None else self.dtype.name
         lines = [f"{self.source} -> {self.device}, {dtype}: {verdict}"]
         lines += [f"  {s}" for s in self.steps]
         return "\n".join(lines)
@@ -636,7 +636,7 @@ def _from_buffer(view: memoryview, obj: object, reg: Registry, want_dtype: DType
             return _wrap_buffer(flat, dtype, reg)
 
         step = Step(
-            "adopt", False, f"a {typename} buffer's bytes are grouped into elements in place"
+            "adopt", False, f"the bytes of the {typename} buffer are grouped into elements in place"
         )
         src = _Source("buffer", obj, host, None, step, load, view.readonly)
         src.dtype = None
@@ -651,7 +651,7 @@ def _from_buffer(view: memoryview, obj: object, reg: Registry, want_dtype: DType
     def load_typed(device: Device, _: DType | None) -> Storage:
         return _wrap_buffer(view, dtype, reg)
 
-    step = Step("adopt", False, f"a {typename} buffer of {dtype.name} is shared in place")
+    step = Step("adopt", False, f"the {dtype.name} elements of the {typename} buffer are shared in place")
     return _Source("buffer", obj, host, dtype, step, load_typed, view.readonly)
 
 

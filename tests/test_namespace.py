@@ -1,0 +1,34 @@
+"""Guards on the public namespace."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+
+import arrayport as xp
+
+
+def test_all_matches_namespace() -> None:
+    """__all__ lists exactly the public names the module defines."""
+    public = {
+        name
+        for name, value in vars(xp).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    public |= {"__array_api_version__", "__array_namespace_info__"}
+    extensions = {n for n in ("linalg", "fft") if hasattr(xp, n)}
+    assert set(xp.__all__) - extensions == public
+    assert len(xp.__all__) == len(set(xp.__all__))
+
+
+def test_version() -> None:
+    """The namespace says which version of the standard it implements."""
+    assert xp.__array_api_version__ == "2025.12"
+
+
+def test_import_does_not_import_cupy() -> None:
+    """BK-9: import arrayport imports no CuPy, in a fresh interpreter."""
+    code = "import sys, arrayport; print('cupy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
