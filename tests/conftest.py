@@ -7,6 +7,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import fake_backend  # noqa: E402
+import fake_backend
 
 fake_backend.register()

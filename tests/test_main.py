@@ -12,7 +12,9 @@ from arrayport.__main__ import report
 
 def test_main_runs_as_module() -> None:
     """python -m arrayport lists backends and explains plans, exiting 0 with a device."""
-    out = subprocess.run([sys.executable, "-m", "arrayport"], capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "arrayport"], capture_output=True, text=True, check=False
+    )
     assert out.returncode == 0, out.stderr
     assert "cpu" in out.stdout and "host memory" in out.stdout
     assert "CopyError: asarray(copy=False) would need a copy" in out.stdout
@@ -31,4 +33,6 @@ def test_main_report_lists_every_device() -> None:
     for device in ("fake:0", "fake:1", "fake:2"):
         assert f"    {device}" in text
     assert "needs a transfer" in text
-    assert "dtypes: bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float32 complex64\n" in text
+    assert (
+        "dtypes: bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float32 complex64\n" in text
+    )

@@ -26,7 +26,11 @@ def fresh_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., _p
     def load(*extra: tuple[str, Any], keep_real: bool = True) -> _plugins.Registry:
         eps = list(real) if keep_real else []
         for name, plugin in extra:
-            loader = plugin if callable(plugin) and not isinstance(plugin, types.ModuleType) else (lambda p=plugin: p)
+            loader = (
+                plugin
+                if callable(plugin) and not isinstance(plugin, types.ModuleType)
+                else (lambda p=plugin: p)
+            )
             eps.append((name, loader, f"tests.{name}"))
         monkeypatch.setattr(_plugins, "_entry_points", lambda: eps)
         _plugins._REGISTRY = None
@@ -40,7 +44,9 @@ def _plugin(kind: str, **hooks: Callable[..., Any]) -> types.ModuleType:
     """A minimal valid backend module serving one device of ``kind``, with overrides."""
     mod = types.ModuleType(f"plugin_{kind}")
     defaults = DefaultDTypes(xp.float64, xp.complex128, xp.int64, xp.int64)
-    spec = DeviceSpec(Device(kind, 0), frozenset({xp.float64, xp.complex128, xp.int64}), defaults, (100, 0))
+    spec = DeviceSpec(
+        Device(kind, 0), frozenset({xp.float64, xp.complex128, xp.int64}), defaults, (100, 0)
+    )
 
     def arrayport_devices() -> Sequence[DeviceSpec]:
         return [spec]
@@ -103,13 +109,21 @@ ISOLATION = [
         lambda: _plugin("vendor", arrayport_is_readonly=_bad_arg),
         "hook validation failed.*not_in_spec",
     ),
-    ("BK-5-discovery-raises", lambda: _plugin("vendor", arrayport_devices=_raising_devices), "driver crashed"),
+    (
+        "BK-5-discovery-raises",
+        lambda: _plugin("vendor", arrayport_devices=_raising_devices),
+        "driver crashed",
+    ),
     (
         "BK-2-missing-required-hook",
         lambda: _plugin("vendor", arrayport_namespace=None),
         r"lacks required hooks \['arrayport_namespace'\]",
     ),
-    ("BK-1-not-a-devicespec", lambda: _plugin("vendor", arrayport_devices=_wrong_record), "not a DeviceSpec"),
+    (
+        "BK-1-not-a-devicespec",
+        lambda: _plugin("vendor", arrayport_devices=_wrong_record),
+        "not a DeviceSpec",
+    ),
 ]
 
 
@@ -134,7 +148,9 @@ def test_plugins_broken_plugin_isolated(
 
 def test_plugins_kind_conflict_names_both(fresh_registry: Callable[..., _plugins.Registry]) -> None:
     """BK-7: two plugins serving one device kind is an error naming both."""
-    with pytest.raises(xp.BackendConflictError, match="'first' and 'second' both serve device kind 'vendor'"):
+    with pytest.raises(
+        xp.BackendConflictError, match="'first' and 'second' both serve device kind 'vendor'"
+    ):
         fresh_registry(("first", _plugin("vendor")), ("second", _plugin("vendor")))
 
 
@@ -145,7 +161,9 @@ def test_plugins_native_type_conflict(fresh_registry: Callable[..., _plugins.Reg
     def natives() -> list[NativeType]:
         return [NativeType(np.ndarray, Device("vendor", 0), {})]
 
-    with pytest.raises(xp.BackendConflictError, match="'cpu' and 'vendor' both adopt numpy.ndarray"):
+    with pytest.raises(
+        xp.BackendConflictError, match=r"'cpu' and 'vendor' both adopt numpy\.ndarray"
+    ):
         fresh_registry(("vendor", _plugin("vendor", arrayport_native_types=natives)))
 
 
@@ -163,9 +181,9 @@ def test_plugins_environment_restricts(
 
 
 def test_plugins_register_backend_strict() -> None:
-    """BK-5: register_backend raises for an invalid plugin, naming it, and leaves the registry intact."""
+    """BK-5: register_backend raises for an invalid plugin, naming it; the registry stays."""
     before = _plugins.registry().specs
-    with pytest.raises(xp.BackendError, match="'vendor' is invalid: .*lacks required hooks"):
+    with pytest.raises(xp.BackendError, match=r"'vendor' is invalid: .*lacks required hooks"):
         xp.register_backend(_plugin("vendor", arrayport_astype=None), name="vendor")
     assert _plugins.registry().specs == before
     with pytest.raises(ValueError, match="already registered"):

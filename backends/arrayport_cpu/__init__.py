@@ -157,7 +157,7 @@ def arrayport_namespace(device: Device) -> ModuleType | None:
         return None
     import array_api_compat.numpy
 
-    return array_api_compat.numpy  # type: ignore[no-any-return]
+    return array_api_compat.numpy
 
 
 @hookimpl

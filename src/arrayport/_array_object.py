@@ -10,6 +10,7 @@ from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._errors import ReadOnlyError
 from arrayport._plugins import registry
+from arrayport.hookspecs import DLPACK_CPU
 
 __all__ = ["Array"]
 
@@ -144,7 +145,7 @@ class Array:
         import numpy as np
 
         reg = registry()
-        if reg.spec(self._device).dlpack_device[0] != _dispatch.DLPACK_CPU:
+        if reg.spec(self._device).dlpack_device[0] != DLPACK_CPU:
             raise TypeError(
                 f"this array is on {self._device}; NumPy can only see host memory: call "
                 "x.to_device('cpu') first"

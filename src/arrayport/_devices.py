@@ -28,10 +28,13 @@ class Device:
 
     kind: str
     index: int | None
+    _hash: int
 
     def __init__(self, kind: str, index: int | None = None) -> None:
         if not isinstance(kind, str):
-            raise TypeError(f"Device() takes a device string such as 'cpu' or 'cuda:0'; got {kind!r}")
+            raise TypeError(
+                f"Device() takes a device string such as 'cpu' or 'cuda:0'; got {kind!r}"
+            )
         m = _SPEC.fullmatch(kind)
         if m is None:
             raise ValueError(

@@ -6,10 +6,11 @@ mechanics the dispatcher asks for. Each decision cites its rule in ``spec/``.
 
 from __future__ import annotations
 
+import ctypes
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from arrayport import _dlpack, _dtypes, _plugins
 from arrayport._devices import Device, context_device
@@ -23,7 +24,7 @@ from arrayport._errors import (
     UnsupportedDTypeError,
 )
 from arrayport._plugins import Registry, registry
-from arrayport.hookspecs import DLPACK_CPU, Storage
+from arrayport.hookspecs import Storage
 
 __all__ = [
     "Plan",
@@ -53,10 +54,9 @@ _TYPED_FORMATS: Final[dict[str, DType]] = {
     "Zd": _dtypes.complex128,
 }
 # 'l' and 'L' follow the platform's C long.
-_TYPED_FORMATS["l"] = _dtypes.int64 if _dlpack.ctypes.sizeof(_dlpack.ctypes.c_long) == 8 else _dtypes.int32
-_TYPED_FORMATS["L"] = (
-    _dtypes.uint64 if _dlpack.ctypes.sizeof(_dlpack.ctypes.c_long) == 8 else _dtypes.uint32
-)
+_LONG_IS_64: Final = ctypes.sizeof(ctypes.c_long) == 8
+_TYPED_FORMATS["l"] = _dtypes.int64 if _LONG_IS_64 else _dtypes.int32
+_TYPED_FORMATS["L"] = _dtypes.uint64 if _LONG_IS_64 else _dtypes.uint32
 _PY_SCALARS: Final = (bool, int, float, complex)
 _INT64_MIN, _INT64_MAX = _dtypes.integer_bounds(_dtypes.int64)
 
@@ -423,7 +423,7 @@ def _classify(
         return _from_array(obj)
     entry = reg.native_types.get(t)
     if entry is not None and entry[0].device is not None and not dlpack_only:
-        nt, backend = entry
+        nt = entry[0]
         return _from_native_storage(
             Storage(obj, nt.device, nt.dtypes.get(obj.dtype), None, obj.dtype),  # type: ignore[attr-defined,arg-type]
             t,
@@ -440,7 +440,7 @@ def _classify(
     if t in _PY_SCALARS:
         return _from_scalar(obj, reg)
     if t is list or t is tuple:
-        return _from_sequence(obj, reg, want_dtype)
+        return _from_sequence(cast("list[Any]", obj), reg, want_dtype)
     adopted = reg.adopt(obj)
     if adopted is not None:
         return _from_native_storage(adopted, t)
@@ -512,7 +512,9 @@ def _build_python(obj: object, dtype: DType, device: Device, reg: Registry) -> S
     return storage  # type: ignore[no-any-return]
 
 
-def _from_sequence(obj: list[Any] | tuple[Any, ...], reg: Registry, want_dtype: DType | None) -> _Source:
+def _from_sequence(
+    obj: list[Any] | tuple[Any, ...], reg: Registry, want_dtype: DType | None
+) -> _Source:
     from arrayport._array_object import Array
 
     if any(type(e) is Array for e in obj):
@@ -651,7 +653,9 @@ def _from_buffer(view: memoryview, obj: object, reg: Registry, want_dtype: DType
     def load_typed(device: Device, _: DType | None) -> Storage:
         return _wrap_buffer(view, dtype, reg)
 
-    step = Step("adopt", False, f"the {dtype.name} elements of the {typename} buffer are shared in place")
+    step = Step(
+        "adopt", False, f"the {dtype.name} elements of the {typename} buffer are shared in place"
+    )
     return _Source("buffer", obj, host, dtype, step, load_typed, view.readonly)
 
 
@@ -700,7 +704,7 @@ def _from_dlpack_object(obj: Any, reg: Registry, want_device: Device | None) -> 
             f"{type(obj).__name__} has __dlpack__ but no __dlpack_device__; it does not follow "
             "the DLPack protocol"
         ) from None
-    device = reg.dlpack_devices.get(dl_dev)  # type: ignore[arg-type]
+    device = reg.dlpack_devices.get(dl_dev)
     dtype = _dtype_by_name(getattr(obj, "dtype", None))
     name = type(obj).__name__
     if device is None:
@@ -782,7 +786,9 @@ def execute(plan: Plan) -> Any:
             native, dtype = result.native, plan.dtype
             copied = copied or result.copied
         elif step.action == "copy":
-            result = reg.backend(device).astype(native=native, dtype=dtype, device=device, copy=True)
+            result = reg.backend(device).astype(
+                native=native, dtype=dtype, device=device, copy=True
+            )
             native = result.native
             copied = True
         elif step.action == "materialize":
@@ -794,7 +800,9 @@ def execute(plan: Plan) -> Any:
                 f"asarray(copy=False) would need a copy: dtype {_name(dtype)} -> "
                 f"{plan.dtype.name} needs a cast; pass copy=None, or leave dtype= unset"
             )
-        result = reg.backend(device).astype(native=native, dtype=plan.dtype, device=device, copy=False)
+        result = reg.backend(device).astype(
+            native=native, dtype=plan.dtype, device=device, copy=False
+        )
         native, dtype, copied = result.native, plan.dtype, True
     if plan.requires_grad and not _dtypes.is_floating(dtype):
         raise AutogradError(
@@ -813,7 +821,9 @@ def execute(plan: Plan) -> Any:
     return out
 
 
-def transfer(native: Any, src: Device, dst: Device, *, reg: Registry | None = None, stream: Any = None) -> Any:
+def transfer(
+    native: Any, src: Device, dst: Device, *, reg: Registry | None = None, stream: Any = None
+) -> Any:
     """Copy ``native`` from ``src`` to ``dst``: directly, through DLPack, or via the host (DV-5)."""
     reg = reg or registry()
     src_backend, dst_backend = reg.backend(src), reg.backend(dst)

@@ -98,6 +98,7 @@ _DTYPE_CODES: Final[dict[tuple[int, int], DType]] = {
     (5, 128): _dtypes.complex128,
 }
 
+
 def _capsule_type() -> type:
     import types
 
@@ -105,7 +106,7 @@ def _capsule_type() -> type:
         return types.CapsuleType  # type: ignore[no-any-return]
     import datetime
 
-    return type(datetime.datetime_CAPI)  # type: ignore[attr-defined]
+    return type(datetime.datetime_CAPI)
 
 
 _CAPSULE_TYPE: Final = _capsule_type()

@@ -68,7 +68,7 @@ class DType:
         object.__setattr__(self, name, value)
 
 
-bool: Final = DType("bool", "bool", 1)  # noqa: A001 - the standard's name
+bool: Final = DType("bool", "bool", 1)
 int8: Final = DType("int8", "signed integer", 1)
 int16: Final = DType("int16", "signed integer", 2)
 int32: Final = DType("int32", "signed integer", 4)

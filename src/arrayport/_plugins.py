@@ -64,7 +64,44 @@ class Backend:
     the hook's arguments as keywords; hooks the plugin does not implement return None.
     """
 
-    __slots__ = ("name", "plugin", "_implemented", *(n.removeprefix("arrayport_") for n in _HOOK_NAMES))
+    __slots__ = (
+        "_implemented",
+        "adopt",
+        "astype",
+        "backend_status",
+        "device_context",
+        "devices",
+        "empty",
+        "from_buffer",
+        "from_dlpack",
+        "from_sequence",
+        "is_readonly",
+        "name",
+        "namespace",
+        "native_types",
+        "plugin",
+        "resolve_device",
+        "to_dlpack",
+        "transfer",
+    )
+
+    name: str
+    plugin: object
+    adopt: Callable[..., Any]
+    astype: Callable[..., Any]
+    backend_status: Callable[..., Any]
+    device_context: Callable[..., Any]
+    devices: Callable[..., Any]
+    empty: Callable[..., Any]
+    from_buffer: Callable[..., Any]
+    from_dlpack: Callable[..., Any]
+    from_sequence: Callable[..., Any]
+    is_readonly: Callable[..., Any]
+    namespace: Callable[..., Any]
+    native_types: Callable[..., Any]
+    resolve_device: Callable[..., Any]
+    to_dlpack: Callable[..., Any]
+    transfer: Callable[..., Any]
 
     def __init__(self, name: str, plugin: object, pm: pluggy.PluginManager) -> None:
         self.name = name
@@ -85,6 +122,10 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<arrayport backend {self.name!r}>"
+
+
+# Every hook has its attribute on Backend (a hook added to hookspecs must be added above).
+assert {n.removeprefix("arrayport_") for n in _HOOK_NAMES} <= set(Backend.__slots__), _HOOK_NAMES
 
 
 def _adapt(
@@ -216,6 +257,13 @@ def _entry_points() -> list[tuple[str, Callable[[], object], str]]:
     return [(ep.name, ep.load, ep.value) for ep in sorted(eps, key=lambda ep: ep.name)]
 
 
+def _returning(plugin: object) -> Callable[[], object]:
+    def load() -> object:
+        return plugin
+
+    return load
+
+
 def _selected() -> set[str] | None:
     raw = os.environ.get(BACKENDS_ENV, "").strip()
     if not raw:
@@ -248,7 +296,7 @@ def _load(strict: str | None = None) -> Registry:
         if selected is None or name in selected:
             candidates.append((name, load, value))
     for name, plugin in _EXTRA.items():
-        candidates.append((name, (lambda p=plugin: p), getattr(plugin, "__name__", repr(plugin))))
+        candidates.append((name, _returning(plugin), getattr(plugin, "__name__", repr(plugin))))
     if selected is not None:
         for missing in sorted(selected - {c[0] for c in candidates}):
             warnings.warn(
