@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import types
-from typing import Any, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
 
 from arrayport import _dispatch
 from arrayport._devices import Device
@@ -84,6 +85,23 @@ class Array:
                 return None
             n *= s
         return n
+
+    @property
+    def T(self) -> Array:  # noqa: N802 - the standard's name
+        if len(self._native.shape) != 2:
+            raise ValueError(
+                f"x.T is defined for 2-D arrays only; got {self.ndim} dimensions: use x.mT "
+                "or arrayport.permute_dims"
+            )
+        ns = _dispatch.namespace_of(self._device)
+        return Array._new(ns.permute_dims(self._native, (1, 0)), self._device, self._dtype, self._readonly)
+
+    @property
+    def mT(self) -> Array:  # noqa: N802 - the standard's name
+        if len(self._native.shape) < 2:
+            raise ValueError(f"x.mT needs at least 2 dimensions; got {self.ndim}")
+        ns = _dispatch.namespace_of(self._device)
+        return Array._new(ns.matrix_transpose(self._native), self._device, self._dtype, self._readonly)
 
     @property
     def readonly(self) -> bool:
@@ -181,32 +199,118 @@ class Array:
 
     # ---- indexing --------------------------------------------------------------------
 
-    def _key(self, key: Any) -> Any:
-        if type(key) is Array:
-            _dispatch.check_same_device(self._device, key._device)
-            return key._native
-        if type(key) is tuple:
-            return tuple(self._key(k) for k in key)
-        return key
+    def _key(self, key: Any) -> tuple[Any, bool]:
+        """Check an index key (rules NS-7, NS-8); the backend's key and whether it gives a view."""
+        parts = key if type(key) is tuple else (key,)
+        shape = self._native.shape
+        ndim = len(shape)
+        native_parts: list[Any] = []
+        consumes: list[int] = []
+        ellipsis_at = -1
+        view = True
+        for k in parts:
+            t = type(k)
+            if t is Array:
+                if k._device != self._device:
+                    _dispatch.check_same_device(self._device, k._device)
+                kind = k._dtype.kind
+                if kind == "bool":
+                    consumes.append(k.ndim)
+                elif kind in ("signed integer", "unsigned integer"):
+                    consumes.append(1)
+                else:
+                    raise IndexError(
+                        f"an array used as an index must have an integer or bool dtype; got "
+                        f"{k._dtype!r}"
+                    )
+                native_parts.append(k._native)
+                view = False
+            elif k is Ellipsis:
+                if ellipsis_at >= 0:
+                    raise IndexError("an index may contain at most one ellipsis (...)")
+                ellipsis_at = len(native_parts)
+                native_parts.append(k)
+                consumes.append(0)
+            elif k is None:
+                native_parts.append(k)
+                consumes.append(0)
+            elif t is slice:
+                for v in (k.start, k.stop, k.step):
+                    if v is not None and (isinstance(v, bool) or not hasattr(type(v), "__index__")):
+                        raise IndexError(f"slice bounds must be ints or None; got {k!r}")
+                if k.step is not None and k.step.__index__() == 0:
+                    raise ValueError(f"slice step must not be 0; got {k!r}")
+                native_parts.append(k)
+                consumes.append(1)
+            elif t is bool:
+                native_parts.append(k)
+                consumes.append(0)
+                view = False
+            elif hasattr(t, "__index__"):
+                native_parts.append(k.__index__())
+                consumes.append(1)
+            else:
+                raise IndexError(
+                    "only integers, slices (:), ellipsis (...), None and arrayport integer "
+                    f"or bool arrays are valid indices; got {k!r}"
+                )
+        if sum(consumes) > ndim:
+            raise IndexError(
+                f"too many indices for an array of {ndim} dimensions: {key!r} indexes "
+                f"{sum(consumes)}"
+            )
+        # Bounds of integer indices, by the axis each one indexes (rule NS-7).
+        axis = 0
+        for i, (k, n) in enumerate(zip(native_parts, consumes, strict=True)):
+            if i == ellipsis_at:
+                axis = ndim - sum(consumes[i + 1 :])
+            elif type(k) is int:
+                size = shape[axis]
+                if size is not None and not -size <= k < size:
+                    raise IndexError(
+                        f"index {k} is out of bounds for axis {axis} of size {size}; valid "
+                        f"indices are in [{-size}, {size})"
+                    )
+            axis += n
+        if view and ellipsis_at < 0:
+            # A trailing ellipsis makes the backend return a 0-d view, never a scalar.
+            native_parts.append(Ellipsis)
+        return tuple(native_parts), view
 
     def __getitem__(self, key: Any, /) -> Array:
+        """Notes: basic indexing gives views, and views of read-only arrays are read-only."""
         native = self._native
-        out = native[self._key(key)]
+        native_key, view = self._key(key)
+        out = native[native_key]
         if type(out) is not type(native):
             ns = registry().backend(self._device).namespace(device=self._device)
             out = ns.asarray(out)
-        return Array._new(out, self._device, self._dtype, self._readonly)
+        return Array._new(out, self._device, self._dtype, self._readonly if view else False)
 
     def __setitem__(self, key: Any, value: Any, /) -> None:
+        """Notes: ``value`` must promote to this array's dtype (rule NS-8); never a downcast."""
         if self.readonly:
             raise ReadOnlyError(
                 "cannot write into a read-only array (it shares memory with a read-only "
                 "source); make a writeable copy with asarray(x, copy=True)"
             )
+        native_key, _ = self._key(key)
         if type(value) is Array:
-            _dispatch.check_same_device(self._device, value._device)
+            if value._device != self._device:
+                _dispatch.check_same_device(self._device, value._device)
+            vdtype = value._dtype
+            if vdtype is not self._dtype and _dispatch.PROMOTION_TABLE.get((self._dtype, vdtype)) is not self._dtype:
+                raise TypeError(
+                    f"__setitem__: a value of dtype {vdtype!r} does not promote to the array's "
+                    f"dtype {self._dtype!r}; convert it first: value.astype(arrayport.{self._dtype.name})"
+                )
             value = value._native
-        self._native[self._key(key)] = value
+        elif _dispatch.scalar_dtype(self._dtype, value, "__setitem__") is not self._dtype:
+            raise TypeError(
+                f"__setitem__: a Python {type(value).__name__} cannot be stored in an array of "
+                f"dtype {self._dtype!r}"
+            )
+        self._native[native_key] = value
 
     # ---- display ---------------------------------------------------------------------
 
@@ -224,3 +328,214 @@ class Array:
         return f"arrayport.Array({body}, dtype={self._dtype}, device='{self._device}'{extra})"
 
     __str__ = __repr__
+
+
+    # ---- operators (set from the tables below; declared here for type checkers) -------
+
+    if TYPE_CHECKING:
+
+        def __add__(self, other: Array | complex, /) -> Array: ...
+        def __sub__(self, other: Array | complex, /) -> Array: ...
+        def __mul__(self, other: Array | complex, /) -> Array: ...
+        def __truediv__(self, other: Array | complex, /) -> Array: ...
+        def __floordiv__(self, other: Array | float, /) -> Array: ...
+        def __mod__(self, other: Array | float, /) -> Array: ...
+        def __pow__(self, other: Array | complex, /) -> Array: ...
+        def __and__(self, other: Array | int, /) -> Array: ...
+        def __or__(self, other: Array | int, /) -> Array: ...
+        def __xor__(self, other: Array | int, /) -> Array: ...
+        def __lshift__(self, other: Array | int, /) -> Array: ...
+        def __rshift__(self, other: Array | int, /) -> Array: ...
+        def __matmul__(self, other: Array, /) -> Array: ...
+        def __radd__(self, other: Array | complex, /) -> Array: ...
+        def __rsub__(self, other: Array | complex, /) -> Array: ...
+        def __rmul__(self, other: Array | complex, /) -> Array: ...
+        def __rtruediv__(self, other: Array | complex, /) -> Array: ...
+        def __rfloordiv__(self, other: Array | float, /) -> Array: ...
+        def __rmod__(self, other: Array | float, /) -> Array: ...
+        def __rpow__(self, other: Array | complex, /) -> Array: ...
+        def __rand__(self, other: Array | int, /) -> Array: ...
+        def __ror__(self, other: Array | int, /) -> Array: ...
+        def __rxor__(self, other: Array | int, /) -> Array: ...
+        def __rlshift__(self, other: Array | int, /) -> Array: ...
+        def __rrshift__(self, other: Array | int, /) -> Array: ...
+        def __rmatmul__(self, other: Array, /) -> Array: ...
+        def __iadd__(self, other: Array | complex, /) -> Array: ...
+        def __isub__(self, other: Array | complex, /) -> Array: ...
+        def __imul__(self, other: Array | complex, /) -> Array: ...
+        def __itruediv__(self, other: Array | complex, /) -> Array: ...
+        def __ifloordiv__(self, other: Array | float, /) -> Array: ...
+        def __imod__(self, other: Array | float, /) -> Array: ...
+        def __ipow__(self, other: Array | complex, /) -> Array: ...
+        def __iand__(self, other: Array | int, /) -> Array: ...
+        def __ior__(self, other: Array | int, /) -> Array: ...
+        def __ixor__(self, other: Array | int, /) -> Array: ...
+        def __ilshift__(self, other: Array | int, /) -> Array: ...
+        def __irshift__(self, other: Array | int, /) -> Array: ...
+        def __imatmul__(self, other: Array, /) -> Array: ...
+        def __eq__(self, other: Array | complex, /) -> Array: ...  # type: ignore[override]
+        def __ne__(self, other: Array | complex, /) -> Array: ...  # type: ignore[override]
+        def __lt__(self, other: Array | float, /) -> Array: ...
+        def __le__(self, other: Array | float, /) -> Array: ...
+        def __gt__(self, other: Array | float, /) -> Array: ...
+        def __ge__(self, other: Array | float, /) -> Array: ...
+        def __neg__(self) -> Array: ...
+        def __pos__(self) -> Array: ...
+        def __abs__(self) -> Array: ...
+        def __invert__(self) -> Array: ...
+
+
+# --------------------------------------------------------------------------------------
+# Operators, from tables (rules DT-5, DT-6, OP-1 .. OP-3)
+# --------------------------------------------------------------------------------------
+
+# Imported here, not at the top: the elementwise functions need Array to exist, and
+# ``arrayport/__init__`` always imports this module first.
+from arrayport import _elementwise_functions  # noqa: E402
+
+_PY_SCALARS: Final = (bool, int, float, complex)
+
+# (operator stem, function, symbol): each gives __stem__, __rstem__ and __istem__.
+_ARITHMETIC: Final = (
+    ("add", "add", "+"),
+    ("sub", "subtract", "-"),
+    ("mul", "multiply", "*"),
+    ("truediv", "divide", "/"),
+    ("floordiv", "floor_divide", "//"),
+    ("mod", "remainder", "%"),
+    ("pow", "pow", "**"),
+    ("and", "bitwise_and", "&"),
+    ("or", "bitwise_or", "|"),
+    ("xor", "bitwise_xor", "^"),
+    ("lshift", "bitwise_left_shift", "<<"),
+    ("rshift", "bitwise_right_shift", ">>"),
+    ("matmul", "matmul", "@"),
+)
+# Comparisons have no reflected form: Python swaps ``<`` and ``>`` itself.
+_COMPARISON: Final = (
+    ("eq", "equal"),
+    ("ne", "not_equal"),
+    ("lt", "less"),
+    ("le", "less_equal"),
+    ("gt", "greater"),
+    ("ge", "greater_equal"),
+)
+_UNARY: Final = (
+    ("neg", "negative"),
+    ("pos", "positive"),
+    ("abs", "abs"),
+    ("invert", "bitwise_invert"),
+)
+
+
+def _matmul(x1: Array, x2: Array, /) -> Array:
+    """``@`` is ``matmul`` of the linear algebra functions."""
+    # Imported on use: that module imports this one.
+    from arrayport._linear_algebra_functions import matmul
+
+    return matmul(x1, x2)
+
+
+def _function(name: str) -> Callable[..., Array]:
+    if name == "matmul":
+        return _matmul
+    return getattr(_elementwise_functions, name)  # type: ignore[no-any-return]
+
+
+def _operands_ok(other: object, name: str) -> bool:
+    t = type(other)
+    if t is Array:
+        return True
+    return t in _PY_SCALARS and name != "matmul"
+
+
+def _forward(name: str) -> Callable[[Array, object], Any]:
+    func = _function(name)
+
+    def op(self: Array, other: object, /) -> Any:
+        if not _operands_ok(other, name):
+            return NotImplemented
+        return func(self, other)
+
+    return op
+
+
+def _reflected(name: str) -> Callable[[Array, object], Any]:
+    func = _function(name)
+
+    def op(self: Array, other: object, /) -> Any:
+        if not _operands_ok(other, name):
+            return NotImplemented
+        return func(other, self)
+
+    return op
+
+
+def _inplace(name: str, symbol: str) -> Callable[[Array, object], Any]:
+    func = _function(name)
+
+    def op(self: Array, other: object, /) -> Any:
+        if not _operands_ok(other, name):
+            return NotImplemented
+        if self.readonly:
+            raise ReadOnlyError(
+                f"x {symbol}= ... writes into x, which is read-only (it shares memory with a "
+                f"read-only source); write x = x {symbol} ... or copy it with "
+                "asarray(x, copy=True) first"
+            )
+        if type(other) is Array:
+            if other._device != self._device:
+                _dispatch.check_same_device(self._device, other._device)  # rule OP-2
+            promoted = _dispatch.result_type(self._dtype, other._dtype)
+        else:
+            promoted = _dispatch.scalar_dtype(self._dtype, other, f"x {symbol}= ...")
+        if promoted is not self._dtype:  # rule OP-1
+            raise TypeError(
+                f"x {symbol}= y would change x's dtype {self._dtype!r} to {promoted!r}; an "
+                f"in-place operator keeps x's dtype: write x = x {symbol} y instead"
+            )
+        out = func(self, other)
+        if out._dtype is not self._dtype:
+            raise TypeError(
+                f"x {symbol}= y gives dtype {out._dtype!r}, not x's dtype {self._dtype!r}; "
+                f"write x = x {symbol} y instead"
+            )
+        if out.shape != self.shape:
+            raise ValueError(
+                f"x {symbol}= y would broadcast x from shape {self.shape} to {out.shape}; "
+                f"an in-place operator cannot change x's shape: write x = x {symbol} y"
+            )
+        self._native[...] = out._native
+        return self
+
+    return op
+
+
+def _unary(name: str) -> Callable[[Array], Array]:
+    func = _function(name)
+
+    def op(self: Array, /) -> Array:
+        return func(self)
+
+    return op
+
+
+def _install_operators() -> None:
+    methods: dict[str, Callable[..., Any]] = {}
+    for stem, name, symbol in _ARITHMETIC:
+        methods[f"__{stem}__"] = _forward(name)
+        methods[f"__r{stem}__"] = _reflected(name)
+        methods[f"__i{stem}__"] = _inplace(name, symbol)
+    for stem, name in _COMPARISON:
+        methods[f"__{stem}__"] = _forward(name)
+    for stem, name in _UNARY:
+        methods[f"__{stem}__"] = _unary(name)
+    for attr, method in methods.items():
+        method.__name__ = attr
+        method.__qualname__ = f"Array.{attr}"
+        setattr(Array, attr, method)
+
+
+_install_operators()
+# Arrays compare elementwise, so they cannot be hashed (as in NumPy).
+Array.__hash__ = None  # type: ignore[assignment]

@@ -1,0 +1,385 @@
+"""Elementwise functions of the standard, made from tables by two factories.
+
+Each row names a function, the dtype category its inputs must belong to (rule EW-1)
+and, where NumPy-like backends depart from the standard's special cases, a fix applied
+to the backend's result in this layer (rules EW-3 .. EW-6).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, Final
+
+from arrayport import _dispatch, _dtypes
+from arrayport._array_object import Array
+from arrayport._dtypes import DType
+
+__all__ = [
+    "CATEGORIES",
+    "abs",
+    "acos",
+    "acosh",
+    "add",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "bitwise_and",
+    "bitwise_invert",
+    "bitwise_left_shift",
+    "bitwise_or",
+    "bitwise_right_shift",
+    "bitwise_xor",
+    "ceil",
+    "clip",
+    "conj",
+    "copysign",
+    "cos",
+    "cosh",
+    "divide",
+    "equal",
+    "exp",
+    "expm1",
+    "floor",
+    "floor_divide",
+    "greater",
+    "greater_equal",
+    "hypot",
+    "imag",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "less",
+    "less_equal",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "logaddexp",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "maximum",
+    "minimum",
+    "multiply",
+    "negative",
+    "nextafter",
+    "not_equal",
+    "positive",
+    "pow",
+    "real",
+    "reciprocal",
+    "remainder",
+    "round",
+    "sign",
+    "signbit",
+    "sin",
+    "sinh",
+    "sqrt",
+    "square",
+    "subtract",
+    "tan",
+    "tanh",
+    "trunc",
+]
+
+_INTEGRAL: Final = frozenset({"signed integer", "unsigned integer"})
+_REAL_FLOATING: Final = frozenset({"real floating"})
+_FLOATING: Final = frozenset({"real floating", "complex floating"})
+
+# The standard's input dtype categories, as sets of dtype kinds (rule EW-1).
+CATEGORIES: Final[dict[str, frozenset[str]]] = {
+    "all": frozenset({"bool"}) | _INTEGRAL | _FLOATING,
+    "numeric": _INTEGRAL | _FLOATING,
+    "real-valued": _INTEGRAL | _REAL_FLOATING,
+    "integer": _INTEGRAL,
+    "integer or boolean": _INTEGRAL | {"bool"},
+    "boolean": frozenset({"bool"}),
+    "floating-point": _FLOATING,
+    "real-valued floating-point": _REAL_FLOATING,
+    "complex floating-point": frozenset({"complex floating"}),
+}
+
+UnaryFix = Callable[[Any, Any, Any], Any]  # (ns, x, result) -> result
+BinaryFix = Callable[[Any, Any, Any, Any], Any]  # (ns, x1, x2, result) -> result
+
+
+def _check_category(name: str, category: str, dtype: DType) -> None:
+    """``TypeError`` unless ``dtype`` is in the function's input category (rule EW-1)."""
+    if dtype.kind not in CATEGORIES[category]:
+        raise TypeError(
+            f"{name} needs an array of {category} dtype; got {dtype!r}: convert it first, "
+            f"e.g. x.astype(...) to a {category} dtype"
+        )
+
+
+def _check_array(name: str, x: object) -> Array:
+    if type(x) is not Array:
+        raise TypeError(f"{name} expects an arrayport array; got {type(x).__name__}")
+    return x
+
+
+# --------------------------------------------------------------------------------------
+# Fixes: where NumPy-like backends depart from the standard's special cases
+# --------------------------------------------------------------------------------------
+
+
+def _fix_integer_identity(ns: Any, x: Any, out: Any) -> Any:
+    """ceil, floor, trunc and round of an integer array are the input (rule EW-3)."""
+    return out
+
+
+# Complex special cases: (condition on real part a and |imag part| b, result for b >= 0).
+# A result for a negative imaginary part is the conjugate, as f(conj(x)) == conj(f(x)).
+ComplexCase = tuple[Callable[[Any, Any], Any], complex]
+_INF, _NAN = math.inf, math.nan
+
+_EXPM1_CASES: Final[tuple[ComplexCase, ...]] = (
+    (lambda a, b: (a == 0) & (b == 0), complex(0.0, 0.0)),
+    (lambda a, b: (a == _INF) & (b == 0), complex(_INF, 0.0)),
+    (lambda a, b: (a == -_INF) & (b == _INF), complex(-1.0, 0.0)),
+    (lambda a, b: (a == _INF) & (b == _INF), complex(_INF, _NAN)),
+    (lambda a, b: (a == -_INF) & (b != b), complex(-1.0, 0.0)),
+    (lambda a, b: (a == _INF) & (b != b), complex(_INF, _NAN)),
+    (lambda a, b: (a != a) & (b == 0), complex(_NAN, 0.0)),
+)
+_TANH_CASES: Final[tuple[ComplexCase, ...]] = (
+    (lambda a, b: (a == _INF) & (b > 0) & (b < _INF), complex(1.0, 0.0)),
+    (lambda a, b: (a == -_INF) & (b > 0) & (b < _INF), complex(-1.0, 0.0)),
+)
+
+
+def _complex_cases(cases: tuple[ComplexCase, ...]) -> UnaryFix:
+    def fix(ns: Any, x: Any, out: Any) -> Any:
+        if not _is_complex(ns, x):
+            return out
+        a, b = ns.real(x), ns.imag(x)
+        b_abs, negative = ns.abs(b), ns.signbit(b)
+        for condition, value in cases:
+            hit = condition(a, b_abs)
+            c = ns.asarray(value, dtype=x.dtype)
+            out = ns.where(hit & ~negative, c, out)
+            out = ns.where(hit & negative, ns.conj(c), out)
+        return out
+
+    return fix
+
+
+_fix_expm1_complex: Final = _complex_cases(_EXPM1_CASES)  # rule EW-4
+_fix_tanh_complex: Final = _complex_cases(_TANH_CASES)  # rule EW-4
+
+
+def _fix_sign_complex(ns: Any, x: Any, out: Any) -> Any:
+    """sign of complex is x / |x|, and 0 + 0j for zero (rule EW-4)."""
+    if not _is_complex(ns, x):
+        return out
+    mag = ns.abs(x)
+    safe = ns.where(mag == 0, ns.ones_like(mag), mag)
+    return ns.where(mag == 0, ns.zeros_like(x), x / ns.astype(safe, x.dtype))
+
+
+def _fix_floor_divide(ns: Any, x1: Any, x2: Any, out: Any) -> Any:
+    """floor_divide of floats with an infinite operand (rule EW-5).
+
+    The standard gives an infinity over a finite number an infinity, and a finite
+    number over an infinity a zero, each signed by the signs of the operands; NumPy
+    gives NaN and -1.
+    """
+    if not _is_real_floating(ns, out):
+        return out
+    fin1, fin2 = ns.isfinite(x1), ns.isfinite(x2)
+    negative = ns.signbit(x1) != ns.signbit(x2)
+    inf1, inf2 = ns.isinf(x1), ns.isinf(x2)
+    signed_inf = ns.where(negative, -ns.ones_like(out), ns.ones_like(out)) * ns.inf
+    out = ns.where(inf1 & fin2, signed_inf, out)
+    signed_zero = ns.where(negative, -ns.zeros_like(out), ns.zeros_like(out))
+    return ns.where(fin1 & inf2, signed_zero, out)
+
+
+def _is_complex(ns: Any, a: Any) -> bool:
+    return bool(ns.isdtype(a.dtype, "complex floating"))
+
+
+def _is_real_floating(ns: Any, a: Any) -> bool:
+    return bool(ns.isdtype(a.dtype, "real floating"))
+
+
+# --------------------------------------------------------------------------------------
+# Factories
+# --------------------------------------------------------------------------------------
+
+
+def _unary(name: str, category: str, fix: UnaryFix | None = None) -> Callable[[Array], Array]:
+    kinds = CATEGORIES[category]
+    integer_identity = fix is _fix_integer_identity
+
+    def func(x: Array, /) -> Array:
+        if type(x) is not Array:
+            _check_array(name, x)
+        dtype = x._dtype
+        if dtype.kind not in kinds:
+            _check_category(name, category, dtype)
+        device = x._device
+        ns = _dispatch.namespace_of(device)
+        native = x._native
+        if integer_identity and dtype.kind in _INTEGRAL:
+            # Rule EW-3: the input's values, in a new array.
+            return Array._new(ns.asarray(native, copy=True), device, dtype, None)
+        out = getattr(ns, name)(native)
+        if fix is not None:
+            out = fix(ns, native, out)
+        return _dispatch.wrap(out, device, ns)  # type: ignore[no-any-return]
+
+    func.__name__ = func.__qualname__ = name
+    func.__doc__ = f"``{name}`` of the array API standard, elementwise ({category} inputs)."
+    return func
+
+
+def _binary(
+    name: str, category: str, fix: BinaryFix | None = None
+) -> Callable[[Array | complex, Array | complex], Array]:
+    kinds = CATEGORIES[category]
+
+    def func(x1: Array | complex, x2: Array | complex, /) -> Array:
+        # Rule EW-1 before promotion, so that the error names the function's category.
+        if type(x1) is Array and x1._dtype.kind not in kinds:
+            _check_category(name, category, x1._dtype)
+        if type(x2) is Array and x2._dtype.kind not in kinds:
+            _check_category(name, category, x2._dtype)
+        ops = _dispatch.binary_operands(name, x1, x2)
+        if ops.dtype.kind not in kinds:  # a Python scalar made the pair leave the category
+            _check_category(name, category, ops.dtype)
+        ns = ops.ns
+        out = getattr(ns, name)(ops.n1, ops.n2)
+        if fix is not None:
+            out = fix(ns, ops.n1, ops.n2, out)
+        return _dispatch.wrap(out, ops.device, ns)  # type: ignore[no-any-return]
+
+    func.__name__ = func.__qualname__ = name
+    func.__doc__ = f"``{name}`` of the array API standard, elementwise ({category} inputs)."
+    return func
+
+
+# --------------------------------------------------------------------------------------
+# The tables: name, input category (rule EW-1) and fix; the backend's function of the
+# same name computes. One line each, so that the names exist for readers and type checkers.
+# --------------------------------------------------------------------------------------
+
+abs: Final = _unary("abs", "numeric")
+acos: Final = _unary("acos", "floating-point")
+acosh: Final = _unary("acosh", "floating-point")
+asin: Final = _unary("asin", "floating-point")
+asinh: Final = _unary("asinh", "floating-point")
+atan: Final = _unary("atan", "floating-point")
+atanh: Final = _unary("atanh", "floating-point")
+bitwise_invert: Final = _unary("bitwise_invert", "integer or boolean")
+ceil: Final = _unary("ceil", "real-valued", _fix_integer_identity)
+conj: Final = _unary("conj", "numeric")
+cos: Final = _unary("cos", "floating-point")
+cosh: Final = _unary("cosh", "floating-point")
+exp: Final = _unary("exp", "floating-point")
+expm1: Final = _unary("expm1", "floating-point", _fix_expm1_complex)
+floor: Final = _unary("floor", "real-valued", _fix_integer_identity)
+imag: Final = _unary("imag", "complex floating-point")
+isfinite: Final = _unary("isfinite", "numeric")
+isinf: Final = _unary("isinf", "numeric")
+isnan: Final = _unary("isnan", "numeric")
+log: Final = _unary("log", "floating-point")
+log1p: Final = _unary("log1p", "floating-point")
+log2: Final = _unary("log2", "floating-point")
+log10: Final = _unary("log10", "floating-point")
+logical_not: Final = _unary("logical_not", "boolean")
+negative: Final = _unary("negative", "numeric")
+positive: Final = _unary("positive", "numeric")
+real: Final = _unary("real", "numeric")
+reciprocal: Final = _unary("reciprocal", "floating-point")
+round: Final = _unary("round", "numeric", _fix_integer_identity)
+sign: Final = _unary("sign", "numeric", _fix_sign_complex)
+signbit: Final = _unary("signbit", "real-valued floating-point")
+sin: Final = _unary("sin", "floating-point")
+sinh: Final = _unary("sinh", "floating-point")
+sqrt: Final = _unary("sqrt", "floating-point")
+square: Final = _unary("square", "numeric")
+tan: Final = _unary("tan", "floating-point")
+tanh: Final = _unary("tanh", "floating-point", _fix_tanh_complex)
+trunc: Final = _unary("trunc", "real-valued", _fix_integer_identity)
+
+add: Final = _binary("add", "numeric")
+atan2: Final = _binary("atan2", "real-valued floating-point")
+bitwise_and: Final = _binary("bitwise_and", "integer or boolean")
+bitwise_left_shift: Final = _binary("bitwise_left_shift", "integer")
+bitwise_or: Final = _binary("bitwise_or", "integer or boolean")
+bitwise_right_shift: Final = _binary("bitwise_right_shift", "integer")
+bitwise_xor: Final = _binary("bitwise_xor", "integer or boolean")
+copysign: Final = _binary("copysign", "real-valued floating-point")
+divide: Final = _binary("divide", "floating-point")
+equal: Final = _binary("equal", "all")
+floor_divide: Final = _binary("floor_divide", "real-valued", _fix_floor_divide)
+greater: Final = _binary("greater", "real-valued")
+greater_equal: Final = _binary("greater_equal", "real-valued")
+hypot: Final = _binary("hypot", "real-valued floating-point")
+less: Final = _binary("less", "real-valued")
+less_equal: Final = _binary("less_equal", "real-valued")
+logaddexp: Final = _binary("logaddexp", "real-valued floating-point")
+logical_and: Final = _binary("logical_and", "boolean")
+logical_or: Final = _binary("logical_or", "boolean")
+logical_xor: Final = _binary("logical_xor", "boolean")
+maximum: Final = _binary("maximum", "real-valued")
+minimum: Final = _binary("minimum", "real-valued")
+multiply: Final = _binary("multiply", "numeric")
+nextafter: Final = _binary("nextafter", "real-valued floating-point")
+not_equal: Final = _binary("not_equal", "all")
+pow: Final = _binary("pow", "numeric")
+remainder: Final = _binary("remainder", "real-valued")
+subtract: Final = _binary("subtract", "numeric")
+
+
+def clip(
+    x: Array,
+    /,
+    min: int | float | Array | None = None,
+    max: int | float | Array | None = None,
+) -> Array:
+    """Clamp each element of ``x`` to ``[min, max]``.
+
+    Notes
+    -----
+    ``min`` and ``max`` follow the rules of binary operands (rules DT-5, DT-6): arrays on
+    ``x``'s device, of a dtype that promotes to ``x``'s dtype; the result keeps ``x``'s
+    dtype (rule EW-2).
+    """
+    _check_array("clip", x)
+    _check_category("clip", "real-valued", x._dtype)
+    device, dtype = x._device, x._dtype
+    ns = _dispatch.namespace_of(device)
+    out = x._native
+    for bound_name, bound in (("min", min), ("max", max)):
+        if bound is None:
+            continue
+        if type(bound) is Array:
+            _dispatch.check_same_device(device, bound._device)
+            if _dispatch.result_type(dtype, bound._dtype) is not dtype:
+                raise TypeError(
+                    f"clip: {bound_name} of dtype {bound._dtype!r} does not promote to x's "
+                    f"dtype {dtype!r}; convert it first with {bound_name}.astype({dtype!r})"
+                )
+            b = bound._native
+            if bound._dtype is not dtype:
+                b = ns.astype(b, _dispatch.ns_dtype(ns, dtype))
+        else:
+            if type(bound) is int and dtype.kind in _INTEGRAL:
+                lo, hi = _dtypes.integer_bounds(dtype)
+                if (bound_name == "min" and bound <= lo) or (bound_name == "max" and bound >= hi):
+                    continue  # a bound outside the dtype's range clamps nothing
+            _dispatch.scalar_dtype(dtype, bound, "clip")
+            b = ns.asarray(bound, dtype=_dispatch.ns_dtype(ns, dtype))
+        nan = ns.isnan(b) if dtype.kind == "real floating" else None
+        out = ns.maximum(out, b) if bound_name == "min" else ns.minimum(out, b)
+        if nan is not None:
+            out = ns.where(nan, b, out)
+    if out is x._native:
+        out = ns.asarray(out, copy=True)
+    return _dispatch.wrap(out, device, ns)  # type: ignore[no-any-return]
