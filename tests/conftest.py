@@ -10,3 +10,5 @@ sys.path.insert(0, str(Path(__file__).parent))
 import fake_backend
 
 fake_backend.register()
+
+pytest_plugins = ["pytester"]

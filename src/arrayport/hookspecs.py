@@ -16,7 +16,7 @@ Conventions, the same for every hook:
 
 After loading, arrayport calls the implementations of the device's owner directly from
 a frozen table, so a hook call costs no more than a function call. ``spec/backends.md``
-states the contract as rules with IDs; ``tests/backend_kit.py`` checks a backend against
+states the contract as rules with IDs; ``arrayport.testing`` checks a backend against
 it.
 """
 
