@@ -161,3 +161,9 @@ def register() -> None:
 
 def pytest_configure(config: Any) -> None:
     register()
+
+
+def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> None:
+    # Before the suite's conftest files import anything that asks for a device, so
+    # that ARRAYPORT_DEFAULT_DEVICE may name a fake device under ``-p fake_backend``.
+    register()
