@@ -739,6 +739,9 @@ def test_cast_and_transfer_plan_on_fake_gpu(use_fake_cupy: Any) -> None:
 def test_from_sequence_builds_on_the_device(use_fake_cupy: Any) -> None:
     """CU-2: Python data is built on the host and uploaded to the asked device."""
     use_fake_cupy()
+    scalar = xp.asarray(2.5, device="cuda:1")
+    assert scalar.shape == () and scalar._native._h.shape == ()
+    assert scalar.to_device("cpu")._native == np.float64(2.5)
     x = xp.asarray([[1, 2], [3, 4]], device="cuda:1")
     assert x.device == CUDA1 and x.dtype == xp.int64 and x._native.device.id == 1
     np.testing.assert_array_equal(x._native._h, np.array([[1, 2], [3, 4]]))

@@ -341,7 +341,8 @@ def _h2d(host: Any, index: int, choice: StreamChoice) -> Any:
     """Copy a NumPy array to device ``index``; returns once the copy is complete (CU-4)."""
     cupy = _cupy()
     runtime = cupy.cuda.runtime
-    src = np.ascontiguousarray(host)
+    # ascontiguousarray would turn a 0-d array into a 1-d one.
+    src = host if host.flags.c_contiguous else np.ascontiguousarray(host)
     route = _logic.transfer_route(
         Device(_logic.HOST_KIND), _logic.cuda_device(index), src.nbytes, _can_access_peer
     )
