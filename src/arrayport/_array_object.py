@@ -386,7 +386,7 @@ class Array:
 
 
 # --------------------------------------------------------------------------------------
-# Operators, from tables (rules DT-5, DT-6, OP-1 .. OP-3)
+# Operators, from tables (rules DT-5, DT-6, DT-13, DT-14)
 # --------------------------------------------------------------------------------------
 
 # Imported here, not at the top: the elementwise functions need Array to exist, and
@@ -485,11 +485,11 @@ def _inplace(name: str, symbol: str) -> Callable[[Array, object], Any]:
             )
         if type(other) is Array:
             if other._device != self._device:
-                _dispatch.check_same_device(self._device, other._device)  # rule OP-2
+                _dispatch.check_same_device(self._device, other._device)  # rule DT-13
             promoted = _dispatch.result_type(self._dtype, other._dtype)
         else:
             promoted = _dispatch.scalar_dtype(self._dtype, other, f"x {symbol}= ...")
-        if promoted is not self._dtype:  # rule OP-1
+        if promoted is not self._dtype:  # rule DT-13
             raise TypeError(
                 f"x {symbol}= y would change x's dtype {self._dtype!r} to {promoted!r}; an "
                 f"in-place operator keeps x's dtype: write x = x {symbol} y instead"

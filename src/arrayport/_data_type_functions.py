@@ -74,7 +74,7 @@ def astype(x: Array, dtype: DType, /, *, copy: bool = True, device: object = Non
     -----
     A dtype the target device lacks raises ``UnsupportedDTypeError`` (rule DT-2).
     Complex to real raises ``TypeError``: take ``real(x)`` or ``imag(x)`` first (rule
-    DT-7). ``device=`` moves the result with ``to_device`` (rule DT-8).
+    DT-7). ``device=`` moves the result with ``to_device`` (rule DT-7).
     """
     if type(x) is not Array:
         raise TypeError(f"astype expects an arrayport array; got {type(x).__name__}")
@@ -178,7 +178,7 @@ def result_type(*arrays_and_dtypes: Array | DType | complex) -> DType:
     -----
     Python scalars take the dtype of the arrays and dtypes around them (rule DT-5);
     arrays on different devices raise ``DeviceMismatchError``, and a result the arrays'
-    device lacks raises ``UnsupportedDTypeError`` (rules DT-2, DT-6).
+    device lacks raises ``UnsupportedDTypeError`` (rules DT-2, DT-6, DT-8).
     """
     dtypes: list[DType] = []
     scalars: list[object] = []

@@ -1,8 +1,8 @@
 """Elementwise functions of the standard, made from tables by two factories.
 
-Each row names a function, the dtype category its inputs must belong to (rule EW-1)
+Each row names a function, the dtype category its inputs must belong to (rule DT-9)
 and, where NumPy-like backends depart from the standard's special cases, a fix applied
-to the backend's result in this layer (rules EW-3 .. EW-6).
+to the backend's result in this layer (rules DT-11, DT-12).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ _INTEGRAL: Final = frozenset({"signed integer", "unsigned integer"})
 _REAL_FLOATING: Final = frozenset({"real floating"})
 _FLOATING: Final = frozenset({"real floating", "complex floating"})
 
-# The standard's input dtype categories, as sets of dtype kinds (rule EW-1).
+# The standard's input dtype categories, as sets of dtype kinds (rule DT-9).
 CATEGORIES: Final[dict[str, frozenset[str]]] = {
     "all": frozenset({"bool"}) | _INTEGRAL | _FLOATING,
     "numeric": _INTEGRAL | _FLOATING,
@@ -108,11 +108,11 @@ BinaryFix = Callable[[Any, Any, Any, Any], Any]  # (ns, x1, x2, result) -> resul
 
 
 def _check_category(name: str, category: str, dtype: DType) -> None:
-    """``TypeError`` unless ``dtype`` is in the function's input category (rule EW-1)."""
+    """``TypeError`` unless ``dtype`` is in the function's input category (rule DT-9)."""
     if dtype.kind not in CATEGORIES[category]:
         raise TypeError(
-            f"{name} needs an array of {category} dtype; got {dtype!r}: convert it first, "
-            f"e.g. x.astype(...) to a {category} dtype"
+            f"{name} needs an array of {category} dtype; got {dtype!r}: convert it first "
+            f"with arrayport.astype(x, dtype) to a {category} dtype"
         )
 
 
@@ -127,9 +127,15 @@ def _check_array(name: str, x: object) -> Array:
 # --------------------------------------------------------------------------------------
 
 
-def _fix_integer_identity(ns: Any, x: Any, out: Any) -> Any:
-    """ceil, floor, trunc and round of an integer array are the input (rule EW-3)."""
-    return out
+def _rounding(name: str) -> Callable[[Any, Any], Any]:
+    """ceil, floor, trunc and round: of an integer array, its values (rule DT-11)."""
+
+    def compute(ns: Any, x: Any) -> Any:
+        if ns.isdtype(x.dtype, "integral"):
+            return ns.asarray(x, copy=True)
+        return getattr(ns, name)(x)
+
+    return compute
 
 
 # Complex special cases: (condition on real part a and |imag part| b, result for b >= 0).
@@ -168,21 +174,25 @@ def _complex_cases(cases: tuple[ComplexCase, ...]) -> UnaryFix:
     return fix
 
 
-_fix_expm1_complex: Final = _complex_cases(_EXPM1_CASES)  # rule EW-4
-_fix_tanh_complex: Final = _complex_cases(_TANH_CASES)  # rule EW-4
+_fix_expm1_complex: Final = _complex_cases(_EXPM1_CASES)  # rule DT-12
+_fix_tanh_complex: Final = _complex_cases(_TANH_CASES)  # rule DT-12
 
 
-def _fix_sign_complex(ns: Any, x: Any, out: Any) -> Any:
-    """sign of complex is x / |x|, and 0 + 0j for zero (rule EW-4)."""
+def _sign(ns: Any, x: Any) -> Any:
+    """sign; of complex input x / |x|, and 0 + 0j for zero (rule DT-12).
+
+    Computed here rather than fixed afterwards: some backends divide by zero for it.
+    """
     if not _is_complex(ns, x):
-        return out
+        return ns.sign(x)
     mag = ns.abs(x)
-    safe = ns.where(mag == 0, ns.ones_like(mag), mag)
-    return ns.where(mag == 0, ns.zeros_like(x), x / ns.astype(safe, x.dtype))
+    zero = mag == 0
+    safe = ns.astype(ns.where(zero, ns.ones_like(mag), mag), x.dtype)
+    return ns.where(zero, ns.zeros_like(x), x / safe)
 
 
 def _fix_floor_divide(ns: Any, x1: Any, x2: Any, out: Any) -> Any:
-    """floor_divide of floats with an infinite operand (rule EW-5).
+    """floor_divide of floats with an infinite operand (rule DT-12).
 
     The standard gives an infinity over a finite number an infinity, and a finite
     number over an infinity a zero, each signed by the signs of the operands; NumPy
@@ -212,9 +222,13 @@ def _is_real_floating(ns: Any, a: Any) -> bool:
 # --------------------------------------------------------------------------------------
 
 
-def _unary(name: str, category: str, fix: UnaryFix | None = None) -> Callable[[Array], Array]:
+def _unary(
+    name: str,
+    category: str,
+    fix: UnaryFix | None = None,
+    compute: Callable[[Any, Any], Any] | None = None,
+) -> Callable[[Array], Array]:
     kinds = CATEGORIES[category]
-    integer_identity = fix is _fix_integer_identity
 
     def func(x: Array, /) -> Array:
         if type(x) is not Array:
@@ -225,10 +239,7 @@ def _unary(name: str, category: str, fix: UnaryFix | None = None) -> Callable[[A
         device = x._device
         ns = _dispatch.namespace_of(device)
         native = x._native
-        if integer_identity and dtype.kind in _INTEGRAL:
-            # Rule EW-3: the input's values, in a new array.
-            return Array._new(ns.asarray(native, copy=True), device, dtype, None)
-        out = getattr(ns, name)(native)
+        out = getattr(ns, name)(native) if compute is None else compute(ns, native)
         if fix is not None:
             out = fix(ns, native, out)
         return _dispatch.wrap(out, device, ns)  # type: ignore[no-any-return]
@@ -244,7 +255,7 @@ def _binary(
     kinds = CATEGORIES[category]
 
     def func(x1: Array | complex, x2: Array | complex, /) -> Array:
-        # Rule EW-1 before promotion, so that the error names the function's category.
+        # Rule DT-9 before promotion, so that the error names the function's category.
         if type(x1) is Array and x1._dtype.kind not in kinds:
             _check_category(name, category, x1._dtype)
         if type(x2) is Array and x2._dtype.kind not in kinds:
@@ -264,7 +275,7 @@ def _binary(
 
 
 # --------------------------------------------------------------------------------------
-# The tables: name, input category (rule EW-1) and fix; the backend's function of the
+# The tables: name, input category (rule DT-9) and fix; the backend's function of the
 # same name computes. One line each, so that the names exist for readers and type checkers.
 # --------------------------------------------------------------------------------------
 
@@ -276,13 +287,13 @@ asinh: Final = _unary("asinh", "floating-point")
 atan: Final = _unary("atan", "floating-point")
 atanh: Final = _unary("atanh", "floating-point")
 bitwise_invert: Final = _unary("bitwise_invert", "integer or boolean")
-ceil: Final = _unary("ceil", "real-valued", _fix_integer_identity)
+ceil: Final = _unary("ceil", "real-valued", compute=_rounding("ceil"))
 conj: Final = _unary("conj", "numeric")
 cos: Final = _unary("cos", "floating-point")
 cosh: Final = _unary("cosh", "floating-point")
 exp: Final = _unary("exp", "floating-point")
 expm1: Final = _unary("expm1", "floating-point", _fix_expm1_complex)
-floor: Final = _unary("floor", "real-valued", _fix_integer_identity)
+floor: Final = _unary("floor", "real-valued", compute=_rounding("floor"))
 imag: Final = _unary("imag", "complex floating-point")
 isfinite: Final = _unary("isfinite", "numeric")
 isinf: Final = _unary("isinf", "numeric")
@@ -296,8 +307,8 @@ negative: Final = _unary("negative", "numeric")
 positive: Final = _unary("positive", "numeric")
 real: Final = _unary("real", "numeric")
 reciprocal: Final = _unary("reciprocal", "floating-point")
-round: Final = _unary("round", "numeric", _fix_integer_identity)
-sign: Final = _unary("sign", "numeric", _fix_sign_complex)
+round: Final = _unary("round", "numeric", compute=_rounding("round"))
+sign: Final = _unary("sign", "numeric", compute=_sign)
 signbit: Final = _unary("signbit", "real-valued floating-point")
 sin: Final = _unary("sin", "floating-point")
 sinh: Final = _unary("sinh", "floating-point")
@@ -305,7 +316,7 @@ sqrt: Final = _unary("sqrt", "floating-point")
 square: Final = _unary("square", "numeric")
 tan: Final = _unary("tan", "floating-point")
 tanh: Final = _unary("tanh", "floating-point", _fix_tanh_complex)
-trunc: Final = _unary("trunc", "real-valued", _fix_integer_identity)
+trunc: Final = _unary("trunc", "real-valued", compute=_rounding("trunc"))
 
 add: Final = _binary("add", "numeric")
 atan2: Final = _binary("atan2", "real-valued floating-point")
@@ -349,7 +360,7 @@ def clip(
     -----
     ``min`` and ``max`` follow the rules of binary operands (rules DT-5, DT-6): arrays on
     ``x``'s device, of a dtype that promotes to ``x``'s dtype; the result keeps ``x``'s
-    dtype (rule EW-2).
+    dtype (rule DT-10).
     """
     _check_array("clip", x)
     _check_category("clip", "real-valued", x._dtype)
@@ -364,7 +375,7 @@ def clip(
             if _dispatch.result_type(dtype, bound._dtype) is not dtype:
                 raise TypeError(
                     f"clip: {bound_name} of dtype {bound._dtype!r} does not promote to x's "
-                    f"dtype {dtype!r}; convert it first with {bound_name}.astype({dtype!r})"
+                    f"dtype {dtype!r}; convert it first with astype({bound_name}, {dtype!r})"
                 )
             b = bound._native
             if bound._dtype is not dtype:
