@@ -760,3 +760,53 @@ def test_dlpack_host_routes(use_fake_cupy: Any) -> None:
     on_host = np.from_dlpack(x, device="cpu")
     np.testing.assert_array_equal(on_host, host)
     assert on_host.ctypes.data != x._native.data.ptr
+
+
+def test_gpu_check_exits_quickly_without_gpu() -> None:
+    """tools/gpu_check.py on a machine with no usable GPU says what is missing and exits 2."""
+    import os
+    import time
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parent.parent / "tools" / "gpu_check.py"
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")  # hides any GPU this machine has
+    start = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, str(tool)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert time.monotonic() - start < 30
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert out.stdout.startswith("gpu_check: nothing to run here: ")
+    assert "CuPy is not installed" in out.stdout or "no CUDA device" in out.stdout
+
+
+def _gpu_check_module(monkeypatch: pytest.MonkeyPatch) -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "tools" / "gpu_check.py"
+    spec = importlib.util.spec_from_file_location("gpu_check", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "gpu_check", module)  # dataclasses look it up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_check_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tools/gpu_check.py: the bench detail compares with the best peer; pytest lines are found."""
+    tool = _gpu_check_module(monkeypatch)
+    rows = [
+        {"direction": "H2D", "library": "arrayport", "gbps": 40.0},
+        {"direction": "H2D", "library": "cupy", "gbps": 10.0},
+        {"direction": "H2D", "library": "torch", "gbps": 20.0},
+        {"direction": "D2H", "library": "arrayport", "gbps": 30.0},
+        {"direction": "D2H", "library": "cupy", "gbps": 40.0},
+    ]
+    assert (
+        tool.bench_detail(rows) == "H2D 40.0 GB/s (x2.00 of torch); D2H 30.0 GB/s (x0.75 of cupy)"
+    )
+    text = "....\nFAILED x\n==== 3 failed, 40 passed, 2 skipped in 9.1s ====\n"
+    assert tool._pytest_summary(text) == "3 failed, 40 passed, 2 skipped in 9.1s"
+    assert tool._pytest_summary("collecting ...") == "no pytest summary line"
+    assert sum(tool.BUDGETS_S.values()) <= tool.TOTAL_BUDGET_S < 8 * 60
