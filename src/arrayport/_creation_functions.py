@@ -109,7 +109,11 @@ def _resolve_target(device: object, like: Array | None = None) -> Device:
 def _resolve_new_dtype(dtype: object, device: Device, default: DType) -> DType:
     """``dtype=`` checked against ``device``, or the given default (NS-2)."""
     out = resolve_dtype(dtype, device)
-    return default if out is None else out
+    if out is None:
+        # A *_like default is x's dtype, which the target device may lack.
+        _dispatch.check_dtype_supported(default, device)
+        return default
+    return out
 
 
 def _check_shape(shape: object, fn: str) -> tuple[int, ...]:

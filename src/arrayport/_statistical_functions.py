@@ -181,10 +181,14 @@ def _spread(fn: str, x: Array, axis: object, correction: object, keepdims: bool)
     n = math.prod(shape[a] for a in (range(x.ndim) if axes is None else axes))  # type: ignore[misc]
     if n - c > 0:
         return _reduce(fn, x, axis, keepdims, correction=c)
-    # The standard's result is NaN; the backend's warning about it says nothing more.
+    # No degrees of freedom: the standard's result is NaN (NumPy gives inf for M == c).
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _reduce(fn, x, axis, keepdims, correction=c)
+        warnings.simplefilter("ignore", RuntimeWarning)  # an empty reduction warns
+        shaped = _reduce(fn, x, axis, keepdims, correction=0)
+    ns, ctx = compute(x._device)
+    with ctx:
+        native = ns.full_like(shaped._native, float("nan"))
+    return Array._new(native, x._device, x._dtype, False)
 
 
 def var(
