@@ -1,0 +1,160 @@
+"""Searching functions against NumPy; index dtypes (NS-4) and device checks (NS-3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import arrayport as xp
+
+DEVICES = ["cpu", "fake:1"]
+
+
+def host(x: xp.Array) -> np.ndarray[Any, Any]:
+    return np.asarray(x.to_device("cpu"))
+
+
+A = np.array([[3.0, -1.0, 7.0, 7.0], [0.0, 2.0, -5.0, 1.0], [0.0, 0.0, 9.0, 2.0]])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("fn", ["argmax", "argmin"])
+@pytest.mark.parametrize(("axis", "keepdims"), [(None, False), (0, False), (1, True), (-1, False)])
+def test_argmax_argmin(device: str, fn: str, axis: int | None, keepdims: bool) -> None:
+    """NS-4: indices equal NumPy's, in the device's default indexing dtype."""
+    out = getattr(xp, fn)(xp.asarray(A, device=device), axis=axis, keepdims=keepdims)
+    expected = getattr(np, fn)(A, axis=axis, keepdims=keepdims)
+    assert out.dtype == xp.int64 and out.device == xp.Device(device)
+    assert out.shape == np.shape(expected)
+    np.testing.assert_array_equal(host(out), expected)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("axis", [None, 0, (0, 1)])
+def test_count_nonzero(device: str, axis: Any) -> None:
+    """NS-4: counts equal NumPy's, in the default integer dtype."""
+    out = xp.count_nonzero(xp.asarray(A, device=device), axis=axis)
+    assert out.dtype == xp.int64 and out.ndim == np.ndim(np.count_nonzero(A, axis=axis))
+    np.testing.assert_array_equal(host(out), np.count_nonzero(A, axis=axis))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_nonzero(device: str) -> None:
+    """NS-4: nonzero returns a tuple of index arrays, one per axis."""
+    out = xp.nonzero(xp.asarray(A, device=device))
+    assert type(out) is tuple and len(out) == 2
+    for got, want in zip(out, np.nonzero(A), strict=True):
+        assert got.dtype == xp.int64
+        np.testing.assert_array_equal(host(got), want)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted(device: str, side: str) -> None:
+    """searchsorted equals NumPy's, with arrays, scalars and a sorter."""
+    x1 = np.array([1.0, 2.0, 2.0, 5.0])
+    x2 = np.array([[0.0, 2.0], [5.0, 9.0]])
+    a1 = xp.asarray(x1, device=device)
+    out = xp.searchsorted(a1, xp.asarray(x2, device=device), side=side)
+    assert out.dtype == xp.int64
+    np.testing.assert_array_equal(host(out), np.searchsorted(x1, x2, side=side))
+    np.testing.assert_array_equal(
+        host(xp.searchsorted(a1, 2, side=side)), np.searchsorted(x1, 2, side=side)
+    )
+    unsorted = np.array([5.0, 1.0, 2.0, 2.0])
+    sorter = np.argsort(unsorted, kind="stable")
+    out = xp.searchsorted(
+        xp.asarray(unsorted, device=device),
+        2.5,
+        side=side,
+        sorter=xp.asarray(sorter, device=device),
+    )
+    np.testing.assert_array_equal(
+        host(out), np.searchsorted(unsorted, 2.5, side=side, sorter=sorter)
+    )
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_where(device: str) -> None:
+    """where selects elementwise, promotes arrays, and takes Python scalars (DT-5)."""
+    cond = A > 1
+    c = xp.asarray(cond, device=device)
+    a = xp.asarray(A.astype("float32"), device=device)
+    b = xp.asarray(-A, device=device)
+    out = xp.where(c, a, b)
+    assert out.dtype == xp.float64
+    np.testing.assert_array_equal(host(out), np.where(cond, A.astype("float32"), -A))
+    out = xp.where(c, a, 0)
+    assert out.dtype == xp.float32
+    np.testing.assert_array_equal(host(out), np.where(cond, A, 0).astype("float32"))
+    out = xp.where(c, 1.5, a)
+    np.testing.assert_array_equal(host(out), np.where(cond, 1.5, A).astype("float32"))
+
+
+def _on(device: str, value: Any) -> xp.Array:
+    return xp.asarray(value, device=device)
+
+
+MISMATCH = [
+    (
+        "NS-3-where-condition",
+        lambda d1, d2: xp.where(_on(d1, [True]), _on(d2, [1.0]), _on(d2, [2.0])),
+    ),
+    (
+        "NS-3-where-operands",
+        lambda d1, d2: xp.where(_on(d1, [True]), _on(d1, [1.0]), _on(d2, [2.0])),
+    ),
+    ("NS-3-where-scalar", lambda d1, d2: xp.where(_on(d1, [True]), 1.0, _on(d2, [2.0]))),
+    ("NS-3-searchsorted", lambda d1, d2: xp.searchsorted(_on(d1, [1.0]), _on(d2, [2.0]))),
+    (
+        "NS-3-searchsorted-sorter",
+        lambda d1, d2: xp.searchsorted(_on(d1, [1.0]), 1.0, sorter=_on(d2, [0])),
+    ),
+]
+
+
+@pytest.mark.parametrize(("d1", "d2"), [("cpu", "fake:1"), ("fake:1", "fake:0")])
+@pytest.mark.parametrize("call", [m[1] for m in MISMATCH], ids=[m[0] for m in MISMATCH])
+def test_device_mismatch(call: Any, d1: str, d2: str) -> None:
+    """Arrays on different devices are refused, never moved."""
+    with pytest.raises(xp.DeviceMismatchError, match="different devices"):
+        call(d1, d2)
+
+
+ERRORS = [
+    ("argmax-empty", lambda: xp.argmax(xp.zeros(0)), ValueError, "empty"),
+    ("argmin-complex", lambda: xp.argmin(xp.ones(2, dtype=xp.complex64)), TypeError, "complex"),
+    ("NS-10-argmax-axis", lambda: xp.argmax(xp.ones((2, 2)), axis=2), IndexError, "out of range"),
+    ("nonzero-0d", lambda: xp.nonzero(xp.asarray(1.0)), ValueError, "at least one"),
+    ("where-condition-dtype", lambda: xp.where(xp.ones(2), 1.0, 2.0), TypeError, "bool"),
+    ("where-two-scalars", lambda: xp.where(xp.ones(2) > 0, 1.0, 2.0), TypeError, "at least one"),
+    (
+        "where-mixed-kinds",
+        lambda: xp.where(xp.ones(2) > 0, xp.ones(2), xp.ones(2, dtype=xp.int8)),
+        TypeError,
+        "astype",
+    ),
+    (
+        "searchsorted-2d",
+        lambda: xp.searchsorted(xp.ones((2, 2)), 1.0),
+        ValueError,
+        "one-dimensional",
+    ),
+    (
+        "searchsorted-side",
+        lambda: xp.searchsorted(xp.ones(2), 1.0, side="middle"),
+        ValueError,
+        "side",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
+def test_errors(call: Any, error: type[Exception], match: str) -> None:
+    """Invalid arguments raise the documented errors."""
+    with pytest.raises(error, match=match):
+        call()
