@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Final, Literal
 
 from arrayport import _dispatch
+from arrayport._arguments import compute
 from arrayport._array_object import Array
 from arrayport._dtypes import DType
 from arrayport._plugins import registry
@@ -71,9 +72,10 @@ def _one_axis(
         arr = _check_array(qualified, x)
         _check_kind(qualified, arr._dtype, arr._device, kinds)
         _check_norm(name, norm)
-        ns = _dispatch.namespace_of(arr._device)
-        out = getattr(ns.fft, name)(arr._native, n=n, axis=axis, norm=norm)
-        return _result(out, arr._device, ns, result(arr._dtype))
+        ns, ctx = compute(arr._device)
+        with ctx:
+            out = getattr(ns.fft, name)(arr._native, n=n, axis=axis, norm=norm)
+            return _result(out, arr._device, ns, result(arr._dtype))
 
     return _named(transform, name, summary)
 
@@ -99,9 +101,10 @@ def _n_axes(
                 f"{qualified}: s needs axes (the standard leaves s without axes undefined); "
                 f"pass axes= with one axis per entry of s={s!r}"
             )
-        ns = _dispatch.namespace_of(arr._device)
-        out = getattr(ns.fft, name)(arr._native, s=s, axes=axes, norm=norm)
-        return _result(out, arr._device, ns, result(arr._dtype))
+        ns, ctx = compute(arr._device)
+        with ctx:
+            out = getattr(ns.fft, name)(arr._native, s=s, axes=axes, norm=norm)
+            return _result(out, arr._device, ns, result(arr._dtype))
 
     return _named(transform, name, summary)
 
@@ -199,9 +202,10 @@ def _frequencies(name: str, n: object, d: object, dtype: object, device: object)
             f"None; got {dtype!r}"
         )
     _dispatch.check_dtype_supported(out_dtype, target)
-    ns = _dispatch.namespace_of(target)
-    out = getattr(ns.fft, name)(n, d=d, dtype=_dispatch.ns_dtype(ns, out_dtype))
-    return _result(out, target, ns, out_dtype)
+    ns, ctx = compute(target)
+    with ctx:
+        out = getattr(ns.fft, name)(n, d=d, dtype=_dispatch.ns_dtype(ns, out_dtype))
+        return _result(out, target, ns, out_dtype)
 
 
 def fftshift(x: Array, /, *, axes: int | Sequence[int] | None = None) -> Array:
@@ -226,6 +230,6 @@ def ifftshift(x: Array, /, *, axes: int | Sequence[int] | None = None) -> Array:
 
 def _shift(name: str, x: object, axes: int | Sequence[int] | None) -> Array:
     arr = _check_array(f"fft.{name}", x)
-    ns = _dispatch.namespace_of(arr._device)
-    out = getattr(ns.fft, name)(arr._native, axes=axes)
-    return _result(out, arr._device, ns, arr._dtype)
+    ns, ctx = compute(arr._device)
+    with ctx:
+        return _result(getattr(ns.fft, name)(arr._native, axes=axes), arr._device, ns, arr._dtype)

@@ -11,16 +11,18 @@ functions, the same objects.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
+from contextlib import AbstractContextManager
+from typing import Any, Final, Literal, NamedTuple
 
 from arrayport import _dispatch, _dtypes
+from arrayport._arguments import compute, promoted_natives
 from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import DType
-from arrayport._plugins import registry
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+# The main namespace's functions, the same objects (rule EX-7).
+from arrayport._linear_algebra_functions import matmul, matrix_transpose, tensordot, vecdot
+from arrayport._plugins import registry
 
 __all__ = [
     "cholesky",
@@ -167,21 +169,22 @@ def _check_matrix(name: str, x: Array, *, square: bool = False) -> None:
 
 def _matrix(
     name: str, x: object, kinds: frozenset[str] = _FLOATING, *, square: bool = False
-) -> tuple[Array, Any]:
-    """Check a matrix operand; return it with its device's compute namespace."""
+) -> tuple[Array, Any, AbstractContextManager[Any]]:
+    """Check a matrix operand; return it with its device's namespace and compute context."""
     arr = _check_array(name, x)
     _check_kind(name, arr._dtype, arr._device, kinds)
     _check_matrix(name, arr, square=square)
-    return arr, _dispatch.namespace_of(arr._device)
+    ns, ctx = compute(arr._device)
+    return arr, ns, ctx
 
 
-def _pair(name: str, x1: object, x2: object, kinds: frozenset[str]) -> _dispatch.Operands:
-    """Two array operands on one device, promoted (rules EX-1, EX-2)."""
+def _pair(name: str, x1: object, x2: object, kinds: frozenset[str]) -> tuple[Array, Array, Device]:
+    """Two array operands on one device, of the kinds named (rules EX-1, EX-2)."""
     a1, a2 = _check_array(name, x1), _check_array(name, x2)
-    _dispatch.check_same_device(a1._device, a2._device)
-    _check_kind(name, a1._dtype, a1._device, kinds)
-    _check_kind(name, a2._dtype, a2._device, kinds)
-    return _dispatch.binary_operands(name, a1, a2)
+    device = _dispatch.check_same_device(a1._device, a2._device)
+    _check_kind(name, a1._dtype, device, kinds)
+    _check_kind(name, a2._dtype, device, kinds)
+    return a1, a2, device
 
 
 def _result(native: Any, device: Device, ns: Any, dtype: DType) -> Array:
@@ -193,13 +196,13 @@ def _result(native: Any, device: Device, ns: Any, dtype: DType) -> Array:
     return out
 
 
-def _rtol(name: str, rtol: object, x: Array, ns: Any) -> Any:
+def _rtol(name: str, rtol: object, x: Array) -> Any:
     """``rtol``: None, a Python float, or a real floating array on ``x``'s device."""
     if rtol is None or type(rtol) in (int, float):
         return rtol
     arr = _check_array(name, rtol)
     _dispatch.check_same_device(x._device, arr._device)
-    _check_kind(name, arr._dtype, arr._device, frozenset({"real floating"}))
+    _check_kind(name, arr._dtype, arr._device, _REAL)
     return arr._native
 
 
@@ -210,14 +213,17 @@ def _rtol(name: str, rtol: object, x: Array, ns: Any) -> Any:
 
 def cholesky(x: Array, /, *, upper: bool = False) -> Array:
     """Return the lower (or upper) Cholesky factor of a Hermitian positive-definite matrix."""
-    arr, ns = _matrix("linalg.cholesky", x, square=True)
-    return _result(ns.linalg.cholesky(arr._native, upper=upper), arr._device, ns, arr._dtype)
+    arr, ns, ctx = _matrix("linalg.cholesky", x, square=True)
+    with ctx:
+        out = ns.linalg.cholesky(arr._native, upper=upper)
+        return _result(out, arr._device, ns, arr._dtype)
 
 
 def det(x: Array, /) -> Array:
     """Return the determinant of a square matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.det", x, square=True)
-    return _result(ns.linalg.det(arr._native), arr._device, ns, arr._dtype)
+    arr, ns, ctx = _matrix("linalg.det", x, square=True)
+    with ctx:
+        return _result(ns.linalg.det(arr._native), arr._device, ns, arr._dtype)
 
 
 def diagonal(x: Array, /, *, offset: int = 0) -> Array:
@@ -228,46 +234,53 @@ def diagonal(x: Array, /, *, offset: int = 0) -> Array:
     Where the backend returns a read-only view (NumPy does), the result is a read-only
     array sharing memory with ``x`` (rule EX-5).
     """
-    arr, ns = _matrix("linalg.diagonal", x, _ANY)
-    return _result(ns.linalg.diagonal(arr._native, offset=offset), arr._device, ns, arr._dtype)
+    arr, ns, ctx = _matrix("linalg.diagonal", x, _ANY)
+    with ctx:
+        out = ns.linalg.diagonal(arr._native, offset=offset)
+        return _result(out, arr._device, ns, arr._dtype)
 
 
 def eig(x: Array, /) -> EigResult:
     """Return the eigenvalues and eigenvectors of a square matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.eig", x, square=True)
-    values, vectors = ns.linalg.eig(arr._native)
-    dtype = _complex_of(arr._dtype)
-    return EigResult(
-        _result(values, arr._device, ns, dtype), _result(vectors, arr._device, ns, dtype)
-    )
+    arr, ns, ctx = _matrix("linalg.eig", x, square=True)
+    dev, dtype = arr._device, _complex_of(arr._dtype)
+    with ctx:
+        values, vectors = ns.linalg.eig(arr._native)
+        return EigResult(_result(values, dev, ns, dtype), _result(vectors, dev, ns, dtype))
 
 
 def eigvals(x: Array, /) -> Array:
     """Return the eigenvalues of a square matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.eigvals", x, square=True)
-    return _result(ns.linalg.eigvals(arr._native), arr._device, ns, _complex_of(arr._dtype))
+    arr, ns, ctx = _matrix("linalg.eigvals", x, square=True)
+    with ctx:
+        out = ns.linalg.eigvals(arr._native)
+        return _result(out, arr._device, ns, _complex_of(arr._dtype))
 
 
 def eigh(x: Array, /) -> EighResult:
     """Return the eigenvalues and eigenvectors of a Hermitian or symmetric matrix."""
-    arr, ns = _matrix("linalg.eigh", x, square=True)
-    values, vectors = ns.linalg.eigh(arr._native)
-    return EighResult(
-        _result(values, arr._device, ns, _real_of(arr._dtype)),
-        _result(vectors, arr._device, ns, arr._dtype),
-    )
+    arr, ns, ctx = _matrix("linalg.eigh", x, square=True)
+    dev, dtype = arr._device, arr._dtype
+    with ctx:
+        values, vectors = ns.linalg.eigh(arr._native)
+        return EighResult(
+            _result(values, dev, ns, _real_of(dtype)), _result(vectors, dev, ns, dtype)
+        )
 
 
 def eigvalsh(x: Array, /) -> Array:
     """Return the eigenvalues of a Hermitian or symmetric matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.eigvalsh", x, square=True)
-    return _result(ns.linalg.eigvalsh(arr._native), arr._device, ns, _real_of(arr._dtype))
+    arr, ns, ctx = _matrix("linalg.eigvalsh", x, square=True)
+    with ctx:
+        out = ns.linalg.eigvalsh(arr._native)
+        return _result(out, arr._device, ns, _real_of(arr._dtype))
 
 
 def inv(x: Array, /) -> Array:
     """Return the inverse of a square matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.inv", x, square=True)
-    return _result(ns.linalg.inv(arr._native), arr._device, ns, arr._dtype)
+    arr, ns, ctx = _matrix("linalg.inv", x, square=True)
+    with ctx:
+        return _result(ns.linalg.inv(arr._native), arr._device, ns, arr._dtype)
 
 
 def matrix_norm(
@@ -278,18 +291,20 @@ def matrix_norm(
     ord: int | float | Literal["fro", "nuc"] | None = "fro",
 ) -> Array:
     """Return the matrix norm of a matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.matrix_norm", x)
-    out = ns.linalg.matrix_norm(arr._native, keepdims=keepdims, ord=ord)
-    return _result(out, arr._device, ns, _real_of(arr._dtype))
+    arr, ns, ctx = _matrix("linalg.matrix_norm", x)
+    with ctx:
+        out = ns.linalg.matrix_norm(arr._native, keepdims=keepdims, ord=ord)
+        return _result(out, arr._device, ns, _real_of(arr._dtype))
 
 
 def matrix_power(x: Array, n: int, /) -> Array:
     """Raise a square matrix (or a stack of them) to the integer power ``n``."""
-    arr, ns = _matrix("linalg.matrix_power", x, square=True)
+    arr, ns, ctx = _matrix("linalg.matrix_power", x, square=True)
     if type(n) is bool or not isinstance(n, int):
         raise TypeError(f"linalg.matrix_power: n must be a Python int; got {n!r}")
-    out = ns.linalg.matrix_power(arr._native, n)
-    return _result(out, arr._device, ns, arr._dtype)
+    with ctx:
+        out = ns.linalg.matrix_power(arr._native, n)
+        return _result(out, arr._device, ns, arr._dtype)
 
 
 def matrix_rank(x: Array, /, *, rtol: float | Array | None = None) -> Array:
@@ -299,57 +314,64 @@ def matrix_rank(x: Array, /, *, rtol: float | Array | None = None) -> Array:
     -----
     The result has the default integral dtype of ``x``'s device.
     """
-    arr, ns = _matrix("linalg.matrix_rank", x)
-    tol = _rtol("linalg.matrix_rank", rtol, arr, ns)
+    arr, ns, ctx = _matrix("linalg.matrix_rank", x)
+    tol = _rtol("linalg.matrix_rank", rtol, arr)
     dtype = registry().spec(arr._device).default_dtypes.integral
-    return _result(ns.linalg.matrix_rank(arr._native, rtol=tol), arr._device, ns, dtype)
+    with ctx:
+        out = ns.linalg.matrix_rank(arr._native, rtol=tol)
+        return _result(out, arr._device, ns, dtype)
 
 
 def pinv(x: Array, /, *, rtol: float | Array | None = None) -> Array:
     """Return the Moore-Penrose pseudo-inverse of a matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.pinv", x)
-    tol = _rtol("linalg.pinv", rtol, arr, ns)
-    return _result(ns.linalg.pinv(arr._native, rtol=tol), arr._device, ns, arr._dtype)
+    arr, ns, ctx = _matrix("linalg.pinv", x)
+    tol = _rtol("linalg.pinv", rtol, arr)
+    with ctx:
+        return _result(ns.linalg.pinv(arr._native, rtol=tol), arr._device, ns, arr._dtype)
 
 
 def qr(x: Array, /, *, mode: Literal["reduced", "complete"] = "reduced") -> QRResult:
     """Return the QR decomposition of a matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.qr", x)
+    arr, ns, ctx = _matrix("linalg.qr", x)
     if mode not in ("reduced", "complete"):
         # NumPy's other modes return other things; the standard has only these two.
         raise ValueError(f"linalg.qr: mode must be 'reduced' or 'complete'; got {mode!r}")
-    q, r = ns.linalg.qr(arr._native, mode=mode)
-    return QRResult(
-        _result(q, arr._device, ns, arr._dtype), _result(r, arr._device, ns, arr._dtype)
-    )
+    dev, dtype = arr._device, arr._dtype
+    with ctx:
+        q, r = ns.linalg.qr(arr._native, mode=mode)
+        return QRResult(_result(q, dev, ns, dtype), _result(r, dev, ns, dtype))
 
 
 def slogdet(x: Array, /) -> SlogdetResult:
     """Return the sign and the log of the absolute value of the determinant."""
-    arr, ns = _matrix("linalg.slogdet", x, square=True)
-    sign, logabsdet = ns.linalg.slogdet(arr._native)
-    return SlogdetResult(
-        _result(sign, arr._device, ns, arr._dtype),
-        _result(logabsdet, arr._device, ns, _real_of(arr._dtype)),
-    )
+    arr, ns, ctx = _matrix("linalg.slogdet", x, square=True)
+    dev, dtype = arr._device, arr._dtype
+    with ctx:
+        sign, logabsdet = ns.linalg.slogdet(arr._native)
+        return SlogdetResult(
+            _result(sign, dev, ns, dtype), _result(logabsdet, dev, ns, _real_of(dtype))
+        )
 
 
 def svd(x: Array, /, *, full_matrices: bool = True) -> SVDResult:
     """Return the singular value decomposition of a matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.svd", x)
-    u, s, vh = ns.linalg.svd(arr._native, full_matrices=full_matrices)
+    arr, ns, ctx = _matrix("linalg.svd", x)
     dev, dtype = arr._device, arr._dtype
-    return SVDResult(
-        _result(u, dev, ns, dtype),
-        _result(s, dev, ns, _real_of(dtype)),
-        _result(vh, dev, ns, dtype),
-    )
+    with ctx:
+        u, s, vh = ns.linalg.svd(arr._native, full_matrices=full_matrices)
+        return SVDResult(
+            _result(u, dev, ns, dtype),
+            _result(s, dev, ns, _real_of(dtype)),
+            _result(vh, dev, ns, dtype),
+        )
 
 
 def svdvals(x: Array, /) -> Array:
     """Return the singular values of a matrix (or a stack of them)."""
-    arr, ns = _matrix("linalg.svdvals", x)
-    return _result(ns.linalg.svdvals(arr._native), arr._device, ns, _real_of(arr._dtype))
+    arr, ns, ctx = _matrix("linalg.svdvals", x)
+    with ctx:
+        out = ns.linalg.svdvals(arr._native)
+        return _result(out, arr._device, ns, _real_of(arr._dtype))
 
 
 def trace(x: Array, /, *, offset: int = 0, dtype: DType | None = None) -> Array:
@@ -359,10 +381,11 @@ def trace(x: Array, /, *, offset: int = 0, dtype: DType | None = None) -> Array:
     -----
     The default integral dtype is that of ``x``'s device (rule EX-6).
     """
-    arr, ns = _matrix("linalg.trace", x, _NUMERIC)
+    arr, ns, ctx = _matrix("linalg.trace", x, _NUMERIC)
     out_dtype = _trace_dtype(arr, dtype)
-    out = ns.linalg.trace(arr._native, offset=offset, dtype=_dispatch.ns_dtype(ns, out_dtype))
-    return _result(out, arr._device, ns, out_dtype)
+    with ctx:
+        out = ns.linalg.trace(arr._native, offset=offset, dtype=_dispatch.ns_dtype(ns, out_dtype))
+        return _result(out, arr._device, ns, out_dtype)
 
 
 def _trace_dtype(x: Array, dtype: object) -> DType:
@@ -395,9 +418,10 @@ def vector_norm(
     """Return the vector norm of ``x`` along ``axis`` (all elements when None)."""
     arr = _check_array("linalg.vector_norm", x)
     _check_kind("linalg.vector_norm", arr._dtype, arr._device, _FLOATING)
-    ns = _dispatch.namespace_of(arr._device)
-    out = ns.linalg.vector_norm(arr._native, axis=axis, keepdims=keepdims, ord=ord)
-    return _result(out, arr._device, ns, _real_of(arr._dtype))
+    ns, ctx = compute(arr._device)
+    with ctx:
+        out = ns.linalg.vector_norm(arr._native, axis=axis, keepdims=keepdims, ord=ord)
+        return _result(out, arr._device, ns, _real_of(arr._dtype))
 
 
 # --------------------------------------------------------------------------------------
@@ -407,61 +431,39 @@ def vector_norm(
 
 def cross(x1: Array, x2: Array, /, *, axis: int = -1) -> Array:
     """Return the cross product of 3-element vectors."""
-    ops = _pair("linalg.cross", x1, x2, _NUMERIC)
-    for x in (x1, x2):
-        shape = x.shape
+    a1, a2, device = _pair("linalg.cross", x1, x2, _NUMERIC)
+    for shape in (a1.shape, a2.shape):
         if not -len(shape) <= axis < len(shape) or shape[axis] != 3:
             raise ValueError(
-                f"linalg.cross needs size 3 along axis {axis}; got shapes {x1.shape!r} "
-                f"and {x2.shape!r}"
+                f"linalg.cross needs size 3 along axis {axis}; got shapes {a1.shape!r} "
+                f"and {a2.shape!r}"
             )
-    out = ops.ns.linalg.cross(ops.n1, ops.n2, axis=axis)
-    return _result(out, ops.device, ops.ns, ops.dtype)
+    ns, ctx = compute(device)
+    with ctx:
+        dtype, (n1, n2) = promoted_natives([a1, a2], ns)
+        return _result(ns.linalg.cross(n1, n2, axis=axis), device, ns, dtype)
 
 
 def outer(x1: Array, x2: Array, /) -> Array:
     """Return the outer product of two vectors."""
-    ops = _pair("linalg.outer", x1, x2, _NUMERIC)
-    if x1.ndim != 1 or x2.ndim != 1:
+    a1, a2, device = _pair("linalg.outer", x1, x2, _NUMERIC)
+    if a1.ndim != 1 or a2.ndim != 1:
         raise ValueError(
-            f"linalg.outer needs two 1-dimensional arrays; got shapes {x1.shape!r} and {x2.shape!r}"
+            f"linalg.outer needs two 1-dimensional arrays; got shapes {a1.shape!r} and {a2.shape!r}"
         )
-    return _result(ops.ns.linalg.outer(ops.n1, ops.n2), ops.device, ops.ns, ops.dtype)
+    ns, ctx = compute(device)
+    with ctx:
+        dtype, (n1, n2) = promoted_natives([a1, a2], ns)
+        return _result(ns.linalg.outer(n1, n2), device, ns, dtype)
 
 
 def solve(x1: Array, x2: Array, /) -> Array:
     """Return the solution of the linear system ``x1 @ out == x2``."""
-    ops = _pair("linalg.solve", x1, x2, _FLOATING)
-    _check_matrix("linalg.solve", x1, square=True)
-    if x2.ndim == 0:
-        raise ValueError(f"linalg.solve needs x2 of at least 1 dimension; got shape {x2.shape!r}")
-    return _result(ops.ns.linalg.solve(ops.n1, ops.n2), ops.device, ops.ns, ops.dtype)
-
-
-# --------------------------------------------------------------------------------------
-# The main namespace's functions (rule EX-7)
-# --------------------------------------------------------------------------------------
-
-_MAIN_NAMESPACE: Final = frozenset({"matmul", "matrix_transpose", "tensordot", "vecdot"})
-
-if TYPE_CHECKING:
-    matmul: Callable[..., Array]
-    matrix_transpose: Callable[..., Array]
-    tensordot: Callable[..., Array]
-    vecdot: Callable[..., Array]
-
-
-def __getattr__(name: str) -> Any:
-    # Imported on first use: the main namespace's module imports nothing from here, and
-    # this keeps the objects identical to arrayport.matmul and friends.
-    if name in _MAIN_NAMESPACE:
-        from arrayport import _linear_algebra_functions
-
-        func = getattr(_linear_algebra_functions, name)
-        globals()[name] = func
-        return func
-    raise AttributeError(f"module 'arrayport.linalg' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _MAIN_NAMESPACE)
+    a1, a2, device = _pair("linalg.solve", x1, x2, _FLOATING)
+    _check_matrix("linalg.solve", a1, square=True)
+    if a2.ndim == 0:
+        raise ValueError(f"linalg.solve needs x2 of at least 1 dimension; got shape {a2.shape!r}")
+    ns, ctx = compute(device)
+    with ctx:
+        dtype, (n1, n2) = promoted_natives([a1, a2], ns)
+        return _result(ns.linalg.solve(n1, n2), device, ns, dtype)
