@@ -346,6 +346,14 @@ def test_matrix_rank(device: str, dtype: str) -> None:
     np.testing.assert_array_equal(host(linalg.matrix_rank(put(a, device), rtol=0.5)), expected)
 
 
+@pytest.mark.parametrize("shape", [(2, 0, 3), (0, 0), (3, 4, 0)])
+def test_matrix_rank_of_empty_matrices(shape: tuple[int, ...]) -> None:
+    """EX-4: an empty matrix has rank 0."""
+    out = linalg.matrix_rank(put(np.zeros(shape), "fake:1"))
+    assert out.shape == shape[:-2] and out.dtype == xp.int64
+    np.testing.assert_array_equal(host(out), np.zeros(shape[:-2]))
+
+
 def test_pinv_rtol() -> None:
     """EX-4: pinv's rtol is relative to the largest singular value, as the standard says."""
     a = sample("float64", (4, 3))
