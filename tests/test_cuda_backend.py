@@ -271,6 +271,22 @@ def test_chunks_cover_every_byte_once(nbytes: int, chunk: int) -> None:
     assert len(parts) == -(-nbytes // chunk)
 
 
+@pytest.mark.parametrize(
+    ("nbytes", "parts"),
+    [(0, 4), (100, 4), (CHUNK_BYTES, 8), (CHUNK_BYTES - 1, 3), (5 * 4096, 8)],
+    ids=lambda v: f"CU-4-split-{v}",
+)
+def test_split_for_threads(nbytes: int, parts: int) -> None:
+    """CU-4: a chunk is cut into at most one page-aligned range per copy thread, covering it."""
+    ranges = _logic.split(nbytes, parts)
+    assert len(ranges) <= parts
+    sizes = [b - a for a, b in ranges]
+    assert len(set(sizes[:-1])) <= 1 and all(n % 4096 == 0 and n > 0 for n in sizes[:-1])
+    assert all(a % 4096 == 0 for a, _ in ranges)
+    assert (ranges[-1][1] if ranges else 0) == nbytes
+    assert all(ranges[k][1] == ranges[k + 1][0] for k in range(len(ranges) - 1))
+
+
 def test_chunks_refuse_empty_chunk() -> None:
     """CU-4: a chunk size must be positive."""
     with pytest.raises(ValueError, match="chunk_bytes must be > 0"):
@@ -483,8 +499,8 @@ def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None =
     def enable_peer(src: int) -> None:
         log.add("deviceEnablePeerAccess", state["current"], src)
 
-    def alloc_pinned(n: int) -> bytearray:
-        log.add("alloc_pinned_memory", n)
+    def pinned_memory(n: int, flags: int) -> bytearray:
+        log.add("PinnedMemory", n, flags)
         return bytearray(n)
 
     runtime = types.SimpleNamespace(
@@ -497,6 +513,7 @@ def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None =
         memcpyPeerAsync=memcpy_peer_async,
         memcpyHostToDevice=1,
         memcpyDeviceToHost=2,
+        hostAllocPortable=1,
         CUDARuntimeError=CUDARuntimeError,
     )
     cp.cuda = types.SimpleNamespace(
@@ -505,7 +522,8 @@ def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None =
         Stream=Stream,
         ExternalStream=Stream,
         get_current_stream=lambda: current_streams[state["current"]],
-        alloc_pinned_memory=alloc_pinned,
+        PinnedMemory=pinned_memory,
+        PinnedMemoryPointer=lambda memory, offset: memoryview(memory)[offset:],
     )
     cp.empty = lambda shape, dtype: _FakeArray(np.empty(shape, dtype), state["current"])
     cp.ascontiguousarray = lambda a: _FakeArray(np.ascontiguousarray(a._h), a.device.id)
@@ -665,8 +683,8 @@ def test_host_device_round_trip(use_fake_cupy: Any, nbytes: int, copies: int, st
     np.testing.assert_array_equal(back._native, host)
     assert len(_d2h_copies(cp.log)) == copies
     # Staging buffers are allocated once per device, only for staged copies.
-    allocs = [c for c in cp.log.calls if c[0] == "alloc_pinned_memory"]
-    assert allocs == ([("alloc_pinned_memory", CHUNK_BYTES)] * 2 if staged else [])
+    allocs = [c for c in cp.log.calls if c[0] == "PinnedMemory"]
+    assert allocs == ([("PinnedMemory", CHUNK_BYTES, 1)] * 2 if staged else [])
 
 
 def test_non_contiguous_and_repeated_transfers(use_fake_cupy: Any) -> None:
@@ -677,7 +695,7 @@ def test_non_contiguous_and_repeated_transfers(use_fake_cupy: Any) -> None:
         x = xp.asarray(host.T, device="cuda:0")
         np.testing.assert_array_equal(x._native._h, host.T)
         np.testing.assert_array_equal(np.asarray(x.to_device("cpu")._native), host.T)
-    assert [c[0] for c in cp.log.calls].count("alloc_pinned_memory") == 2
+    assert [c[0] for c in cp.log.calls].count("PinnedMemory") == 2
 
 
 def test_transfer_streams(use_fake_cupy: Any) -> None:

@@ -10,7 +10,9 @@ serves no devices and ``arrayport_backend_status`` says why in one line.
 
 Transfers: host <-> device copies of 1 MiB or more stream through two reusable pinned
 staging buffers, so the DMA runs at pinned bandwidth while the next chunk is copied on
-the host; ``cuda:i -> cuda:j`` uses peer access where the GPUs have it, else the host.
+the host (by several threads); ``cuda:i -> cuda:j`` uses peer access where the GPUs have
+it, else the host. Copies to and from the host return when complete; streams follow the
+DLPack standard (``spec/devices.md``, CU-5 .. CU-7).
 The decisions (devices, streams, routes, DLPack plans) are plain functions in
 ``arrayport_cuda._logic``; this module only does the mechanics. The rules, with their
 stream semantics, are ``spec/cuda.md`` (CU-1 ...).
@@ -22,6 +24,7 @@ import importlib.util
 import sys
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from types import ModuleType
@@ -297,7 +300,11 @@ class _Staging:
 
     def ensure(self, cupy: Any) -> list[np.ndarray[Any, np.dtype[np.uint8]]]:
         if not self.buffers:
-            self._memory = [cupy.cuda.alloc_pinned_memory(_logic.CHUNK_BYTES) for _ in range(2)]
+            # Allocated outside CuPy's pinned pool, portable, so no other device's block is
+            # reused and the DMA runs at pinned speed whichever device is current.
+            flags = cupy.cuda.runtime.hostAllocPortable
+            memory = [cupy.cuda.PinnedMemory(_logic.CHUNK_BYTES, flags) for _ in range(2)]
+            self._memory = [cupy.cuda.PinnedMemoryPointer(m, 0) for m in memory]
             self.buffers = [np.frombuffer(m, np.uint8, _logic.CHUNK_BYTES) for m in self._memory]
         return self.buffers
 
@@ -310,6 +317,23 @@ def _staging(index: int) -> _Staging:
     if found is None:
         found = _STAGING.setdefault(index, _Staging())
     return found
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _host_copy(dst: np.ndarray[Any, Any], src: np.ndarray[Any, Any]) -> None:
+    """Copy between 1-d byte arrays, in threads when large (NumPy releases the GIL)."""
+    global _pool
+    n = len(dst)
+    if n < _logic.PARALLEL_COPY_BYTES or _logic.COPY_THREADS == 1:
+        np.copyto(dst, src)
+        return
+    if _pool is None:
+        _pool = ThreadPoolExecutor(_logic.COPY_THREADS, thread_name_prefix="arrayport-cuda-copy")
+    parts = _logic.split(n, _logic.COPY_THREADS)
+    for done in [_pool.submit(np.copyto, dst[a:b], src[a:b]) for a, b in parts]:
+        done.result()
 
 
 def _stream(choice: StreamChoice) -> Any:
@@ -368,7 +392,7 @@ def _h2d(host: Any, index: int, choice: StreamChoice) -> Any:
                 if done[slot] is not None:
                     done[slot].synchronize()  # the DMA that last read this buffer
                 buffer = buffers[slot]
-                np.copyto(buffer[: b - a], flat[a:b])
+                _host_copy(buffer[: b - a], flat[a:b])
                 runtime.memcpyAsync(
                     out.data.ptr + a,
                     buffer.ctypes.data,
@@ -433,7 +457,7 @@ def _drain(
 ) -> None:
     event, slot, a, b = pending
     event.synchronize()
-    np.copyto(flat[a:b], buffers[slot][: b - a])
+    _host_copy(flat[a:b], buffers[slot][: b - a])
 
 
 def _peer(native: Any, src: int, dst: int, choice: StreamChoice) -> Any:

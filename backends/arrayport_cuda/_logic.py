@@ -32,6 +32,7 @@ __all__ = [
     "export_plan",
     "import_plan",
     "install_hint",
+    "split",
     "status_line",
     "transfer_route",
     "transfer_stream",
@@ -46,6 +47,10 @@ DLPACK_CUDA: Final = 2
 PINNED_THRESHOLD: Final = 1 << 20
 #: The size of one pinned staging buffer; two of them alternate (CU-4).
 CHUNK_BYTES: Final = 16 << 20
+#: Host copies into and out of staging buffers use up to this many threads (CU-4).
+COPY_THREADS: Final = max(1, min(8, os.cpu_count() or 1))
+#: Below this many bytes, one thread copies (threads cost more than they save).
+PARALLEL_COPY_BYTES: Final = 2 << 20
 #: The DLPack stream numbers of CUDA's two default streams (the standard's values).
 LEGACY_DEFAULT_STREAM: Final = 1
 PER_THREAD_DEFAULT_STREAM: Final = 2
@@ -240,6 +245,15 @@ def chunks(nbytes: int, chunk_bytes: int = CHUNK_BYTES) -> list[tuple[int, int]]
     if chunk_bytes <= 0:
         raise ValueError(f"chunk_bytes must be > 0; got {chunk_bytes!r}")
     return [(a, min(a + chunk_bytes, nbytes)) for a in range(0, nbytes, chunk_bytes)]
+
+
+def split(nbytes: int, parts: int, align: int = 4096) -> list[tuple[int, int]]:
+    """Cut ``nbytes`` into at most ``parts`` ranges of ``align``-multiple sizes, for threads."""
+    if parts <= 0 or align <= 0:
+        raise ValueError(f"parts and align must be > 0; got {parts!r} and {align!r}")
+    size = -(-nbytes // parts)
+    size = max(align, -(-size // align) * align)
+    return chunks(nbytes, size)
 
 
 # --------------------------------------------------------------------------------------
