@@ -11,11 +11,12 @@ serves no devices and ``arrayport_backend_status`` says why in one line.
 Transfers: host <-> device copies of 1 MiB or more stream through two reusable pinned
 staging buffers, so the DMA runs at pinned bandwidth while the next chunk is copied on
 the host (by several threads); ``cuda:i -> cuda:j`` uses peer access where the GPUs have
-it, else the host. Copies to and from the host return when complete; streams follow the
-DLPack standard (``spec/devices.md``, CU-5 .. CU-7).
+it, else the host. Copies to and from the host return when complete; DLPack streams
+follow the standard.
+
 The decisions (devices, streams, routes, DLPack plans) are plain functions in
 ``arrayport_cuda._logic``; this module only does the mechanics. The rules, with their
-stream semantics, are ``spec/cuda.md`` (CU-1 ...).
+synchronisation semantics, are the CUDA section of ``spec/devices.md`` (CU-1 ...).
 """
 
 from __future__ import annotations

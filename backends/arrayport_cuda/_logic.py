@@ -3,7 +3,7 @@
 Everything here runs without a GPU: parsing device names and objects, reading stream
 arguments, choosing a transfer route, cutting a staged copy into chunks, and planning
 DLPack exports and imports. ``arrayport_cuda`` does the mechanics with CuPy; the rules
-are ``spec/cuda.md`` (CU-1 ...).
+are ``spec/devices.md``, section CUDA (CU-1 ...).
 """
 
 from __future__ import annotations
