@@ -319,12 +319,6 @@ def _plan(
     if src.kind == "buffer" and src.dtype is None:
         cast_needed = False  # raw bytes are reinterpreted as out_dtype, never cast (AS-B1)
     moves = src.device is not None and src.device != target
-    transfer_step = Step("transfer", True, f"{src.device} -> {target} needs a transfer")
-    cast_step = Step(
-        "cast",
-        True,
-        f"dtype {_name(src.dtype)} -> {_name(out_dtype)} needs a cast",
-    )
     cast_first = False
     if moves and cast_needed:
         # Cast on whichever side moves fewer bytes (rule AS-C3).
@@ -333,12 +327,13 @@ def _plan(
         cast_first = (
             out_dtype.itemsize < src_itemsize and out_dtype in reg.spec(src.device).dtypes
         )
+    # Steps are built only when needed: most plans have neither, and each costs ~0.4 us.
     if cast_needed and cast_first:
-        steps.append(cast_step)
+        steps.append(_cast_step(src.dtype, out_dtype))
     if moves:
-        steps.append(transfer_step)
+        steps.append(Step("transfer", True, f"{src.device} -> {target} needs a transfer"))
     if cast_needed and not cast_first:
-        steps.append(cast_step)
+        steps.append(_cast_step(src.dtype, out_dtype))
     if copy is True and not any(s.copies for s in steps):
         steps.append(Step("copy", True, "copy=True asks for memory not shared with the input"))
 
@@ -346,6 +341,10 @@ def _plan(
     if copy is False:
         _check_no_copy(plan, caller)
     return plan
+
+
+def _cast_step(src: DType | None, dst: DType | None) -> Step:
+    return Step("cast", True, f"dtype {_name(src)} -> {_name(dst)} needs a cast")
 
 
 def _name(dtype: DType | None) -> str:
