@@ -125,6 +125,7 @@ GET_ERRORS = [
     ("NS-7-two-ellipses", lambda: _x()[..., 0, ...], IndexError, "ellipsis"),
     ("NS-7-float", lambda: _x()[1.0], IndexError, "valid indices"),
     ("NS-7-list", lambda: _x()[[0, 1]], IndexError, "valid indices"),
+    ("NS-7-numpy-array", lambda: _x()[np.array([0, 1])], IndexError, "valid indices"),
     ("NS-7-float-array", lambda: _x()[xp.asarray([0.0])], IndexError, "integer or bool"),
     ("NS-7-slice-float", lambda: _x()[0.5:2], IndexError, "slice"),
     ("NS-7-slice-step-zero", lambda: _x()[::0], ValueError, "step"),

@@ -18,6 +18,17 @@ __all__ = ["Array"]
 _API_VERSIONS: Final = frozenset({"2021.12", "2022.12", "2023.12", "2024.12", "2025.12"})
 
 
+def _index_or_none(k: Any) -> int | None:
+    """``k.__index__()``, or None when ``k`` is no integer (NumPy arrays have the method)."""
+    method = getattr(type(k), "__index__", None)
+    if method is None:
+        return None
+    try:
+        return int(method(k))
+    except TypeError:
+        return None
+
+
 class Array:
     """An n-dimensional array on one device.
 
@@ -246,8 +257,8 @@ class Array:
                 native_parts.append(k)
                 consumes.append(0)
                 view = False
-            elif hasattr(t, "__index__"):
-                native_parts.append(k.__index__())
+            elif (index := _index_or_none(k)) is not None:
+                native_parts.append(index)
                 consumes.append(1)
             else:
                 raise IndexError(
@@ -298,11 +309,11 @@ class Array:
         if type(value) is Array:
             if value._device != self._device:
                 _dispatch.check_same_device(self._device, value._device)
-            vdtype = value._dtype
-            if vdtype is not self._dtype and _dispatch.PROMOTION_TABLE.get((self._dtype, vdtype)) is not self._dtype:
+            dtype, vdtype = self._dtype, value._dtype
+            if vdtype is not dtype and _dispatch.PROMOTION_TABLE.get((dtype, vdtype)) is not dtype:
                 raise TypeError(
                     f"__setitem__: a value of dtype {vdtype!r} does not promote to the array's "
-                    f"dtype {self._dtype!r}; convert it first: value.astype(arrayport.{self._dtype.name})"
+                    f"dtype {dtype!r}; convert it first: value.astype(arrayport.{dtype.name})"
                 )
             value = value._native
         elif _dispatch.scalar_dtype(self._dtype, value, "__setitem__") is not self._dtype:
