@@ -177,7 +177,7 @@ FREQ_ERRORS = [
     ("EX-10-complex-dtype", {"dtype": xp.complex64}, 4, TypeError, "real floating dtype"),
     ("EX-10-int-dtype", {"dtype": xp.int64}, 4, TypeError, "real floating dtype"),
     ("EX-10-zero-n", {}, 0, ValueError, "positive int"),
-    ("EX-10-float-n", {}, 4.0, ValueError, "positive int"),
+    ("EX-10-float-n", {}, 4.0, TypeError, "Python int"),
     ("EX-10-unknown-device", {"device": "fake:9"}, 4, xp.DeviceError, "fake:9"),
 ]
 
@@ -189,7 +189,7 @@ FREQ_ERRORS = [
 def test_frequencies_refusals(
     rule: str, kwargs: dict[str, Any], n: Any, exc: type[Exception], fragment: str, name: str
 ) -> None:
-    """EX-10: real floating dtypes the device supports, positive n, known devices."""
+    """EX-10: real floating dtypes the device supports, a positive int n, known devices."""
     with pytest.raises(exc, match=fragment):
         getattr(fft, name)(n, **kwargs)
 

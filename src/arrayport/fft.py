@@ -1,6 +1,6 @@
 """The ``fft`` extension of the array API standard (2025.12).
 
-The transforms are defined from two tables, one per signature: each row names the
+The transforms are made by two factories, one per signature; each definition names the
 function, the dtype kind its input must have and the dtype its result gets (rules in
 ``spec/extensions.md``). Results get the standard's dtype whatever the compute library
 returned: ``complex64`` in gives ``complex64`` out.
@@ -189,7 +189,9 @@ def rfftfreq(
 
 
 def _frequencies(name: str, n: object, d: object, dtype: object, device: object) -> Array:
-    if type(n) is bool or not isinstance(n, int) or n < 1:
+    if type(n) is bool or not isinstance(n, int):
+        raise TypeError(f"fft.{name}: n must be a Python int; got {n!r}")
+    if n < 1:
         raise ValueError(f"fft.{name}: n must be a positive int; got {n!r}")
     target = _dispatch.default_device() if device is None else _dispatch.resolve_device(device)
     if dtype is None:
