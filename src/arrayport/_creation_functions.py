@@ -141,11 +141,10 @@ def _scalar_kind_dtype(value: object, device: Device, fn: str, name: str) -> DTy
 
 
 def _check_fill(value: object, dtype: DType, fn: str) -> None:
+    """``fill_value`` follows the scalar rules against ``dtype`` (rules NS-2, DT-5)."""
     if type(value) not in (bool, int, float, complex):
         raise TypeError(f"{fn}: fill_value must be a bool, int, float or complex; got {value!r}")
-    if type(value) is int and dtype.kind in ("signed integer", "unsigned integer"):
-        _dispatch.scalar_dtype(dtype, value, fn)  # out of range: OverflowError
-    if type(value) is complex and dtype.kind != "complex floating":
+    if _dispatch.scalar_dtype(dtype, value, fn) is not dtype:
         raise TypeError(
             f"{fn}: a complex fill_value {value!r} does not fit dtype {dtype!r}; pass a "
             "complex floating dtype="
