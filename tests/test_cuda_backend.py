@@ -14,7 +14,7 @@ import subprocess
 import sys
 import types
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -430,6 +430,22 @@ class _FakeArray:
     def __getitem__(self, key: Any) -> _FakeArray:
         return _FakeArray(self._h[key], self.device.id)
 
+    #: (array, stream, max_version, current device) of each export.
+    exported: ClassVar[list[tuple[Any, ...]]] = []
+
+    def __dlpack__(self, stream: Any = None, max_version: Any = None) -> str:
+        current = sys.modules["cupy"].cuda.runtime.getDevice()
+        _FakeArray.exported.append((self, stream, max_version, current))
+        return "capsule"
+
+
+class _LegacyFakeArray(_FakeArray):
+    """A CuPy array from before DLPack 1.0: ``__dlpack__`` takes only ``stream``."""
+
+    def __dlpack__(self, stream: Any = None) -> str:  # type: ignore[override]
+        _FakeArray.exported.append((self, stream, "legacy", None))
+        return "legacy capsule"
+
 
 class _FakeEvent:
     def __init__(self, log: _Log) -> None:
@@ -828,3 +844,22 @@ def test_gpu_check_reports(monkeypatch: pytest.MonkeyPatch) -> None:
     assert tool._pytest_summary(text) == "3 failed, 40 passed, 2 skipped in 9.1s"
     assert tool._pytest_summary("collecting ...") == "no pytest summary line"
     assert sum(tool.BUDGETS_S.values()) <= tool.TOTAL_BUDGET_S < 8 * 60
+
+
+def test_dlpack_export_on_device(use_fake_cupy: Any) -> None:
+    """CU-6/CU-8: the stream is checked, then handed to CuPy on the array's own device."""
+    use_fake_cupy()
+    _FakeArray.exported.clear()
+    x = xp.asarray(np.arange(4.0), device="cuda:1")
+    assert x.__dlpack__(stream=5, max_version=(1, 0)) == "capsule"
+    assert _FakeArray.exported == [(x._native, 5, (1, 0), 1)]
+    assert x.__dlpack__(copy=True) == "capsule"
+    copied = _FakeArray.exported[-1][0]
+    assert copied is not x._native and copied.data.ptr != x._native.data.ptr
+    np.testing.assert_array_equal(copied._h, np.arange(4.0))
+    with pytest.raises(ValueError, match="stream=0 is ambiguous"):
+        x.__dlpack__(stream=0)
+    assert len(_FakeArray.exported) == 2
+    legacy = xp.asarray(_LegacyFakeArray(np.arange(3.0), 0))
+    assert legacy.__dlpack__(max_version=(1, 0)) == "legacy capsule"
+    assert _FakeArray.exported[-1][1:3] == (None, "legacy")
