@@ -6,6 +6,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.array_api import make_strategies_namespace
 
 import arrayport as xp
 
@@ -301,3 +304,21 @@ def test_take_errors(call: Any, error: type[Exception], match: str) -> None:
     """Invalid arguments raise the documented errors."""
     with pytest.raises(error, match=match):
         call()
+
+
+xps = make_strategies_namespace(xp)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    shape=xps.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=5),
+    data=st.data(),
+)
+def test_basic_indexing_property(shape: tuple[int, ...], data: st.DataObject) -> None:
+    """NS-7 on any basic key: NumPy's elements, always an array, never a scalar."""
+    a = np.arange(int(np.prod(shape)), dtype="int16").reshape(shape)
+    key = data.draw(xps.indices(shape, allow_newaxis=True), label="key")
+    out = xp.asarray(a, device="fake:1")[key]
+    assert type(out) is xp.Array and out.dtype == xp.int16
+    np.testing.assert_array_equal(host(out), a[key])
+    assert out.shape == np.shape(a[key])

@@ -6,6 +6,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.array_api import make_strategies_namespace
 
 import arrayport as xp
 
@@ -86,3 +89,21 @@ def test_errors(call: Any, error: type[Exception], match: str) -> None:
     """Invalid arguments raise the documented errors."""
     with pytest.raises(error, match=match):
         call()
+
+
+xps = make_strategies_namespace(xp)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    x=xps.arrays(
+        dtype=xps.real_dtypes(), shape=xps.array_shapes(min_dims=1, max_dims=3, max_side=6)
+    ),
+    descending=st.booleans(),
+    data=st.data(),
+)
+def test_argsort_property(x: xp.Array, descending: bool, data: st.DataObject) -> None:
+    """NS-5 on any real array, on a fake device: the stable order, NaNs last."""
+    axis = data.draw(st.integers(-x.ndim, x.ndim - 1), label="axis")
+    out = xp.argsort(x.to_device("fake:1"), axis=axis, descending=descending)
+    np.testing.assert_array_equal(host(out), reference_argsort(host(x), axis, descending))
