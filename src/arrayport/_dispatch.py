@@ -513,14 +513,15 @@ def _build_python(obj: object, dtype: DType, device: Device, reg: Registry) -> S
     return storage  # type: ignore[no-any-return]
 
 
+_SEQUENCE_STEP: Final = Step("materialize", True, "a Python sequence is always copied")
+
+
 def _from_sequence(
     obj: list[Any] | tuple[Any, ...], reg: Registry, want_dtype: DType | None
 ) -> _Source:
-    Array = _array_object.Array
-
-    if any(type(e) is Array for e in obj):
+    # `in map(type, ...)` scans in C: half the time of any() over a generator.
+    if _array_object.Array in map(type, obj):
         return _from_array_sequence(obj, reg, want_dtype)
-    step = Step("materialize", True, "a Python sequence is always copied")
 
     def load(device: Device, dtype: DType | None) -> Storage:
         backend = reg.backend(device)
@@ -534,7 +535,7 @@ def _from_sequence(
         cast = backend.astype(native=built.native, dtype=wanted, device=device, copy=False)
         return Storage(cast.native, device, wanted)
 
-    return _Source("sequence", obj, None, None, step, load)
+    return _Source("sequence", obj, None, None, _SEQUENCE_STEP, load)
 
 
 def _check_inferred(obj: object, built: Storage) -> DType:
