@@ -346,6 +346,19 @@ def test_matrix_rank(device: str, dtype: str) -> None:
     np.testing.assert_array_equal(host(linalg.matrix_rank(put(a, device), rtol=0.5)), expected)
 
 
+@pytest.mark.parametrize(
+    ("device", "dtype"), [("cpu", "float64"), ("fake:2", "float32")], ids=["cpu", "fake:2"]
+)
+def test_eig_of_real_spectrum_is_complex(device: str, dtype: str) -> None:
+    """EX-4: eig and eigvals are complex even when every eigenvalue is real (NumPy's are not)."""
+    h = sample(dtype, (3, 3), "spd")
+    want = getattr(xp, COMPLEX_OF[dtype])
+    values = linalg.eigvals(put(h, device))
+    res = linalg.eig(put(h, device))
+    assert values.dtype == res.eigenvalues.dtype == res.eigenvectors.dtype == want
+    np.testing.assert_allclose(np.sort(host(values).real), np.linalg.eigvalsh(h), **tol(dtype))
+
+
 @pytest.mark.parametrize("shape", [(2, 0, 3), (0, 0), (3, 4, 0)])
 def test_matrix_rank_of_empty_matrices(shape: tuple[int, ...]) -> None:
     """EX-4: an empty matrix has rank 0."""
