@@ -284,3 +284,26 @@ def test_property_inplace_equals_binary(x: xp.Array) -> None:
     x2 = xp.asarray(np.asarray(x), copy=True)
     x2 ^= y
     np.testing.assert_array_equal(np.asarray(x2), want)
+
+
+def test_computation_runs_in_the_backend_device_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Functions and operators compute inside the backend's device context (multi-GPU)."""
+    from contextlib import contextmanager
+
+    from arrayport._plugins import registry
+
+    entered: list[str] = []
+
+    @contextmanager
+    def on(device: xp.Device) -> Any:
+        entered.append(str(device))
+        yield
+
+    monkeypatch.setattr(registry().by_kind["fake"], "device_context", lambda device: on(device))
+    x = xp.asarray([1.0, 2.0], device="fake:1")
+    xp.sin(x)
+    _ = 1 + x
+    xp.clip(x, 0.0, 1.0)
+    x += 1.0
+    assert entered.count("fake:1") >= 5
+    assert set(entered) == {"fake:1"}

@@ -516,7 +516,12 @@ def _inplace(name: str, symbol: str) -> Callable[[Array, object], Any]:
                 f"x {symbol}= y would broadcast x from shape {self.shape} to {out.shape}; "
                 f"an in-place operator cannot change x's shape: write x = x {symbol} y"
             )
-        self._native[...] = out._native
+        ctx = _elementwise_functions._device_context(self._device)
+        if ctx is None:
+            self._native[...] = out._native
+        else:
+            with ctx:
+                self._native[...] = out._native
         return self
 
     return op

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Final
 
@@ -103,14 +104,15 @@ def _cast(x: Array, dtype: DType, *, copy: bool) -> Array:
     if dtype is x._dtype and not copy:
         return x
     device = x._device
-    result = (
-        registry().backend(device).astype(native=x._native, dtype=dtype, device=device, copy=copy)
-    )
+    backend = registry().backend(device)
+    result = backend.astype(native=x._native, dtype=dtype, device=device, copy=copy)
     if result is not None:
         native = result.native
     else:
         ns = _dispatch.namespace_of(device)
-        native = ns.astype(x._native, _dispatch.ns_dtype(ns, dtype), copy=copy)
+        ctx = backend.device_context(device=device)
+        with ctx if ctx is not None else contextlib.nullcontext():
+            native = ns.astype(x._native, _dispatch.ns_dtype(ns, dtype), copy=copy)
     return Array._new(native, device, dtype, None if native is x._native else False)
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any, Final
 
 from arrayport import _dispatch, _dtypes
 from arrayport._array_object import Array
+from arrayport._devices import Device
 from arrayport._dtypes import DType
+from arrayport._plugins import registry
 
 __all__ = [
     "CATEGORIES",
@@ -222,6 +225,13 @@ def _is_real_floating(ns: Any, a: Any) -> bool:
 # --------------------------------------------------------------------------------------
 
 
+def _device_context(device: Device) -> AbstractContextManager[Any] | None:
+    """The backend's context for computing on ``device``; None when it needs none."""
+    # A multi-GPU backend makes the array's GPU current; other backends return None, so
+    # the common path enters no context at all.
+    return registry().backend(device).device_context(device=device)  # type: ignore[no-any-return]
+
+
 def _unary(
     name: str,
     category: str,
@@ -236,6 +246,13 @@ def _unary(
         dtype = x._dtype
         if dtype.kind not in kinds:
             _check_category(name, category, dtype)
+        ctx = _device_context(x._device)
+        if ctx is None:
+            return apply(x)
+        with ctx:
+            return apply(x)
+
+    def apply(x: Array) -> Array:
         device = x._device
         ns = _dispatch.namespace_of(device)
         native = x._native
@@ -260,6 +277,14 @@ def _binary(
             _check_category(name, category, x1._dtype)
         if type(x2) is Array and x2._dtype.kind not in kinds:
             _check_category(name, category, x2._dtype)
+        first = x1 if type(x1) is Array else x2
+        ctx = _device_context(first._device) if type(first) is Array else None
+        if ctx is None:
+            return apply(x1, x2)
+        with ctx:
+            return apply(x1, x2)
+
+    def apply(x1: Array | complex, x2: Array | complex) -> Array:
         ops = _dispatch.binary_operands(name, x1, x2)
         if ops.dtype.kind not in kinds:  # a Python scalar made the pair leave the category
             _check_category(name, category, ops.dtype)
@@ -364,6 +389,14 @@ def clip(
     """
     _check_array("clip", x)
     _check_category("clip", "real-valued", x._dtype)
+    ctx = _device_context(x._device)
+    if ctx is None:
+        return _clip(x, min, max)
+    with ctx:
+        return _clip(x, min, max)
+
+
+def _clip(x: Array, min: int | float | Array | None, max: int | float | Array | None) -> Array:
     device, dtype = x._device, x._dtype
     ns = _dispatch.namespace_of(device)
     out = x._native
