@@ -118,13 +118,13 @@ def test_device_index_of(rule: str, obj: object, expected: int | None) -> None:
     assert bool(asked) == (rule.endswith("current"))
 
 
-def test_resolve_device_hook_without_gpu() -> None:
+def test_resolve_device_hook_without_gpu(use_fake_cupy: Any) -> None:
     """CU-2: a CUDA device object names its ordinal; with no GPU served, device= refuses it."""
+    use_fake_cupy(count=0)
     assert arrayport_cuda.arrayport_resolve_device(obj=torch.device("cuda", 1)) == CUDA1
     assert arrayport_cuda.arrayport_resolve_device(obj="fake") is None
-    if arrayport_cuda.probe().count == 0:
-        with pytest.raises(xp.DeviceError, match="cuda"):
-            xp.asarray([1.0], device=torch.device("cuda", 1))
+    with pytest.raises(xp.DeviceError, match="cuda"):
+        xp.asarray([1.0], device=torch.device("cuda", 1))
 
 
 # --------------------------------------------------------------------------------------
@@ -374,10 +374,16 @@ def test_import_arrayport_never_imports_cupy_itself() -> None:
     assert out.returncode == 0, out.stderr
 
 
-def test_hooks_serve_nothing_without_gpu() -> None:
+@pytest.mark.parametrize("cupy", ["absent", "no-gpu"], ids=["CU-1-no-cupy", "CU-1-no-gpu"])
+def test_hooks_serve_nothing_without_gpu(
+    cupy: str, use_fake_cupy: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """CU-1: with no GPU served, every hook says the device or object is not its own."""
-    if arrayport_cuda.probe().count:
-        pytest.skip("this machine has a usable GPU; the hooks serve it")
+    if cupy == "absent":
+        monkeypatch.setitem(sys.modules, "cupy", None)
+        arrayport_cuda.reset_probe()
+    else:
+        use_fake_cupy(count=0)
     assert arrayport_cuda.arrayport_devices() == []
     assert arrayport_cuda.arrayport_native_types() == []
     assert arrayport_cuda.arrayport_adopt(obj=np.zeros(2)) is None
@@ -387,8 +393,11 @@ def test_hooks_serve_nothing_without_gpu() -> None:
     )
     assert arrayport_cuda.arrayport_namespace(device=CUDA0) is None
     assert arrayport_cuda.arrayport_device_context(device=CUDA0) is None
+    assert arrayport_cuda.arrayport_from_sequence(obj=[1.0], dtype=None, device=CUDA0) is None
     status = arrayport_cuda.arrayport_backend_status()
     assert status is not None and "\n" not in status
+    expected = "CuPy is not installed" if cupy == "absent" else "sees no CUDA device"
+    assert expected in status
 
 
 # --------------------------------------------------------------------------------------
