@@ -141,7 +141,8 @@ def _rounding(name: str) -> Callable[[Any, Any], Any]:
     return compute
 
 
-# Complex special cases: (condition on real part a and |imag part| b, result for b >= 0).
+# Complex special cases: (condition on real part a and |imag part| b, result for b >= 0);
+# `b != b` is true where b is NaN.
 # A result for a negative imaginary part is the conjugate, as f(conj(x)) == conj(f(x)).
 ComplexCase = tuple[Callable[[Any, Any], Any], complex]
 _INF, _NAN = math.inf, math.nan
