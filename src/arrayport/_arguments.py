@@ -118,7 +118,7 @@ def compute(device: Device) -> tuple[Any, AbstractContextManager[Any]]:
 
 def wrap_view(native: Any, x: Array, ns: Any) -> Array:
     """Wrap a result that may view ``x``: views of read-only arrays stay read-only (NS-9)."""
-    out: Array = _dispatch.wrap(native, x._device, ns)
+    out = wrap(native, x._device, ns)
     if x._readonly:
         out._readonly = True
     return out
@@ -131,7 +131,24 @@ def promoted_natives(arrays: Sequence[Array], ns: Any) -> tuple[DType, list[Any]
     return dtype, [a._native if a._dtype is dtype else ns.astype(a._native, nd) for a in arrays]
 
 
+# Native dtype object -> arrayport dtype. Naming a NumPy dtype (str()) costs microseconds,
+# more than most small computations; each native dtype is named once.
+_BY_NATIVE_DTYPE: dict[Any, DType | None] = {}
+
+
 def wrap(native: Any, device: Device, ns: Any) -> Array:
-    """``_dispatch.wrap`` typed for the namespace functions."""
-    out: Array = _dispatch.wrap(native, device, ns)
-    return out
+    """Wrap a compute result as ``_dispatch.wrap`` does, with the dtype lookup cached."""
+    if not hasattr(native, "__dlpack__"):
+        native = ns.asarray(native)  # a scalar of the backend's library becomes 0-d
+    key = native.dtype
+    try:
+        dtype = _BY_NATIVE_DTYPE[key]
+    except KeyError:
+        dtype = _BY_NATIVE_DTYPE.setdefault(key, _dispatch._dtype_by_name(key))
+    except TypeError:  # an unhashable dtype object
+        dtype = _dispatch._dtype_by_name(key)
+    if dtype is None:
+        raise TypeError(
+            f"the backend of {device} returned an array of non-standard dtype {native.dtype}"
+        )
+    return Array._new(native, device, dtype, None)
