@@ -111,6 +111,16 @@ def test_cumulative_include_initial(device: str, fn: str) -> None:
     np.testing.assert_allclose(host(flat), np_fn(A[0]))
 
 
+@pytest.mark.parametrize("device", DEVICES)
+def test_mean_of_nothing_is_nan_without_warning(device: str) -> None:
+    """The standard's mean of an empty axis is NaN; no backend warning leaks."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = xp.mean(xp.zeros((0, 3), device=device), axis=0)
+    assert out.shape == (3,)
+    assert np.isnan(host(out)).all()
+
+
 def test_mean_complex() -> None:
     """mean takes complex floating input and keeps its dtype."""
     a = np.array([1 + 2j, 3 - 1j], dtype="complex64")

@@ -161,7 +161,19 @@ def mean(
     """
     check_array(x, "mean")
     _check_floating(x, "mean", complex_ok=True)
-    return _reduce("mean", x, axis, keepdims)
+    if _reduced_size(x, axis, "mean") > 0:
+        return _reduce("mean", x, axis, keepdims)
+    # The standard's mean of nothing is NaN; the backend's warning says nothing more.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _reduce("mean", x, axis, keepdims)
+
+
+def _reduced_size(x: Array, axis: object, fn: str) -> int:
+    """How many elements each result element reduces."""
+    axes = normalize_axes(axis, x.ndim, fn)
+    shape = x.shape
+    return math.prod(shape[a] for a in (range(x.ndim) if axes is None else axes))  # type: ignore[misc]
 
 
 def _correction(correction: object, fn: str) -> int | float:
@@ -176,10 +188,7 @@ def _spread(fn: str, x: Array, axis: object, correction: object, keepdims: bool)
     check_array(x, fn)
     _check_floating(x, fn, complex_ok=False)
     c = _correction(correction, fn)
-    axes = normalize_axes(axis, x.ndim, fn)
-    shape = x.shape
-    n = math.prod(shape[a] for a in (range(x.ndim) if axes is None else axes))  # type: ignore[misc]
-    if n - c > 0:
+    if _reduced_size(x, axis, fn) - c > 0:
         return _reduce(fn, x, axis, keepdims, correction=c)
     # No degrees of freedom: the standard's result is NaN (NumPy gives inf for M == c).
     with warnings.catch_warnings():
