@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Final
 
-from arrayport import _dispatch, _dtypes
+from arrayport import _arguments, _dispatch, _dtypes
 from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import DType
@@ -260,7 +260,7 @@ def _unary(
         out = getattr(ns, name)(native) if compute is None else compute(ns, native)
         if fix is not None:
             out = fix(ns, native, out)
-        return _dispatch.wrap(out, device, ns)  # type: ignore[no-any-return]
+        return _arguments.wrap(out, device, ns)
 
     func.__name__ = func.__qualname__ = name
     func.__doc__ = f"``{name}`` of the array API standard, elementwise ({category} inputs)."
@@ -293,7 +293,7 @@ def _binary(
         out = getattr(ns, name)(ops.n1, ops.n2)
         if fix is not None:
             out = fix(ns, ops.n1, ops.n2, out)
-        return _dispatch.wrap(out, ops.device, ns)  # type: ignore[no-any-return]
+        return _arguments.wrap(out, ops.device, ns)
 
     func.__name__ = func.__qualname__ = name
     func.__doc__ = f"``{name}`` of the array API standard, elementwise ({category} inputs)."
@@ -427,4 +427,4 @@ def _clip(x: Array, min: int | float | Array | None, max: int | float | Array | 
             out = ns.where(nan, b, out)
     if out is x._native:
         out = ns.asarray(out, copy=True)
-    return _dispatch.wrap(out, device, ns)  # type: ignore[no-any-return]
+    return _arguments.wrap(out, device, ns)
