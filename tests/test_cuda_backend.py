@@ -752,8 +752,14 @@ def test_device_to_device(use_fake_cupy: Any, peer: bool) -> None:
     names = cp.log.names()
     if peer:
         assert names.count("memcpyPeerAsync") == 1 and "deviceEnablePeerAccess" in names
-        # The source's current stream waits for the copy (CU-5).
-        assert ("wait_event", 0x1000) in cp.log.calls
+        # The copy waits for the source's current stream, and that stream for the copy (CU-5).
+        assert cp.log.calls[:4] == [
+            ("deviceEnablePeerAccess", 1, 0),
+            ("record", 0x1000),
+            ("wait_event", 0x1001),
+            ("memcpyPeerAsync", 1, 0, host.nbytes, 0x1001),
+        ]
+        assert cp.log.calls[4:] == [("record", 0x1001), ("wait_event", 0x1000)]
         y2 = x.to_device("cuda:1")
         assert cp.log.names().count("deviceEnablePeerAccess") == 1
         np.testing.assert_array_equal(y2._native._h, host)
@@ -872,3 +878,14 @@ def test_dlpack_export_on_device(use_fake_cupy: Any) -> None:
     legacy = xp.asarray(_LegacyFakeArray(np.arange(3.0), 0))
     assert legacy.__dlpack__(max_version=(1, 0)) == "legacy capsule"
     assert _FakeArray.exported[-1][1:3] == (None, "legacy")
+
+
+def test_peer_copy_orders_default_streams_of_two_gpus(use_fake_cupy: Any) -> None:
+    """CU-5: two GPUs' legacy default streams share pointer 0 but are not ordered: still wait."""
+    cp = use_fake_cupy(peer=True)
+    cp.cuda.get_current_stream = lambda: cp.cuda.Stream.null
+    x = xp.asarray(np.arange(3.0), device="cuda:0")
+    cp.log.calls.clear()
+    x.to_device("cuda:1")
+    assert ("wait_event", 0) in cp.log.calls
+    assert cp.log.names().index("wait_event") < cp.log.names().index("memcpyPeerAsync")

@@ -351,14 +351,16 @@ def _stream(choice: StreamChoice) -> Any:
     return _cupy().cuda.get_current_stream()
 
 
-def _wait_for_producer(stream: Any, index: int, choice: StreamChoice) -> None:
+def _wait_for_producer(stream: Any, index: int, choice: StreamChoice, *, same_device: bool) -> None:
     """Order ``stream`` after the work queued on device ``index``'s current stream (CU-5)."""
     if choice.kind == "none":
         return
     cupy = _cupy()
     with cupy.cuda.Device(index):
         producer = cupy.cuda.get_current_stream()
-        if producer.ptr != stream.ptr:
+        # Equal pointers name one stream only on one device: the legacy default stream
+        # (pointer 0) of another GPU is not ordered with this one's.
+        if not same_device or producer.ptr != stream.ptr:
             stream.wait_event(producer.record())
 
 
@@ -413,7 +415,7 @@ def _d2h(native: Any, index: int, choice: StreamChoice) -> np.ndarray[Any, Any]:
     with cupy.cuda.Device(index):
         src = native if native.flags.c_contiguous else cupy.ascontiguousarray(native)
         stream = _stream(choice)
-        _wait_for_producer(stream, index, choice)
+        _wait_for_producer(stream, index, choice, same_device=True)
         out: np.ndarray[Any, Any] = np.empty(src.shape, dtype=src.dtype)
         nbytes = int(src.nbytes)
         if nbytes == 0:
@@ -469,7 +471,7 @@ def _peer(native: Any, src: int, dst: int, choice: StreamChoice) -> Any:
         source = native if native.flags.c_contiguous else cupy.ascontiguousarray(native)
     with cupy.cuda.Device(dst):
         stream = _stream(choice)
-        _wait_for_producer(stream, src, choice)
+        _wait_for_producer(stream, src, choice, same_device=False)
         out = cupy.empty(source.shape, dtype=source.dtype)
         if source.nbytes:
             cupy.cuda.runtime.memcpyPeerAsync(
