@@ -52,6 +52,11 @@ STATUS = [
         "CuPy 13.3.0 found no usable CUDA device: RuntimeError: no driver",
     ),
     ("CU-1-no-device", {"cupy_found": True, "device_count": 0}, "CuPy sees no CUDA device"),
+    (
+        "CU-1-multi-line-error-on-one-line",
+        {"cupy_found": True, "import_error": ImportError("first\n  second")},
+        "CuPy failed to import: ImportError: first second",
+    ),
 ]
 
 

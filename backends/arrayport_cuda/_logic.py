@@ -77,15 +77,19 @@ def status_line(
     if not cupy_found:
         return f"CuPy is not installed ({install_hint()})"
     if import_error is not None:
-        return f"CuPy failed to import: {type(import_error).__name__}: {import_error}"
+        return f"CuPy failed to import: {_one_line(import_error)}"
     cupy = f"CuPy {cupy_version}" if cupy_version else "CuPy"
     if count_error is not None:
-        return f"{cupy} found no usable CUDA device: {type(count_error).__name__}: {count_error}"
+        return f"{cupy} found no usable CUDA device: {_one_line(count_error)}"
     if not device_count:
         visible = os.environ.get("CUDA_VISIBLE_DEVICES")
         where = "" if visible is None else f" (CUDA_VISIBLE_DEVICES={visible!r})"
         return f"{cupy} sees no CUDA device{where}"
     return None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 def cuda_device(index: int) -> Device:
