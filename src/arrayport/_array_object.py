@@ -98,21 +98,23 @@ class Array:
         return n
 
     @property
-    def T(self) -> Array:  # noqa: N802 - the standard's name
+    def T(self) -> Array:
         if len(self._native.shape) != 2:
             raise ValueError(
                 f"x.T is defined for 2-D arrays only; got {self.ndim} dimensions: use x.mT "
                 "or arrayport.permute_dims"
             )
         ns = _dispatch.namespace_of(self._device)
-        return Array._new(ns.permute_dims(self._native, (1, 0)), self._device, self._dtype, self._readonly)
+        out = ns.permute_dims(self._native, (1, 0))
+        return Array._new(out, self._device, self._dtype, self._readonly)
 
     @property
-    def mT(self) -> Array:  # noqa: N802 - the standard's name
+    def mT(self) -> Array:
         if len(self._native.shape) < 2:
             raise ValueError(f"x.mT needs at least 2 dimensions; got {self.ndim}")
         ns = _dispatch.namespace_of(self._device)
-        return Array._new(ns.matrix_transpose(self._native), self._device, self._dtype, self._readonly)
+        out = ns.matrix_transpose(self._native)
+        return Array._new(out, self._device, self._dtype, self._readonly)
 
     @property
     def readonly(self) -> bool:
