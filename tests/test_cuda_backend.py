@@ -563,6 +563,12 @@ def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None =
         return _FakeArray(obj.host, obj.device_id)
 
     cp.asarray = asarray
+
+    def from_dlpack(source: Any) -> _FakeArray:
+        log.add("from_dlpack", state["current"])
+        return _FakeArray(source.host, source.__dlpack_device__()[1])
+
+    cp.from_dlpack = from_dlpack
     return cp
 
 
@@ -894,3 +900,34 @@ def test_peer_copy_orders_default_streams_of_two_gpus(use_fake_cupy: Any) -> Non
     x.to_device("cuda:1")
     assert ("wait_event", 0) in cp.log.calls
     assert cp.log.names().index("wait_event") < cp.log.names().index("memcpyPeerAsync")
+
+
+class _CudaDLPackSource:
+    """A producer whose data is on (kDLCUDA, device_id); the fake CuPy imports it."""
+
+    def __init__(self, host: np.ndarray[Any, Any], device_id: int) -> None:
+        self.host, self.device_id = host, device_id
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (2, self.device_id)
+
+    def __dlpack__(self, **kwargs: Any) -> Any:  # pragma: no cover - the fake reads .host
+        raise AssertionError
+
+
+def test_dlpack_import_routes(use_fake_cupy: Any) -> None:
+    """CU-9: same GPU shares (imported on that GPU), copy=True copies there, another GPU copies."""
+    cp = use_fake_cupy()
+    host = np.arange(5, dtype=np.int16)
+    source = _CudaDLPackSource(host, 1)
+    shared = xp.from_dlpack(source)
+    assert shared.device == CUDA1 and shared._native.data.ptr == host.ctypes.data
+    assert ("from_dlpack", 1) in cp.log.calls
+    copied = xp.from_dlpack(source, copy=True)
+    assert copied.device == CUDA1 and copied._native.data.ptr != host.ctypes.data
+    np.testing.assert_array_equal(copied._native._h, host)
+    moved = xp.from_dlpack(source, device="cuda:0")
+    assert moved.device == CUDA0 and moved._native.device.id == 0
+    np.testing.assert_array_equal(moved._native._h, host)
+    with pytest.raises(BufferError):
+        xp.from_dlpack(source, device="cuda:0", copy=False)
