@@ -709,3 +709,13 @@ def test_numpy_scalar_keeps_its_dtype() -> None:
     assert xp.asarray(np.float32(2.5)).dtype == xp.float32
     assert xp.asarray(np.int8(3)).dtype == xp.int8
     assert float(xp.asarray(np.float64(2.5))) == 2.5
+
+
+def test_asarray_stacks_nested_arrays() -> None:
+    """AS-S4: arrays nested deeper in a sequence are stacked on their device too."""
+    x = xp.asarray([1.0, 2.0, 3.0], device=FAKE1)
+    out = xp.asarray([[x[0], x[1]], [x[2], x[0]]])
+    assert (out.shape, out.device, out.dtype) == ((2, 2), FAKE1, xp.float64)
+    assert np.array_equal(np.from_dlpack(out.to_device("cpu")), [[1.0, 2.0], [3.0, 1.0]])
+    with pytest.raises(ValueError, match="different devices"):
+        xp.asarray([[x[0]], [xp.asarray(1.0, device=FAKE0)]])

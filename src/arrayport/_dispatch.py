@@ -519,8 +519,7 @@ _SEQUENCE_STEP: Final = Step("materialize", True, "a Python sequence is always c
 def _from_sequence(
     obj: list[Any] | tuple[Any, ...], reg: Registry, want_dtype: DType | None
 ) -> _Source:
-    # `in map(type, ...)` scans in C: half the time of any() over a generator.
-    if _array_object.Array in map(type, obj):
+    if _holds_array(obj):
         return _from_array_sequence(obj, reg, want_dtype)
 
     def load(device: Device, dtype: DType | None) -> Storage:
@@ -581,13 +580,26 @@ def _default_for(inferred: DType, defaults: Any) -> DType:
     return defaults.complex_floating  # type: ignore[no-any-return]
 
 
+def _holds_array(obj: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether a nested sequence holds an arrayport array at any depth."""
+    # `in map(type, ...)` scans in C: half the time of any() over a generator.
+    if _array_object.Array in map(type, obj):
+        return True
+    # Rectangular nesting puts sequences first; only then is a deeper look needed.
+    return (
+        len(obj) > 0
+        and type(obj[0]) in (list, tuple)
+        and any(_holds_array(e) for e in obj if type(e) in (list, tuple))
+    )
+
+
 def _from_array_sequence(
     obj: list[Any] | tuple[Any, ...], reg: Registry, want_dtype: DType | None
 ) -> _Source:
     """Sequences of arrays of one device are stacked (rule AS-S4)."""
     from arrayport._array_object import Array
 
-    arrays = [e for e in obj if type(e) is Array]
+    arrays = [e for e in _walk(obj) if type(e) is Array]
     device = arrays[0]._device
     for a in arrays[1:]:
         if a._device != device:
