@@ -120,3 +120,15 @@ def test_array_repr() -> None:
     r = repr(xp.asarray([1.5], device="fake:1"))
     assert "dtype=float64" in r and "device='fake:1'" in r and "1.5" in r
     assert "readonly=True" in repr(xp.asarray(b"\x00" * 8))
+
+
+def test_array_numpy_operands_do_not_leak() -> None:
+    """NumPy scalars and ufuncs never turn an arrayport array into a NumPy one silently."""
+    x = xp.asarray([1.0, 2.0])
+    with pytest.raises(TypeError):
+        x + np.float64(1.0)
+    with pytest.raises(TypeError):
+        np.float64(1.0) + x
+    with pytest.raises(TypeError):
+        np.add(x, 1.0)
+    assert float((x + 1.0)[0]) == 2.0

@@ -45,6 +45,10 @@ class Array:
     # AttributeError, which costs more than the store.
     __slots__ = ("__weakref__", "_device", "_dtype", "_grad_fn", "_native", "_readonly", "_requires_grad")
 
+    # NumPy must not take over mixed operations (``x + np.float64(1)`` would silently
+    # come back as a NumPy array through ``__array__``): its ufuncs and operators defer.
+    __array_ufunc__ = None
+
     _native: Any
     _device: Device
     _dtype: DType

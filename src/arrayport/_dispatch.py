@@ -985,7 +985,8 @@ def result_type(*dtypes: DType) -> DType:
         if r is None:
             raise TypeError(
                 f"the standard does not define promotion of {out!r} with {d!r}; arrayport "
-                f"never guesses: convert one operand first, e.g. x.astype({_suggest(out, d)})"
+                "never guesses: convert one operand first, e.g. "
+                f"arrayport.astype(x, {_suggest(out, d)})"
             )
         out = r
     return out
@@ -1036,7 +1037,7 @@ def scalar_dtype(dtype: DType, value: object, name: str) -> DType:
     raise TypeError(
         f"{name}: a Python {t.__name__} cannot be combined with an array of dtype {dtype!r}; "
         f"the standard leaves that undefined: convert one operand first, e.g. asarray(value, "
-        f"dtype=...) or x.astype(...)"
+        f"dtype=...) or arrayport.astype(x, ...)"
     )
 
 
