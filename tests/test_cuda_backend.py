@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pytest
-import torch
 
 import arrayport as xp
 import arrayport_cuda
@@ -95,14 +94,24 @@ class _CupyDevice:
 
 _CupyDevice.__name__ = "Device"
 
+
+class _TorchDevice:
+    """Looks like torch.device to the resolver (module, type, index), without torch."""
+
+    __module__ = "torch"
+
+    def __init__(self, type: str, index: int | None = None) -> None:
+        self.type, self.index = type, index
+
+
 DEVICE_OBJECTS = [
     ("CU-2-cuda-string-is-current", "cuda", 3),
     ("CU-2-other-string", "cpu", None),
     ("CU-2-indexed-string-not-ours", "cuda:1", None),
     ("CU-2-cupy-device", _CupyDevice(1), 1),
-    ("CU-2-torch-indexed", torch.device("cuda", 2), 2),
-    ("CU-2-torch-current", torch.device("cuda"), 3),
-    ("CU-2-torch-cpu", torch.device("cpu"), None),
+    ("CU-2-torch-indexed", _TorchDevice("cuda", 2), 2),
+    ("CU-2-torch-current", _TorchDevice("cuda"), 3),
+    ("CU-2-torch-cpu", _TorchDevice("cpu"), None),
     ("CU-2-unrelated", 1.5, None),
 ]
 
@@ -123,13 +132,22 @@ def test_device_index_of(rule: str, obj: object, expected: int | None) -> None:
     assert bool(asked) == (rule.endswith("current"))
 
 
+def test_device_index_of_real_torch_devices() -> None:
+    """CU-2: real torch.device objects, where torch is installed, resolve like the stand-ins."""
+    torch = pytest.importorskip("torch")
+    current = lambda: 3  # noqa: E731
+    assert _logic.device_index_of(torch.device("cuda", 2), current) == 2
+    assert _logic.device_index_of(torch.device("cuda"), current) == 3
+    assert _logic.device_index_of(torch.device("cpu"), current) is None
+
+
 def test_resolve_device_hook_without_gpu(use_fake_cupy: Any) -> None:
     """CU-2: a CUDA device object names its ordinal; with no GPU served, device= refuses it."""
     use_fake_cupy(count=0)
-    assert arrayport_cuda.arrayport_resolve_device(obj=torch.device("cuda", 1)) == CUDA1
+    assert arrayport_cuda.arrayport_resolve_device(obj=_TorchDevice("cuda", 1)) == CUDA1
     assert arrayport_cuda.arrayport_resolve_device(obj="fake") is None
     with pytest.raises(xp.DeviceError, match="cuda"):
-        xp.asarray([1.0], device=torch.device("cuda", 1))
+        xp.asarray([1.0], device=_TorchDevice("cuda", 1))
 
 
 # --------------------------------------------------------------------------------------
