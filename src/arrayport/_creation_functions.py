@@ -73,6 +73,12 @@ def asarray(
                 dt = nt.dtypes.get(obj.dtype)
                 if dev is not None and dt is not None:
                     return Array._new(obj, dev, dt, None)  # rule AS-N1: adopted in place
+            elif t is list or t is tuple:
+                # Rules AS-S1..S4: built on the device of the arrays it holds, else the
+                # default device; the plan would add only its one materialize step.
+                src = _dispatch._from_sequence(obj, reg, None)
+                storage = src.load(src.device or _dispatch.default_device(), None)
+                return Array._new(storage.native, storage.device, storage.dtype, False)
     plan = _dispatch._plan(obj, dtype, device, copy, requires_grad, "asarray")
     return _dispatch.execute(plan)  # type: ignore[no-any-return]
 
