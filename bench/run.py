@@ -599,6 +599,27 @@ def format_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
+def profile(name: str, loops: int = 20_000, top: int = 15) -> str:
+    """Where arrayport's time goes in one case: cProfile's busiest functions."""
+    import cProfile
+    import io
+    import pstats
+
+    by_name = {c.name: c for c in build_cases()}
+    if name not in by_name:
+        raise ValueError(f"unknown case name {name!r}; choose from {sorted(by_name)}")
+    case = by_name[name]
+    globals_ = case.setup()
+    code = compile(f"for _ in range({loops}):\n    {case.stmts['arrayport']}", name, "exec")
+    exec(code, globals_)  # warm up, and fail here rather than inside the profiler
+    profiler = cProfile.Profile()
+    profiler.runctx(code, globals_, {})
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+    return f"{case.label}: {case.stmts['arrayport']}, {loops} calls\n{out.getvalue()}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats (< 20 s)")
@@ -606,7 +627,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these cases")
     parser.add_argument("--list", action="store_true", help="list the case names and exit")
+    parser.add_argument(
+        "--profile", metavar="NAME", help="profile arrayport's statement of one case and exit"
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        print(profile(args.profile))
+        return 0
     if args.list:
         for c in build_cases():
             print(f"{c.name:<22} {c.label}")
