@@ -51,7 +51,8 @@ def conformance(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.install("-r", str(Path(suite) / "requirements.txt"))
     env = {"ARRAY_API_TESTS_MODULE": "arrayport", "PYTHONPATH": str(ROOT / "tests")}
-    args = ["-p", "fake_backend"] if os.environ.get("ARRAYPORT_DEFAULT_DEVICE", "").startswith("fake") else []
+    on_fake = os.environ.get("ARRAYPORT_DEFAULT_DEVICE", "").startswith("fake")
+    args = ["-p", "fake_backend"] if on_fake else []
     session.chdir(suite)
     session.run(
         "pytest",

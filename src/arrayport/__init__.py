@@ -7,18 +7,6 @@ their docstrings: ``Device``, ``default_device``, ``asarray_plan``, ``backends``
 
 # No ``from __future__ import annotations`` here: it would add a public name.
 
-__array_api_version__ = "2025.12"
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("arrayport")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "unknown"
-
-
 # ---- objects -------------------------------------------------------------------------
 from arrayport._array_object import Array
 from arrayport._devices import Device, default_device
@@ -245,6 +233,8 @@ from arrayport._errors import (
     UnsupportedDTypeError,
 )
 from arrayport.hookspecs import hookimpl
+
+__array_api_version__ = "2025.12"
 
 __all__ = [
     "__array_api_version__",

@@ -9,6 +9,15 @@ from typing import Any
 import arrayport as xp
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("arrayport")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
 def _dtype_names(spec: Any) -> str:
     return " ".join(d.name for d in xp._dtypes.ALL_DTYPES if d in spec.dtypes)
 
@@ -20,7 +29,7 @@ def report(out: Any = sys.stdout) -> int:
     def say(line: str = "") -> None:
         print(line, file=out)
 
-    say(f"arrayport {xp._version()} - array API {xp.__array_api_version__}")
+    say(f"arrayport {_version()} - array API {xp.__array_api_version__}")
     say()
     say("Backends")
     n_devices = 0

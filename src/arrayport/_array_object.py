@@ -43,7 +43,15 @@ class Array:
 
     # Every slot is always set: an unset slot makes each read raise and catch
     # AttributeError, which costs more than the store.
-    __slots__ = ("__weakref__", "_device", "_dtype", "_grad_fn", "_native", "_readonly", "_requires_grad")
+    __slots__ = (
+        "__weakref__",
+        "_device",
+        "_dtype",
+        "_grad_fn",
+        "_native",
+        "_readonly",
+        "_requires_grad",
+    )
 
     # NumPy must not take over mixed operations (``x + np.float64(1)`` would silently
     # come back as a NumPy array through ``__array__``): its ufuncs and operators defer.
@@ -126,7 +134,9 @@ class Array:
         ro = self._readonly
         if ro is None:
             ro = bool(
-                registry().backend(self._device).is_readonly(native=self._native, device=self._device)
+                registry()
+                .backend(self._device)
+                .is_readonly(native=self._native, device=self._device)
             )
             self._readonly = ro
         return ro
@@ -339,13 +349,14 @@ class Array:
             try:
                 native = _dispatch.transfer(native, self._device, host, reg=reg)
             except Exception:  # repr must not fail; say what is missing instead
-                return f"arrayport.Array(<{self.shape}>, dtype={self._dtype}, device='{self._device}')"
+                return (
+                    f"arrayport.Array(<{self.shape}>, dtype={self._dtype}, device='{self._device}')"
+                )
         body = str(native).replace("\n", "\n" + " " * 16)
         extra = ", readonly=True" if self._readonly else ""
         return f"arrayport.Array({body}, dtype={self._dtype}, device='{self._device}'{extra})"
 
     __str__ = __repr__
-
 
     # ---- operators (set from the tables below; declared here for type checkers) -------
 

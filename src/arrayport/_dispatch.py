@@ -116,8 +116,7 @@ def default_device() -> Device:
     dev = _global_default(registry())
     if dev is None:
         raise DeviceError(
-            "no backend serves any device; arrayport.backends() says why each plugin "
-            "serves none"
+            "no backend serves any device; arrayport.backends() says why each plugin serves none"
         )
     return dev
 
@@ -324,9 +323,7 @@ def _plan(
         # Cast on whichever side moves fewer bytes (rule AS-C3).
         assert out_dtype is not None and src.device is not None
         src_itemsize = src.dtype.itemsize if src.dtype is not None else 16
-        cast_first = (
-            out_dtype.itemsize < src_itemsize and out_dtype in reg.spec(src.device).dtypes
-        )
+        cast_first = out_dtype.itemsize < src_itemsize and out_dtype in reg.spec(src.device).dtypes
     # Steps are built only when needed: most plans have neither, and each costs ~0.4 us.
     if cast_needed and cast_first:
         steps.append(_cast_step(src.dtype, out_dtype))
@@ -365,8 +362,7 @@ def _check_no_copy(plan: Plan, caller: str) -> None:
     for step in plan.steps:
         if step.copies:
             raise CopyError(
-                f"{caller}(copy=False) would need a copy: {step.reason}; "
-                f"{_COPY_HINTS[step.action]}"
+                f"{caller}(copy=False) would need a copy: {step.reason}; {_COPY_HINTS[step.action]}"
             )
 
 
