@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -14,7 +15,7 @@ RUN_PY = Path(__file__).resolve().parents[1] / "bench" / "run.py"
 
 
 @pytest.fixture(scope="module")
-def bench() -> ModuleType:
+def bench() -> Iterator[ModuleType]:
     spec = importlib.util.spec_from_file_location("arrayport_bench_run", RUN_PY)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
