@@ -111,9 +111,9 @@ def compute(device: Device) -> tuple[Any, AbstractContextManager[Any]]:
     The context is the backend's device context (a multi-GPU backend computes on the
     current device), or a null context when the backend needs none.
     """
-    backend = registry().backend(device)
-    ctx = backend.device_context(device=device)
-    return backend.namespace(device=device), (ctx if ctx is not None else contextlib.nullcontext())
+    ctx = _dispatch.device_context(device)
+    ns = _dispatch.namespace_of(device)
+    return ns, (ctx if ctx is not None else contextlib.nullcontext())
 
 
 def wrap_view(native: Any, x: Array, ns: Any) -> Array:
@@ -131,24 +131,6 @@ def promoted_natives(arrays: Sequence[Array], ns: Any) -> tuple[DType, list[Any]
     return dtype, [a._native if a._dtype is dtype else ns.astype(a._native, nd) for a in arrays]
 
 
-# Native dtype object -> arrayport dtype. Naming a NumPy dtype (str()) costs microseconds,
-# more than most small computations; each native dtype is named once.
-_BY_NATIVE_DTYPE: dict[Any, DType | None] = {}
-
-
 def wrap(native: Any, device: Device, ns: Any) -> Array:
-    """Wrap a compute result as ``_dispatch.wrap`` does, with the dtype lookup cached."""
-    if not hasattr(native, "__dlpack__"):
-        native = ns.asarray(native)  # a scalar of the backend's library becomes 0-d
-    key = native.dtype
-    try:
-        dtype = _BY_NATIVE_DTYPE[key]
-    except KeyError:
-        dtype = _BY_NATIVE_DTYPE.setdefault(key, _dispatch._dtype_by_name(key))
-    except TypeError:  # an unhashable dtype object
-        dtype = _dispatch._dtype_by_name(key)
-    if dtype is None:
-        raise TypeError(
-            f"the backend of {device} returned an array of non-standard dtype {native.dtype}"
-        )
-    return Array._new(native, device, dtype, None)
+    """Wrap a compute result (``_dispatch.wrap``)."""
+    return _dispatch.wrap(native, device, ns)  # type: ignore[no-any-return]

@@ -310,7 +310,7 @@ class Array:
         native_key, view = self._key(key)
         out = native[native_key]
         if type(out) is not type(native):
-            ns = registry().backend(self._device).namespace(device=self._device)
+            ns = _dispatch.namespace_of(self._device)
             out = ns.asarray(out)
         return Array._new(out, self._device, self._dtype, self._readonly if view else False)
 

@@ -616,7 +616,7 @@ def _from_array_sequence(
         from arrayport._creation_functions import asarray
 
         parts = [asarray(e, dtype=src_dtype, device=device) for e in obj]
-        ns = reg.backend(device).namespace(device=device)
+        ns = namespace_of(device)
         return Storage(ns.stack([p._native for p in parts]), device, src_dtype)
 
     return _Source("sequence", obj, device, src_dtype, step, load)
@@ -745,12 +745,28 @@ def _from_dlpack_object(obj: Any, reg: Registry, want_device: Device | None) -> 
 
 
 def _dtype_by_name(dtype: object) -> DType | None:
+    """The arrayport dtype of a native dtype object, by its name (cached per object)."""
+    try:
+        return _BY_NATIVE_DTYPE[dtype]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable dtype object
+        return _name_to_dtype(dtype)
+    found = _BY_NATIVE_DTYPE[dtype] = _name_to_dtype(dtype)
+    return found
+
+
+def _name_to_dtype(dtype: object) -> DType | None:
     if dtype is None:
         return None
     if type(dtype) is DType:
         return dtype
+    # Naming a NumPy dtype (str()) costs microseconds, hence the cache above.
     name = str(dtype).rsplit(".", 1)[-1]
     return _dtypes.DTYPES_BY_NAME.get(name)
+
+
+_BY_NATIVE_DTYPE: dict[Any, DType | None] = {}
 
 
 def _import_dlpack(source: Any, device: Device, reg: Registry, copy: bool) -> Storage:
@@ -1053,18 +1069,17 @@ def binary_operands(name: str, x1: Any, x2: Any) -> Operands:
     converted to a 0-d native of the array's dtype and device. Arrays on different
     devices raise ``DeviceMismatchError`` (rule DV-4).
     """
-    from arrayport._array_object import Array
-
-    reg = registry()
+    Array = _array_object.Array
     t1, t2 = type(x1) is Array, type(x2) is Array
     if t1 and t2:
         device = x1._device
         if x2._device != device:
             check_same_device(device, x2._device)
+        ns = namespace_of(device)
         d1, d2 = x1._dtype, x2._dtype
-        dtype = d1 if d1 is d2 else result_type(d1, d2)
-        backend = reg.by_kind[device.kind]
-        ns = backend.namespace(device=device)
+        if d1 is d2:  # the common case: nothing to promote
+            return Operands(x1._native, x2._native, device, d1, ns)
+        dtype = result_type(d1, d2)
         n1, n2 = x1._native, x2._native
         if d1 is not dtype:
             n1 = ns.astype(n1, ns_dtype(ns, dtype))
@@ -1082,7 +1097,7 @@ def binary_operands(name: str, x1: Any, x2: Any) -> Operands:
         )
     device = arr._device
     dtype = scalar_dtype(arr._dtype, scalar, name)
-    ns = reg.by_kind[device.kind].namespace(device=device)
+    ns = namespace_of(device)
     n_arr = arr._native
     if dtype is not arr._dtype:
         n_arr = ns.astype(n_arr, ns_dtype(ns, dtype))
@@ -1098,8 +1113,30 @@ def ns_dtype(ns: Any, dtype: DType) -> Any:
 
 
 def namespace_of(device: Device) -> Any:
-    """The compute namespace of ``device``'s backend."""
-    return registry().backend(device).namespace(device=device)
+    """The compute namespace of ``device``'s backend (asked once per device)."""
+    reg = _plugins._REGISTRY or registry()
+    try:
+        return reg.namespaces[device]
+    except KeyError:
+        ns = reg.backend(device).namespace(device=device)
+        reg.namespaces[device] = ns
+        return ns
+
+
+def device_context(device: Device) -> Any:
+    """The backend's context for computing on ``device``, or None when it needs none.
+
+    A multi-GPU backend makes the array's GPU current; whether a device needs a context
+    at all is asked once, so the common path enters none.
+    """
+    reg = _plugins._REGISTRY or registry()
+    needs = reg.needs_context.get(device)
+    if needs is False:
+        return None
+    ctx = reg.backend(device).device_context(device=device)
+    if needs is None:
+        reg.needs_context[device] = ctx is not None
+    return ctx
 
 
 def wrap(native: Any, device: Device, ns: Any = None) -> Any:
@@ -1111,7 +1148,7 @@ def wrap(native: Any, device: Device, ns: Any = None) -> Any:
     from arrayport._array_object import Array
 
     if not hasattr(native, "__dlpack__"):
-        native = (ns or namespace_of(device)).asarray(native)
+        native = (ns or namespace_of(device)).asarray(native)  # library scalars become 0-d
     dtype = _dtype_by_name(native.dtype)
     if dtype is None:
         raise TypeError(

@@ -16,7 +16,6 @@ from arrayport import _arguments, _dispatch, _dtypes
 from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import DType
-from arrayport._plugins import registry
 
 __all__ = [
     "CATEGORIES",
@@ -230,7 +229,7 @@ def _device_context(device: Device) -> AbstractContextManager[Any] | None:
     """The backend's context for computing on ``device``; None when it needs none."""
     # A multi-GPU backend makes the array's GPU current; other backends return None, so
     # the common path enters no context at all.
-    return registry().backend(device).device_context(device=device)  # type: ignore[no-any-return]
+    return _dispatch.device_context(device)  # type: ignore[no-any-return]
 
 
 def _unary(

@@ -7,7 +7,7 @@ import os
 import threading
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -159,6 +159,10 @@ class Registry:
     # asked in turn without a pluggy call (rule BK-8).
     adopters: tuple[Backend, ...] = ()
     resolvers: tuple[Backend, ...] = ()
+    # Per-device answers of arrayport_namespace / arrayport_device_context, filled on
+    # first use: a small operation then asks no hook at all (rule BK-8).
+    namespaces: dict[Device, Any] = field(default_factory=dict, compare=False)
+    needs_context: dict[Device, bool] = field(default_factory=dict, compare=False)
 
     def adopt(self, obj: object) -> Any:
         for backend in self.adopters:
