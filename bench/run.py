@@ -468,7 +468,30 @@ def machine() -> dict[str, Any]:
         "arrayport": getattr(xp, "__version__", _dist_version("arrayport")),
         "array-api-strict": None if xs is None else xs.__version__,
         "torch": None if torch is None else torch.__version__,
+        "commit": _commit(),
     }
+
+
+def _commit() -> str | None:
+    """The checkout's commit, marked ``+changes`` when the tree differs from it."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
 def _dist_version(name: str) -> str | None:
@@ -533,7 +556,8 @@ def format_report(report: Report) -> str:
     lines = [
         f"machine: {m['platform']}, {m['processor']}, {m['cpus_usable']} of "
         f"{m['cpu_count']} CPUs usable",
-        f"python {m['python']}; numpy {m['numpy']}; arrayport {m['arrayport']}; "
+        f"python {m['python']}; numpy {m['numpy']}; arrayport {m['arrayport']} "
+        f"(commit {m['commit'] or 'unknown'}); "
         f"array-api-strict {m['array-api-strict'] or 'not installed (column n/a)'}; "
         f"torch {m['torch'] or 'not installed (column n/a)'}",
         f"mode: {report.mode}, median of {MODES[report.mode][0]} repeats, time per call "
@@ -585,8 +609,8 @@ def format_markdown(report: Report) -> str:
     lines = [
         f"Measured with `python bench/run.py` ({report.mode} mode) on {m['platform']}, "
         f"{m['cpus_usable']} CPUs usable; Python {m['python']}, NumPy {m['numpy']}, "
-        f"array-api-strict {m['array-api-strict']}, torch {m['torch']}. Median time per "
-        "call, ratio to NumPy in parentheses.",
+        f"array-api-strict {m['array-api-strict']}, torch {m['torch']}; arrayport at commit "
+        f"{m['commit'] or 'unknown'}. Median time per call, ratio to NumPy in parentheses.",
         "",
         "| case | " + " | ".join(LIBRARIES) + " | target | |",
         "|---" * (len(LIBRARIES) + 3) + "|",
