@@ -622,6 +622,9 @@ def format_markdown(report: Report) -> str:
         lines.append("| " + " | ".join(cells + _target_cells(r)) + " |")
     for c in report.checks:
         lines += ["", f"{c.label}: {c.target}: {c.value}, {_verdict(c.met)}."]
+    notes = [f"- `{r.label}`: {r.note}." for r in report.results if r.note]
+    if notes:
+        lines += ["", "Notes:", "", *notes]
     return "\n".join(lines)
 
 
