@@ -112,14 +112,24 @@ def test_default_device_context_validates() -> None:
 
 
 def test_global_default_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DV-3: ARRAYPORT_DEFAULT_DEVICE names the global default, read on use."""
-    monkeypatch.setenv("ARRAYPORT_DEFAULT_DEVICE", "fake:1")
-    assert xp.asarray([1.0]).device == Device("fake:1")
-    assert xp.__array_namespace_info__().default_device() == Device("fake:1")
-    assert xp.asarray(np.zeros(2)).device == Device("cpu")  # the input's device still wins
-    monkeypatch.setenv("ARRAYPORT_DEFAULT_DEVICE", "nosuch:3")
-    with pytest.raises(xp.DeviceError, match="ARRAYPORT_DEFAULT_DEVICE='nosuch:3'"):
-        xp.asarray([1.0])
+    """DV-3: ARRAYPORT_DEFAULT_DEVICE, read when plugins load, names the global default."""
+    from arrayport import _plugins
+
+    try:
+        monkeypatch.setenv("ARRAYPORT_DEFAULT_DEVICE", "fake:1")
+        assert xp.asarray([1.0]).device == Device("cpu")  # read at load, not per call
+        _plugins._reset()
+        assert xp.asarray([1.0]).device == Device("fake:1")
+        assert xp.__array_namespace_info__().default_device() == Device("fake:1")
+        assert xp.asarray(np.zeros(2)).device == Device("cpu")  # the input's device wins
+        monkeypatch.setenv("ARRAYPORT_DEFAULT_DEVICE", "nosuch:3")
+        _plugins._reset()
+        with pytest.raises(xp.DeviceError, match="ARRAYPORT_DEFAULT_DEVICE='nosuch:3'"):
+            xp.asarray([1.0])
+    finally:
+        monkeypatch.delenv("ARRAYPORT_DEFAULT_DEVICE")
+        _plugins._reset()
+    assert xp.asarray([1.0]).device == Device("cpu")
 
 
 TRANSFERS = [

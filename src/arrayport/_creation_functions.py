@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 
+_new = object.__new__
+
+
 def asarray(
     obj: Any,
     /,
@@ -66,14 +69,21 @@ def asarray(
                 return obj  # type: ignore[no-any-return]  # rule AS-A1: same array
         else:
             reg = _plugins._REGISTRY or _plugins.registry()
-            entry = reg.native_types.get(t)
+            entry = reg.fast_natives.get(t)
             if entry is not None:
-                nt = entry[0]
-                dev = nt.device
-                dt = nt.dtypes.get(obj.dtype)
-                if dev is not None and dt is not None:
-                    return Array._new(obj, dev, dt, None)  # rule AS-N1: adopted in place
-            elif t is list or t is tuple:
+                dt = entry[1].get(obj.dtype)
+                if dt is not None:
+                    # Rule AS-N1: adopted in place. Array._new, inlined: this path is
+                    # the one numpy-consuming code hits most.
+                    out = _new(Array)
+                    out._native = obj
+                    out._device = entry[0]
+                    out._dtype = dt
+                    out._readonly = None
+                    out._requires_grad = False
+                    out._grad_fn = None
+                    return out
+            if t is list or t is tuple:
                 # Rules AS-S1..S4: built on the device of the arrays it holds, else the
                 # default device; the plan would add only its one materialize step.
                 src = _dispatch._from_sequence(obj, reg, None)

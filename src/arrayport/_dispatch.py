@@ -7,7 +7,6 @@ mechanics the dispatcher asks for. Each decision cites its rule in ``spec/``.
 from __future__ import annotations
 
 import ctypes
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
@@ -122,7 +121,7 @@ def default_device() -> Device:
 
 
 def _global_default(reg: Registry) -> Device | None:
-    raw = os.environ.get(_plugins.DEFAULT_DEVICE_ENV, "").strip()
+    raw = reg.default_device_env
     if not raw:
         return reg.default_device
     key = (id(reg), raw)

@@ -163,6 +163,14 @@ class Registry:
     # first use: a small operation then asks no hook at all (rule BK-8).
     namespaces: dict[Device, Any] = field(default_factory=dict, compare=False)
     needs_context: dict[Device, bool] = field(default_factory=dict, compare=False)
+    # ARRAYPORT_DEFAULT_DEVICE as it was when this registry loaded (rule DV-3); resolved
+    # on first use, so that a plugin registered later can serve it.
+    default_device_env: str = ""
+    # Native type -> (device, dtype map) for declared types of a fixed device: the
+    # native_types table flattened, so adopting a NumPy array is two dict lookups.
+    fast_natives: dict[type, tuple[Device, Mapping[Any, DType]]] = field(
+        default_factory=dict, compare=False
+    )
 
     def adopt(self, obj: object) -> Any:
         for backend in self.adopters:
@@ -238,11 +246,11 @@ def register_backend(plugin: object, name: str) -> None:
             raise ValueError(f"a backend named {name!r} is already registered")
         _EXTRA[name] = plugin
         try:
-            _REGISTRY = None
+            _reset()
             reg = _load(strict=name)
         except BaseException:
             del _EXTRA[name]
-            _REGISTRY = None
+            _reset()
             raise
         if name not in reg.plugins:  # pragma: no cover - _load(strict=) raised already
             raise AssertionError(name)
@@ -253,7 +261,13 @@ def unregister_backend(name: str) -> None:
     global _REGISTRY
     with _lock:
         del _EXTRA[name]
-        _REGISTRY = None
+        _reset()
+
+
+def _reset() -> None:
+    """Forget the loaded registry; the next use loads it again."""
+    global _REGISTRY
+    _REGISTRY = None
 
 
 def _entry_points() -> list[tuple[str, Callable[[], object], str]]:
@@ -407,6 +421,12 @@ def _with_default_device(reg: Registry) -> Registry:
         pm=reg.pm,
         adopters=reg.adopters,
         resolvers=reg.resolvers,
+        default_device_env=os.environ.get(DEFAULT_DEVICE_ENV, "").strip(),
+        fast_natives={
+            t: (nt.device, nt.dtypes)
+            for t, (nt, _) in reg.native_types.items()
+            if nt.device is not None
+        },
     )
 
 
