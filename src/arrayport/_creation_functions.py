@@ -83,12 +83,13 @@ def asarray(
                     out._requires_grad = False
                     out._grad_fn = None
                     return out
-            if t is list or t is tuple:
-                # Rules AS-S1..S4: built on the device of the arrays it holds, else the
-                # default device; the plan would add only its one materialize step.
-                src = _dispatch._from_sequence(obj, reg, None)
-                storage = src.load(src.device or _dispatch.default_device(), None)
-                return Array._new(storage.native, storage.device, storage.dtype, False)
+            if (t is list or t is tuple) and not _dispatch._holds_array(obj):
+                # Rules AS-D1, AS-S1..S3: Python data goes to the default device; the
+                # plan would add only its one materialize step. Arrays inside go the
+                # plan's way (stacked on their device, AS-S4).
+                target = _dispatch.default_device()
+                native, inferred = _dispatch.infer_sequence(obj, target, reg)
+                return Array._new(native, target, inferred, False)
     plan = _dispatch._plan(obj, dtype, device, copy, requires_grad, "asarray")
     return _dispatch.execute(plan)  # type: ignore[no-any-return]
 

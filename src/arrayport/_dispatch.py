@@ -74,8 +74,9 @@ def resolve_device(obj: object) -> Device:
 
 def resolve_device_in(obj: object, reg: Registry) -> Device:
     if type(obj) is Device:
-        if obj in reg.specs:
-            return obj
+        spec = reg.specs.get(obj)
+        if spec is not None:
+            return spec.device  # the canonical object: identity tests then settle most checks
         if obj.index is None and obj.kind in reg.by_kind:
             found = reg.by_kind[obj.kind].resolve_device(obj=str(obj))
             if found is not None:
@@ -112,7 +113,8 @@ def default_device() -> Device:
     ctx = context_device()
     if ctx is not None:
         return ctx
-    dev = _global_default(registry())
+    reg = _plugins._REGISTRY or registry()
+    dev = _global_default(reg) if reg.default_device_env else reg.default_device
     if dev is None:
         raise DeviceError(
             "no backend serves any device; arrayport.backends() says why each plugin serves none"
@@ -518,18 +520,30 @@ def _from_sequence(
         return _from_array_sequence(obj, reg, want_dtype)
 
     def load(device: Device, dtype: DType | None) -> Storage:
-        backend = reg.backend(device)
         if want_dtype is not None:
             return _build_python(obj, want_dtype, device, reg)
-        built = backend.from_sequence(obj=obj, dtype=None, device=device)
-        inferred = _check_inferred(obj, built)
-        wanted = _default_for(inferred, reg.spec(device).default_dtypes)
-        if wanted is inferred:
-            return built  # type: ignore[no-any-return]
-        cast = backend.astype(native=built.native, dtype=wanted, device=device, copy=False)
-        return Storage(cast.native, device, wanted)
+        native, inferred = infer_sequence(obj, device, reg)
+        return Storage(native, device, inferred)
 
     return _Source("sequence", obj, None, None, _SEQUENCE_STEP, load)
+
+
+def infer_sequence(obj: object, device: Device, reg: Registry) -> tuple[Any, DType]:
+    """Build Python data on ``device`` with the standard's dtype inference (rule AS-D1).
+
+    The backend infers; what it made is checked against the standard (AS-S2/S3) and
+    cast to the device's default dtype of that kind.
+    """
+    backend = reg.by_kind[device.kind]
+    built = backend.from_sequence(obj=obj, dtype=None, device=device)
+    inferred = built.dtype
+    if inferred is None or inferred.kind == "unsigned integer":
+        inferred = _check_inferred(obj, built)
+    wanted = _default_for(inferred, reg.specs[device].default_dtypes)
+    if wanted is inferred:
+        return built.native, inferred
+    cast = backend.astype(native=built.native, dtype=wanted, device=device, copy=False)
+    return cast.native, wanted
 
 
 def _check_inferred(obj: object, built: Storage) -> DType:
@@ -1144,8 +1158,6 @@ def wrap(native: Any, device: Device, ns: Any = None) -> Any:
     Backends' namespaces may return scalars of their library (NumPy reductions do);
     those become 0-d arrays. The dtype is read from the native dtype's name.
     """
-    from arrayport._array_object import Array
-
     if not hasattr(native, "__dlpack__"):
         native = (ns or namespace_of(device)).asarray(native)  # library scalars become 0-d
     dtype = _dtype_by_name(native.dtype)
@@ -1153,4 +1165,4 @@ def wrap(native: Any, device: Device, ns: Any = None) -> Any:
         raise TypeError(
             f"the backend of {device} returned an array of non-standard dtype {native.dtype}"
         )
-    return Array._new(native, device, dtype, None)
+    return _array_object.Array._new(native, device, dtype, None)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from arrayport import _arguments, _dispatch, _dtypes
+from arrayport import _arguments, _dispatch, _dtypes, _plugins
 from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import DType
@@ -266,12 +266,65 @@ def _unary(
     return func
 
 
+def _fast_operands(x1: object, x2: object) -> tuple[Any, Device, Any, Any, DType] | None:
+    """Namespace, device, natives and dtype when no promotion, conversion or context is
+    needed; None sends the call down the general path."""
+    reg = _plugins._REGISTRY
+    if reg is None:
+        return None
+    t1, t2 = type(x1) is Array, type(x2) is Array
+    if t1 and t2:
+        a, b = cast(Array, x1), cast(Array, x2)
+        if b._dtype is not a._dtype or b._device is not a._device:
+            return None
+        device, dtype = a._device, a._dtype
+        n1, n2 = a._native, b._native
+    elif t1 or t2:
+        a = cast(Array, x1 if t1 else x2)
+        scalar = x2 if t1 else x1
+        if type(scalar) not in _FAST_SCALARS[a._dtype.kind]:
+            return None
+        if type(scalar) is int and a._dtype.kind in ("signed integer", "unsigned integer"):
+            lo, hi = _dtypes.integer_bounds(a._dtype)
+            if not lo <= scalar <= hi:
+                return None  # the general path raises OverflowError
+        device, dtype = a._device, a._dtype
+        n1, n2 = (a._native, scalar) if t1 else (scalar, a._native)
+    else:
+        return None
+    if reg.needs_context.get(device) is not False:
+        return None
+    ns = reg.namespaces.get(device)
+    if ns is None:
+        return None
+    return ns, device, n1, n2, dtype
+
+
+# Python scalar types that keep an array's dtype, by the array's kind (rule DT-5); other
+# pairings are refused or promoted by the general path.
+_FAST_SCALARS: dict[str, tuple[type, ...]] = {
+    "bool": (bool,),
+    "signed integer": (int,),
+    "unsigned integer": (int,),
+    "real floating": (int, float),
+    "complex floating": (int, float, complex),
+}
+
+
 def _binary(
     name: str, category: str, fix: BinaryFix | None = None
 ) -> Callable[[Array | complex, Array | complex], Array]:
     kinds = CATEGORIES[category]
 
     def func(x1: Array | complex, x2: Array | complex, /) -> Array:
+        fast = _fast_operands(x1, x2) if fix is None else None
+        if fast is not None and fast[4].kind in kinds:
+            # The common case, settled in a few identity tests: operands of one dtype on
+            # one device that needs no context, or an array and a Python scalar of its
+            # kind (which the namespace takes as it is, by the standard's scalar rules),
+            # and nothing to correct. The general path below gives the same result.
+            ns, device, n1, n2, _ = fast
+            return _dispatch.wrap(getattr(ns, name)(n1, n2), device, ns)  # type: ignore[no-any-return]
         # Rule DT-9 before promotion, so that the error names the function's category.
         if type(x1) is Array and x1._dtype.kind not in kinds:
             _check_category(name, category, x1._dtype)
