@@ -29,6 +29,9 @@ def _index_or_none(k: Any) -> int | None:
         return None
 
 
+_SLICE_BOUND: Final = (int, type(None))
+
+
 class Array:
     """An n-dimensional array on one device.
 
@@ -307,6 +310,24 @@ class Array:
     def __getitem__(self, key: Any, /) -> Array:
         """Notes: basic indexing gives views, and views of read-only arrays are read-only."""
         native = self._native
+        # One in-bounds int or a plain slice on the first axis: the most common keys, with
+        # the checks of _key done inline. The general path gives the same result.
+        t = type(key)
+        if t is int or t is slice:
+            shape = native.shape
+            if shape and (size := shape[0]) is not None:
+                if t is int:
+                    if -size <= key < size:
+                        # A trailing ellipsis gives a 0-d view, never a scalar (NS-8).
+                        out = native[key, ...]
+                        return Array._new(out, self._device, self._dtype, self._readonly)
+                elif (
+                    type(key.start) in _SLICE_BOUND
+                    and type(key.stop) in _SLICE_BOUND
+                    and (key.step is None or (type(key.step) is int and key.step != 0))
+                ):
+                    out = native[key]
+                    return Array._new(out, self._device, self._dtype, self._readonly)
         native_key, view = self._key(key)
         out = native[native_key]
         if type(out) is not type(native):
