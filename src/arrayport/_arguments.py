@@ -6,7 +6,7 @@ import contextlib
 import operator
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, Final
 
 from arrayport import _dispatch
 from arrayport._array_object import Array
@@ -113,7 +113,11 @@ def compute(device: Device) -> tuple[Any, AbstractContextManager[Any]]:
     """
     ctx = _dispatch.device_context(device)
     ns = _dispatch.namespace_of(device)
-    return ns, (ctx if ctx is not None else contextlib.nullcontext())
+    return ns, (ctx if ctx is not None else _NO_CONTEXT)
+
+
+# nullcontext holds no state, so one instance serves every call.
+_NO_CONTEXT: Final = contextlib.nullcontext()
 
 
 def wrap_view(native: Any, x: Array, ns: Any) -> Array:

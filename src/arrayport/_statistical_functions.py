@@ -59,7 +59,7 @@ def _check_numeric(x: Array, fn: str, allow_bool: bool = False) -> None:
     if kind == "bool" and not allow_bool:
         raise TypeError(
             f"{fn}: x must have a numeric dtype; got {x._dtype!r}: convert first, e.g. "
-            "x.astype(arrayport.int64)"
+            "arrayport.astype(x, arrayport.int64)"
         )
 
 
@@ -69,7 +69,7 @@ def _check_floating(x: Array, fn: str, complex_ok: bool) -> None:
         what = "a floating" if complex_ok else "a real floating"
         raise TypeError(
             f"{fn}: x must have {what} dtype; got {x._dtype!r}: convert first, e.g. "
-            "x.astype(arrayport.float64) (rule NS-6)"
+            "arrayport.astype(x, arrayport.float64) (rule NS-6)"
         )
 
 

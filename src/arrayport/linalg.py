@@ -151,7 +151,7 @@ def _check_kind(name: str, dtype: DType, device: Device, kinds: frozenset[str]) 
         hint = _complex_of(dtype) if dtype.kind == "real floating" else defaults.complex_floating
     raise TypeError(
         f"{name} needs {_KIND_WORDS[kinds]} array; got dtype {dtype!r}: convert it first, "
-        f"e.g. x.astype({hint!r})"
+        f"e.g. arrayport.astype(x, {hint!r})"
     )
 
 
