@@ -132,7 +132,9 @@ def arrayport_to_dlpack(
     dl_device: tuple[int, int] | None,
     copy: bool | None,
 ) -> Any | None:
-    if (device is not CPU and device != CPU) or (dl_device is not None and tuple(dl_device) != (DLPACK_CPU, 0)):
+    if (device is not CPU and device != CPU) or (
+        dl_device is not None and tuple(dl_device) != (DLPACK_CPU, 0)
+    ):
         return None
     return native.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
 
