@@ -279,6 +279,31 @@ def test_asarray_fast_path_matches_plan() -> None:
     assert xp.asarray_plan(x).steps == ()
 
 
+SEQUENCE_FAST_CASES = [
+    [1.0, 2.0],
+    [[1, 2], [3, 4]],
+    (True, False),
+    [],
+    [[1j]],
+    [1, 2.5],
+    [[[0]]],
+]
+
+
+@pytest.mark.parametrize("obj", SEQUENCE_FAST_CASES, ids=[f"AS-D1-{i}" for i in range(7)])
+@pytest.mark.parametrize("context", [None, "fake:2"])
+def test_asarray_sequence_fast_path_matches_plan(obj: Any, context: str | None) -> None:
+    """AS-D1: the fast path for Python sequences gives what the plan gives."""
+    with xp.default_device(context or "cpu"):
+        fast = xp.asarray(obj)
+        planned = _dispatch.execute(xp.asarray_plan(obj))
+    assert (fast.device, fast.dtype, fast.shape) == (planned.device, planned.dtype, planned.shape)
+    assert fast.readonly is planned.readonly is False
+    a = np.from_dlpack(fast.to_device("cpu"))
+    b = np.from_dlpack(planned.to_device("cpu"))
+    assert np.array_equal(a, b)
+
+
 # ---- dtypes and devices ---------------------------------------------------------------
 
 INFERENCE = [
