@@ -7,6 +7,7 @@ mechanics the dispatcher asks for. Each decision cites its rule in ``spec/``.
 from __future__ import annotations
 
 import ctypes
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
@@ -83,12 +84,20 @@ def resolve_device_in(obj: object, reg: Registry) -> Device:
                 return _check_served(found, obj, reg)
         raise _plugins._unknown_device(obj, reg)
     if isinstance(obj, str):
+        named = reg.named_devices.get(obj)
+        if named is not None:
+            return named
         try:
             parsed = Device(obj)
         except ValueError as exc:
             raise DeviceError(
                 f"{exc}; available devices: {', '.join(map(str, reg.specs)) or 'none'}"
             ) from None
+        spec = reg.specs.get(parsed)
+        if spec is not None:
+            # Only exact names are remembered: "cuda" follows the current device.
+            reg.named_devices[obj] = spec.device
+            return spec.device
         return resolve_device_in(parsed, reg)
     found = reg.resolve(obj)
     if found is None:
@@ -329,7 +338,7 @@ def _plan(
     if cast_needed and cast_first:
         steps.append(_cast_step(src.dtype, out_dtype))
     if moves:
-        steps.append(Step("transfer", True, f"{src.device} -> {target} needs a transfer"))
+        steps.append(_transfer_step(src.device, target))
     if cast_needed and not cast_first:
         steps.append(_cast_step(src.dtype, out_dtype))
     if copy is True and not any(s.copies for s in steps):
@@ -341,8 +350,24 @@ def _plan(
     return plan
 
 
+# Steps are immutable and few distinct ones occur, so each is built once (a Step and its
+# reason cost about half a microsecond to make).
+@functools.lru_cache(maxsize=512)
 def _cast_step(src: DType | None, dst: DType | None) -> Step:
     return Step("cast", True, f"dtype {_name(src)} -> {_name(dst)} needs a cast")
+
+
+@functools.lru_cache(maxsize=512)
+def _transfer_step(src: Device, dst: Device) -> Step:
+    return Step("transfer", True, f"{src} -> {dst} needs a transfer")
+
+
+@functools.lru_cache(maxsize=512)
+def _adopt_step(t: type, device: Device, native_dtype: object) -> Step:
+    name = f"{t.__module__.split('.')[0]}.{t.__qualname__}"
+    if native_dtype is not None:
+        return Step("adopt", False, f"a {name} of dtype {native_dtype} is adopted")
+    return Step("adopt", False, f"a {name} on {device} is adopted as it is")
 
 
 def _name(dtype: DType | None) -> str:
@@ -474,14 +499,11 @@ def _from_array(x: Any) -> _Source:
 
 
 def _from_native_storage(storage: Storage, t: type) -> _Source:
-    name = f"{t.__module__.split('.')[0]}.{t.__qualname__}"
-    step = Step("adopt", False, f"a {name} on {storage.device} is adopted as it is")
+    step = _adopt_step(t, storage.device, storage.native_dtype if storage.dtype is None else None)
 
     def load(device: Device, dtype: DType | None) -> Storage:
         return storage
 
-    if storage.dtype is None:
-        step = Step("adopt", False, f"a {name} of dtype {storage.native_dtype} is adopted")
     return _Source("native", storage.native, storage.device, storage.dtype, step, load)
 
 

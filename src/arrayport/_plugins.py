@@ -166,6 +166,8 @@ class Registry:
     # ARRAYPORT_DEFAULT_DEVICE as it was when this registry loaded (rule DV-3); resolved
     # on first use, so that a plugin registered later can serve it.
     default_device_env: str = ""
+    # Device strings already parsed, for exact names only ("cuda:1", "cpu").
+    named_devices: dict[str, Device] = field(default_factory=dict, compare=False)
     # Native type -> (device, dtype map) for declared types of a fixed device: the
     # native_types table flattened, so adopting a NumPy array is two dict lookups.
     fast_natives: dict[type, tuple[Device, Mapping[Any, DType]]] = field(
