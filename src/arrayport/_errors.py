@@ -108,3 +108,21 @@ class BackendConflictError(BackendError):
 
 class BackendWarning(UserWarning):
     """A backend plugin was disabled; arrayport goes on without it."""
+
+
+# Tracebacks name the public path (arrayport.CopyError), where users catch them.
+for _cls in (
+    ArrayportError,
+    AutogradError,
+    BackendConflictError,
+    BackendError,
+    BackendWarning,
+    CopyError,
+    DLPackError,
+    DeviceError,
+    DeviceMismatchError,
+    ReadOnlyError,
+    UnsupportedDTypeError,
+):
+    _cls.__module__ = "arrayport"
+del _cls
