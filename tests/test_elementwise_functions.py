@@ -385,6 +385,27 @@ def test_rounding_integers_is_a_new_array() -> None:
     assert a[0] == 1
 
 
+PARTS = [
+    pytest.param("real", "float64", id="NS-9-real-of-real"),
+    pytest.param("real", "complex128", id="NS-9-real-of-complex"),
+    pytest.param("imag", "complex128", id="NS-9-imag-of-complex"),
+]
+
+
+@pytest.mark.parametrize(("fn", "dtype"), PARTS)
+def test_real_and_imag_are_new_arrays(fn: str, dtype: str) -> None:
+    """NS-9: real and imag are computed results: new, writeable memory, never views of x."""
+    a = np.asarray([1 + 2j, 3 - 4j] if dtype.startswith("complex") else [1.0, 3.0], dtype=dtype)
+    before = a.copy()
+    got = getattr(xp, fn)(xp.asarray(a))
+    np.asarray(got)[0] = 42.0
+    np.testing.assert_array_equal(a, before)
+    a.flags.writeable = False
+    out = getattr(xp, fn)(xp.asarray(a))
+    assert not out.readonly
+    out[0] = 7.0
+
+
 # ---- special cases (DT-12), expected values from the standard's text --------------------
 
 INF, NAN = math.inf, math.nan

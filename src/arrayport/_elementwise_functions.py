@@ -140,6 +140,19 @@ def _rounding(name: str) -> Callable[[Any, Any], Any]:
     return compute
 
 
+def _part(name: str) -> Callable[[Any, Any], Any]:
+    """real and imag: new memory, as every computed result (rule NS-9).
+
+    NumPy and CuPy return a view of ``x`` (``x`` itself for ``real`` of real input), so
+    writing into the result would write into ``x``.
+    """
+
+    def compute(ns: Any, x: Any) -> Any:
+        return ns.asarray(getattr(ns, name)(x), copy=True)
+
+    return compute
+
+
 # Complex special cases: (condition on real part a and |imag part| b, result for b >= 0);
 # `b != b` is true where b is NaN.
 # A result for a negative imaginary part is the conjugate, as f(conj(x)) == conj(f(x)).
@@ -372,7 +385,7 @@ cosh: Final = _unary("cosh", "floating-point")
 exp: Final = _unary("exp", "floating-point")
 expm1: Final = _unary("expm1", "floating-point", _fix_expm1_complex)
 floor: Final = _unary("floor", "real-valued", compute=_rounding("floor"))
-imag: Final = _unary("imag", "complex floating-point")
+imag: Final = _unary("imag", "complex floating-point", compute=_part("imag"))
 isfinite: Final = _unary("isfinite", "numeric")
 isinf: Final = _unary("isinf", "numeric")
 isnan: Final = _unary("isnan", "numeric")
@@ -383,7 +396,7 @@ log10: Final = _unary("log10", "floating-point")
 logical_not: Final = _unary("logical_not", "boolean")
 negative: Final = _unary("negative", "numeric")
 positive: Final = _unary("positive", "numeric")
-real: Final = _unary("real", "numeric")
+real: Final = _unary("real", "numeric", compute=_part("real"))
 reciprocal: Final = _unary("reciprocal", "floating-point")
 round: Final = _unary("round", "numeric", compute=_rounding("round"))
 sign: Final = _unary("sign", "numeric", compute=_sign)
