@@ -88,3 +88,16 @@ def test_errors(call: Any, error: type[Exception], match: str) -> None:
     """Invalid arguments raise the documented errors."""
     with pytest.raises(error, match=match):
         call()
+
+
+def test_diff_zero_order_is_a_new_array() -> None:
+    """NS-9: diff(x, n=0) is a computed result: new, writeable memory, never x's."""
+    a = np.arange(3.0)
+    got = xp.diff(xp.asarray(a), n=0)
+    np.asarray(got)[0] = 42.0
+    assert a[0] == 0.0
+    a.flags.writeable = False
+    out = xp.diff(xp.asarray(a), n=0)
+    assert not out.readonly
+    out[0] = 7.0
+    np.testing.assert_array_equal(np.asarray(out), [7.0, 1.0, 2.0])

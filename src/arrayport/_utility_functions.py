@@ -86,4 +86,8 @@ def diff(
     with ctx:
         natives = [cast(p) for p in (prepend, x, append) if p is not None]
         joined = natives[0] if len(natives) == 1 else ns.concat(natives, axis=axis)
-        return wrap(ns.diff(joined, axis=axis, n=n), device, ns)
+        out = ns.diff(joined, axis=axis, n=n)
+        if out is x._native:
+            # n=0 gives x's own memory from NumPy; a computed result is new (rule NS-9).
+            out = ns.asarray(out, copy=True)
+        return wrap(out, device, ns)
