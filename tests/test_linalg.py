@@ -548,6 +548,19 @@ def test_diagonal_is_a_read_only_view() -> None:
         d[0] = 1.0
 
 
+def test_matrix_power_one_is_a_new_array() -> None:
+    """EX-1: matrix_power(x, 1) is a computed result, never x's own memory (NS-9)."""
+    a = np.asarray([[2.0, 1.0], [1.0, 3.0]])
+    got = linalg.matrix_power(xp.asarray(a), 1)
+    np.testing.assert_array_equal(np.asarray(got), a)
+    np.asarray(got)[0, 0] = 42.0
+    assert a[0, 0] == 2.0
+    a.flags.writeable = False
+    out = linalg.matrix_power(xp.asarray(a), 1)
+    assert not out.readonly
+    out[0, 0] = 7.0
+
+
 def test_result_types_are_named_tuples() -> None:
     """EX-4: the standard's field names, and plain tuple unpacking."""
     x = put(sample("float64", (3, 3), "spd"), "cpu")

@@ -304,6 +304,9 @@ def matrix_power(x: Array, n: int, /) -> Array:
         raise TypeError(f"linalg.matrix_power: n must be a Python int; got {n!r}")
     with ctx:
         out = ns.linalg.matrix_power(arr._native, n)
+        if out is arr._native:
+            # NumPy returns x itself for n=1; a result never shares x's memory (EX-1).
+            out = ns.asarray(out, copy=True)
         return _result(out, arr._device, ns, arr._dtype)
 
 
