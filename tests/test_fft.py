@@ -142,6 +142,25 @@ def test_transform_argument_errors() -> None:
         fft.fftn(x, s=(4, 4))
 
 
+@pytest.mark.parametrize("name", ["fftn", "ifftn"])
+def test_transform_over_no_axes_is_a_new_array(name: str) -> None:
+    """EX-1: a transform over axes=() gives x's values in new memory, never x itself."""
+    a = sample("complex128", (2, 3))
+    got = getattr(fft, name)(xp.asarray(a), axes=())
+    np.testing.assert_array_equal(np.asarray(got), a)
+    before = a.copy()
+    np.asarray(got)[0, 0] = 42.0
+    np.testing.assert_array_equal(a, before)
+
+
+@pytest.mark.parametrize(("name", "dtype"), [("rfftn", "float64"), ("irfftn", "complex128")])
+def test_real_transforms_need_an_axis(name: str, dtype: str) -> None:
+    """EX-9: rfftn and irfftn transform their last axis as rfft does, so axes=() is refused."""
+    x = xp.asarray(sample(dtype, (2, 4)))
+    with pytest.raises(ValueError, match="at least one axis"):
+        getattr(fft, name)(x, axes=())
+
+
 # ---- sample frequencies (rule EX-10) ----------------------------------------------------
 
 FREQS = [

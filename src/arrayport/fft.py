@@ -84,6 +84,7 @@ def _n_axes(
     name: str, kinds: frozenset[str], result: Callable[[DType], DType], summary: str
 ) -> Callable[..., Array]:
     qualified = f"fft.{name}"
+    real_last_axis = name in ("rfftn", "irfftn")
 
     def transform(
         x: Array,
@@ -101,9 +102,17 @@ def _n_axes(
                 f"{qualified}: s needs axes (the standard leaves s without axes undefined); "
                 f"pass axes= with one axis per entry of s={s!r}"
             )
+        if real_last_axis and axes is not None and len(axes) == 0:
+            raise ValueError(
+                f"{qualified}: axes=() names no axis; it needs at least one axis, the last "
+                "of which is transformed as by rfft: pass axes=None for all axes"
+            )
         ns, ctx = compute(arr._device)
         with ctx:
             out = getattr(ns.fft, name)(arr._native, s=s, axes=axes, norm=norm)
+            if out is arr._native:
+                # NumPy returns x itself for axes=(); a result never shares x's memory.
+                out = ns.asarray(out, copy=True)
             return _result(out, arr._device, ns, result(arr._dtype))
 
     return _named(transform, name, summary)
