@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -160,3 +161,34 @@ def test_errors(call: Any, error: type[Exception], match: str) -> None:
     """Invalid arguments raise the documented errors."""
     with pytest.raises(error, match=match):
         call()
+
+
+HINTS = [
+    ("NS-6-mean-int-cpu", "mean", "cpu", "int32"),
+    ("NS-6-mean-int-fake2", "mean", "fake:2", "int32"),
+    ("NS-6-var-int-fake2", "var", "fake:2", "int16"),
+    ("NS-6-std-bool-fake2", "std", "fake:2", "bool"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fn", "device", "dtype"), [h[1:] for h in HINTS], ids=[h[0] for h in HINTS]
+)
+def test_dtype_refusal_suggests_an_astype_that_works(fn: str, device: str, dtype: str) -> None:
+    """NS-6, ER-2: the astype that the refusal suggests is one the device supports."""
+    x = xp.asarray(np.asarray([1, 0, 1]).astype(dtype), device=device)
+    with pytest.raises(TypeError) as info:
+        getattr(xp, fn)(x)
+    found = re.search(r"arrayport\.astype\(x, arrayport\.(\w+)\)", str(info.value))
+    assert found is not None, str(info.value)
+    suggested = getattr(xp, found.group(1))
+    out = getattr(xp, fn)(xp.astype(x, suggested))
+    assert out.dtype == suggested and out.device == x.device
+
+
+def test_var_of_complex_suggests_a_real_part() -> None:
+    """NS-6, DT-7: var of complex input suggests real/abs, not an astype that DT-7 refuses."""
+    x = xp.ones(2, dtype=xp.complex64)
+    with pytest.raises(TypeError, match=r"real\(x\)") as info:
+        xp.var(x)
+    assert "astype" not in str(info.value)

@@ -67,10 +67,14 @@ def _check_floating(x: Array, fn: str, complex_ok: bool) -> None:
     kinds = ("real floating", "complex floating") if complex_ok else ("real floating",)
     if x._dtype.kind not in kinds:
         what = "a floating" if complex_ok else "a real floating"
-        raise TypeError(
-            f"{fn}: x must have {what} dtype; got {x._dtype!r}: convert first, e.g. "
-            "arrayport.astype(x, arrayport.float64) (rule NS-6)"
-        )
+        if x._dtype.kind == "complex floating":
+            # astype refuses complex to real (rule DT-7): name the parts instead.
+            hint = "take real(x), imag(x) or abs(x) first"
+        else:
+            # The device's own default: float64 is not on every device.
+            default = default_dtypes(x._device).real_floating
+            hint = f"convert first, e.g. arrayport.astype(x, arrayport.{default.name})"
+        raise TypeError(f"{fn}: x must have {what} dtype; got {x._dtype!r}: {hint} (rule NS-6)")
 
 
 def _reduce(
