@@ -82,7 +82,8 @@ def astype(x: Array, dtype: DType, /, *, copy: bool = True, device: object = Non
     dtype = _check_dtype("astype", dtype)
     if copy is not True and copy is not False:
         raise TypeError(f"astype: copy must be True or False; got {copy!r}")
-    if x._dtype.kind == "complex floating" and dtype.kind != "complex floating":
+    # Complex to bool is defined (0 + 0j is False); to a real-valued dtype it is not.
+    if x._dtype.kind == "complex floating" and dtype.kind not in ("complex floating", "bool"):
         raise TypeError(
             f"astype from {x._dtype!r} to {dtype!r} would drop the imaginary part; the "
             f"standard forbids it: cast real(x) or imag(x) instead"
