@@ -175,6 +175,19 @@ def test_copies_of_readonly_are_writeable() -> None:
         out[...] = 1.0
 
 
+def test_reshape_that_copies_a_readonly_array_is_writeable() -> None:
+    """NS-9: reshape (copy=None) of a read-only array that needs a copy gives new, writeable
+    memory; only a view stays read-only."""
+    x = _readonly()
+    t = xp.matrix_transpose(x)  # not contiguous: flattening it must copy
+    out = xp.reshape(t, (6,))
+    assert not out.readonly
+    out[0] = 42.0
+    np.testing.assert_array_equal(np.asarray(x), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(np.asarray(out)[1:], np.arange(6.0).reshape(2, 3).T.ravel()[1:])
+    assert xp.reshape(x, (6,)).readonly
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_broadcast_results_are_readonly(device: str) -> None:
     """NS-9: broadcast_to and broadcast_arrays results refuse writes."""

@@ -229,7 +229,8 @@ def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) ->
     Notes
     -----
     ``copy=False`` raises ``ValueError`` when the new shape cannot be a view. A view of a
-    read-only array is read-only (rule NS-9).
+    read-only array is read-only; a copy (``copy=True``, or ``copy=None`` where no view
+    exists) is writeable (rule NS-9).
     """
     check_array(x, "reshape")
     shape = _check_shape(shape, "reshape")
@@ -241,6 +242,12 @@ def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) ->
         )
     ns, ctx = compute(x._device)
     with ctx:
+        if copy is None and x.readonly:
+            # Only a view keeps the read-only flag (NS-9): ask for one, copy if impossible.
+            try:
+                return wrap_view(ns.reshape(x._native, shape, copy=False), x, ns)
+            except ValueError:
+                copy = True
         native = ns.reshape(x._native, shape, copy=copy)
         if copy:
             return wrap(native, x._device, ns)
