@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -159,6 +160,36 @@ def test_real_transforms_need_an_axis(name: str, dtype: str) -> None:
     x = xp.asarray(sample(dtype, (2, 4)))
     with pytest.raises(ValueError, match="at least one axis"):
         getattr(fft, name)(x, axes=())
+
+
+AXIS_ERRORS = [
+    ("NS-10-fft-axis-out-of-range", lambda x: fft.fft(x, axis=2), IndexError, "out of range"),
+    ("NS-10-fft-axis-bool", lambda x: fft.fft(x, axis=False), TypeError, "Python int"),
+    (
+        "NS-10-fftn-axes-out-of-range",
+        lambda x: fft.fftn(x, axes=(0, 3)),
+        IndexError,
+        "out of range",
+    ),
+    ("NS-10-fftn-axes-bool", lambda x: fft.fftn(x, axes=(True,)), TypeError, "Python int"),
+    ("NS-10-fftshift-out-of-range", lambda x: fft.fftshift(x, axes=3), IndexError, "out of range"),
+    ("NS-10-ifftshift-bool", lambda x: fft.ifftshift(x, axes=(0, True)), TypeError, "Python int"),
+    ("EX-9-fft-n-bool", lambda x: fft.fft(x, n=True), TypeError, "Python int"),
+    ("EX-9-fft-n-zero", lambda x: fft.fft(x, n=0), ValueError, ">= 1"),
+    ("EX-9-fftn-s-zero", lambda x: fft.fftn(x, s=(0,), axes=(0,)), ValueError, ">= 1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "fragment"), [c[1:] for c in AXIS_ERRORS], ids=[c[0] for c in AXIS_ERRORS]
+)
+def test_axis_and_size_errors(
+    call: Callable[[Any], Any], exc: type[Exception], fragment: str
+) -> None:
+    """NS-10, EX-9: axes are Python ints in [-N, N); n and s entries are positive ints."""
+    x = xp.asarray(sample("complex128", (4, 4)))
+    with pytest.raises(exc, match=fragment):
+        call(x)
 
 
 # ---- sample frequencies (rule EX-10) ----------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Final, Literal
 
 from arrayport import _dispatch
-from arrayport._arguments import compute
+from arrayport._arguments import check_int, compute, normalize_axis
 from arrayport._array_object import Array
 from arrayport._dtypes import DType
 from arrayport._plugins import registry
@@ -56,6 +56,23 @@ def _check_norm(name: str, norm: object) -> None:
         raise ValueError(f"fft.{name}: norm must be one of {list(_NORMS)}; got {norm!r}")
 
 
+def _check_size(qualified: str, n: object, name: str) -> int:
+    """A transform length: a Python int >= 1 (rule EX-9)."""
+    size = check_int(n, qualified, name)
+    if size < 1:
+        raise ValueError(f"{qualified}: {name} must be >= 1; got {size!r}")
+    return size
+
+
+def _axes(qualified: str, axes: object, ndim: int) -> tuple[int, ...] | None:
+    """``axes`` (None, an int or a sequence of ints) checked by rule NS-10."""
+    if axes is None:
+        return None
+    if not isinstance(axes, Sequence):
+        return (normalize_axis(axes, ndim, qualified, "axes"),)
+    return tuple(normalize_axis(a, ndim, qualified, "axes") for a in axes)
+
+
 # --------------------------------------------------------------------------------------
 # Transforms (rules EX-8, EX-9)
 # --------------------------------------------------------------------------------------
@@ -72,6 +89,9 @@ def _one_axis(
         arr = _check_array(qualified, x)
         _check_kind(qualified, arr._dtype, arr._device, kinds)
         _check_norm(name, norm)
+        axis = normalize_axis(axis, arr.ndim, qualified)
+        if n is not None:
+            n = _check_size(qualified, n, "n")
         ns, ctx = compute(arr._device)
         with ctx:
             out = getattr(ns.fft, name)(arr._native, n=n, axis=axis, norm=norm)
@@ -102,6 +122,9 @@ def _n_axes(
                 f"{qualified}: s needs axes (the standard leaves s without axes undefined); "
                 f"pass axes= with one axis per entry of s={s!r}"
             )
+        axes = _axes(qualified, axes, arr.ndim)
+        if s is not None:
+            s = tuple(_check_size(qualified, k, "s") for k in s)
         if real_last_axis and axes is not None and len(axes) == 0:
             raise ValueError(
                 f"{qualified}: axes=() names no axis; it needs at least one axis, the last "
@@ -241,6 +264,8 @@ def ifftshift(x: Array, /, *, axes: int | Sequence[int] | None = None) -> Array:
 
 def _shift(name: str, x: object, axes: int | Sequence[int] | None) -> Array:
     arr = _check_array(f"fft.{name}", x)
+    checked = _axes(f"fft.{name}", axes, arr.ndim)
     ns, ctx = compute(arr._device)
     with ctx:
-        return _result(getattr(ns.fft, name)(arr._native, axes=axes), arr._device, ns, arr._dtype)
+        out = getattr(ns.fft, name)(arr._native, axes=checked)
+        return _result(out, arr._device, ns, arr._dtype)
