@@ -506,12 +506,37 @@ REFUSED: list[tuple[str, Callable[..., Any], type[Exception], str]] = [
     ("EX-3-outer-2d", lambda i, b, f: linalg.outer(f, f), ValueError, "1-dimensional"),
     ("EX-3-qr-mode", lambda i, b, f: linalg.qr(f, mode="r"), ValueError, "reduced"),
     ("EX-3-solve-0d", lambda i, b, f: linalg.solve(f, f[0, 0]), ValueError, "at least 1 dimension"),
+    ("NS-10-vector_norm-axis", lambda i, b, f: linalg.vector_norm(f, axis=2), IndexError, "range"),
+    ("NS-10-vector_norm-bool", lambda i, b, f: linalg.vector_norm(f, axis=True), TypeError, "int"),
+    (
+        "NS-10-vector_norm-twice",
+        lambda i, b, f: linalg.vector_norm(f, axis=(0, -2)),
+        ValueError,
+        "twice",
+    ),
+    ("NS-10-cross-axis", lambda i, b, f: linalg.cross(f, f, axis=True), TypeError, "int"),
+    (
+        "keepdims-not-bool",
+        lambda i, b, f: linalg.vector_norm(f, keepdims=1),
+        TypeError,
+        "True or False",
+    ),
+    ("upper-not-bool", lambda i, b, f: linalg.cholesky(f, upper=1), TypeError, "True or False"),
+    (
+        "full_matrices-not-bool",
+        lambda i, b, f: linalg.svd(f, full_matrices=None),
+        TypeError,
+        "True or False",
+    ),
+    ("offset-not-int", lambda i, b, f: linalg.diagonal(f, offset=1.0), TypeError, "Python int"),
+    ("trace-offset-bool", lambda i, b, f: linalg.trace(f, offset=True), TypeError, "Python int"),
 ]
 
 
 @pytest.mark.parametrize(("rule", "call", "exc", "fragment"), REFUSED, ids=[c[0] for c in REFUSED])
 def test_refusals(rule: str, call: Callable[..., Any], exc: type[Exception], fragment: str) -> None:
-    """EX-1 .. EX-3: wrong kinds, non-arrays and wrong shapes are refused before any work."""
+    """EX-1 .. EX-3, NS-10: wrong kinds, non-arrays, wrong shapes, axes and flags are refused
+    before any work."""
     i = put(np.arange(9).reshape(3, 3), "cpu")
     b = put(np.eye(3, dtype=bool), "cpu")
     f = put(sample("float64", (3, 3), "spd"), "cpu")

@@ -15,7 +15,13 @@ from contextlib import AbstractContextManager
 from typing import Any, Final, Literal, NamedTuple
 
 from arrayport import _dispatch, _dtypes
-from arrayport._arguments import compute, promoted_natives
+from arrayport._arguments import (
+    check_bool,
+    check_int,
+    compute,
+    normalize_axes,
+    promoted_natives,
+)
 from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import DType
@@ -214,6 +220,7 @@ def _rtol(name: str, rtol: object, x: Array) -> Any:
 def cholesky(x: Array, /, *, upper: bool = False) -> Array:
     """Return the lower (or upper) Cholesky factor of a Hermitian positive-definite matrix."""
     arr, ns, ctx = _matrix("linalg.cholesky", x, square=True)
+    check_bool(upper, "linalg.cholesky", "upper")
     with ctx:
         out = ns.linalg.cholesky(arr._native, upper=upper)
         return _result(out, arr._device, ns, arr._dtype)
@@ -235,6 +242,7 @@ def diagonal(x: Array, /, *, offset: int = 0) -> Array:
     array sharing memory with ``x`` (rule EX-5).
     """
     arr, ns, ctx = _matrix("linalg.diagonal", x, _ANY)
+    offset = check_int(offset, "linalg.diagonal", "offset")
     with ctx:
         out = ns.linalg.diagonal(arr._native, offset=offset)
         return _result(out, arr._device, ns, arr._dtype)
@@ -292,6 +300,7 @@ def matrix_norm(
 ) -> Array:
     """Return the matrix norm of a matrix (or a stack of them)."""
     arr, ns, ctx = _matrix("linalg.matrix_norm", x)
+    check_bool(keepdims, "linalg.matrix_norm", "keepdims")
     with ctx:
         out = ns.linalg.matrix_norm(arr._native, keepdims=keepdims, ord=ord)
         return _result(out, arr._device, ns, _real_of(arr._dtype))
@@ -363,6 +372,7 @@ def slogdet(x: Array, /) -> SlogdetResult:
 def svd(x: Array, /, *, full_matrices: bool = True) -> SVDResult:
     """Return the singular value decomposition of a matrix (or a stack of them)."""
     arr, ns, ctx = _matrix("linalg.svd", x)
+    check_bool(full_matrices, "linalg.svd", "full_matrices")
     dev, dtype = arr._device, arr._dtype
     with ctx:
         u, s, vh = ns.linalg.svd(arr._native, full_matrices=full_matrices)
@@ -389,6 +399,7 @@ def trace(x: Array, /, *, offset: int = 0, dtype: DType | None = None) -> Array:
     The default integral dtype is that of ``x``'s device (rule EX-6).
     """
     arr, ns, ctx = _matrix("linalg.trace", x, _NUMERIC)
+    offset = check_int(offset, "linalg.trace", "offset")
     out_dtype = _trace_dtype(arr, dtype)
     with ctx:
         out = ns.linalg.trace(arr._native, offset=offset, dtype=_dispatch.ns_dtype(ns, out_dtype))
@@ -425,9 +436,11 @@ def vector_norm(
     """Return the vector norm of ``x`` along ``axis`` (all elements when None)."""
     arr = _check_array("linalg.vector_norm", x)
     _check_kind("linalg.vector_norm", arr._dtype, arr._device, _FLOATING)
+    check_bool(keepdims, "linalg.vector_norm", "keepdims")
+    axes = normalize_axes(axis, arr.ndim, "linalg.vector_norm")
     ns, ctx = compute(arr._device)
     with ctx:
-        out = ns.linalg.vector_norm(arr._native, axis=axis, keepdims=keepdims, ord=ord)
+        out = ns.linalg.vector_norm(arr._native, axis=axes, keepdims=keepdims, ord=ord)
         return _result(out, arr._device, ns, _real_of(arr._dtype))
 
 
@@ -439,6 +452,7 @@ def vector_norm(
 def cross(x1: Array, x2: Array, /, *, axis: int = -1) -> Array:
     """Return the cross product of 3-element vectors."""
     a1, a2, device = _pair("linalg.cross", x1, x2, _NUMERIC)
+    axis = check_int(axis, "linalg.cross", "axis")
     for shape in (a1.shape, a2.shape):
         if not -len(shape) <= axis < len(shape) or shape[axis] != 3:
             raise ValueError(
