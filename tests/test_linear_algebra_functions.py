@@ -122,6 +122,18 @@ ERRORS = [
         "negative",
     ),
     ("vecdot-sizes", lambda: xp.vecdot(xp.ones((2, 3)), xp.ones((2, 2))), ValueError, "size"),
+    (
+        "ER-2-tensordot-axes-list",
+        lambda: xp.tensordot(xp.ones((2, 3)), xp.ones((3, 2)), axes=[[1], [0]]),
+        TypeError,
+        "tuple of two sequences",
+    ),
+    (
+        "ER-2-tensordot-axes-pair-of-ints",
+        lambda: xp.tensordot(xp.ones((2, 3)), xp.ones((3, 2)), axes=(1, 0)),
+        TypeError,
+        "tuple of two sequences",
+    ),
 ]
 
 

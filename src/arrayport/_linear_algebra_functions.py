@@ -67,7 +67,14 @@ def tensordot(
     check_array(x2, "tensordot", "x2")
     _check_numeric("tensordot", x1, x2)
     norm: int | tuple[tuple[int, ...], tuple[int, ...]]
-    if isinstance(axes, tuple) and len(axes) == 2:
+    if isinstance(axes, Sequence) and not (
+        type(axes) is tuple and len(axes) == 2 and all(isinstance(a, Sequence) for a in axes)
+    ):
+        raise TypeError(
+            f"tensordot: axes must be an int or a tuple of two sequences of ints (axes of x1, "
+            f"axes of x2); got {axes!r}"
+        )
+    if type(axes) is tuple:
         a1 = tuple(normalize_axis(a, x1.ndim, "tensordot", "axes") for a in axes[0])
         a2 = tuple(normalize_axis(a, x2.ndim, "tensordot", "axes") for a in axes[1])
         if len(a1) != len(a2):
