@@ -241,6 +241,9 @@ FREQ_ERRORS = [
     ("EX-10-zero-n", {}, 0, ValueError, "positive int"),
     ("EX-10-float-n", {}, 4.0, TypeError, "Python int"),
     ("EX-10-unknown-device", {"device": "fake:9"}, 4, xp.DeviceError, "fake:9"),
+    ("EX-10-bool-d", {"d": True}, 4, TypeError, "d must be"),
+    ("EX-10-array-d", {"d": xp.asarray(1.0)}, 4, TypeError, "d must be"),
+    ("EX-10-zero-d", {"d": 0.0}, 4, ValueError, "non-zero"),
 ]
 
 

@@ -225,6 +225,10 @@ def _frequencies(name: str, n: object, d: object, dtype: object, device: object)
         raise TypeError(f"fft.{name}: n must be a Python int; got {n!r}")
     if n < 1:
         raise ValueError(f"fft.{name}: n must be a positive int; got {n!r}")
+    if type(d) not in (int, float):
+        raise TypeError(f"fft.{name}: d must be a Python float (the sample spacing); got {d!r}")
+    if d == 0:
+        raise ValueError(f"fft.{name}: d must be non-zero (it divides the frequencies); got {d!r}")
     target = _dispatch.default_device() if device is None else _dispatch.resolve_device(device)
     if dtype is None:
         out_dtype = registry().spec(target).default_dtypes.real_floating
