@@ -13,7 +13,8 @@ import ctypes
 import subprocess
 import sys
 import types
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import numpy as np
@@ -465,36 +466,85 @@ class _FakeArray:
     #: (array, stream, max_version, current device) of each export.
     exported: ClassVar[list[tuple[Any, ...]]] = []
 
-    def __dlpack__(self, stream: Any = None, max_version: Any = None) -> str:
+    def __dlpack__(
+        self,
+        *,
+        stream: Any = None,
+        max_version: tuple[int, int] | None = None,
+        dl_device: Any = None,
+        copy: bool | None = None,
+    ) -> str:
+        # As CuPy 14: max_version is typed ``tuple`` (Cython), copy=True is refused on
+        # the device, and 0 or a non-integer stream is no CUDA stream.
+        if max_version is not None and not isinstance(max_version, tuple):
+            raise TypeError(f"Argument 'max_version' has incorrect type; got {max_version!r}")
+        if copy is True:
+            raise BufferError("copy=True only supported for copy to CPU.")
+        if stream is not None and (not isinstance(stream, int) or stream < -1):
+            raise ValueError(f"On CUDA, the valid stream ... but {stream} was provided")
         current = sys.modules["cupy"].cuda.runtime.getDevice()
         _FakeArray.exported.append((self, stream, max_version, current))
         return "capsule"
 
 
 class _LegacyFakeArray(_FakeArray):
-    """A CuPy array from before DLPack 1.0: ``__dlpack__`` takes only ``stream``."""
+    """A CuPy array from before DLPack 1.0 (CuPy < 13.4): ``__dlpack__`` takes only ``stream``."""
 
-    def __dlpack__(self, stream: Any = None) -> str:  # type: ignore[override]
+    def __dlpack__(self, *, stream: Any = None) -> str:  # type: ignore[override]
         _FakeArray.exported.append((self, stream, "legacy", None))
         return "legacy capsule"
 
 
-class _FakeEvent:
-    def __init__(self, log: _Log) -> None:
-        self._log = log
+class _Queues:
+    """Asynchronous copies: each waits in its stream's queue until something waits for it.
 
-    def synchronize(self) -> None:
-        self._log.add("event.synchronize")
+    A copy runs when its stream is synchronized, when an event recorded after it is
+    synchronized, or when work queued behind a ``cudaStreamWaitEvent`` on that event
+    runs. A copy that reads a host buffer therefore reads it when it runs, not when it
+    was queued, as a DMA from pinned memory does: a missing wait shows as wrong data.
+    """
+
+    def __init__(self) -> None:
+        self.queued: dict[int, list[Callable[[], None]]] = {}
+        self.ran: dict[int, int] = {}
+        self.total: dict[int, int] = {}
+
+    def push(self, stream: int, work: Callable[[], None]) -> None:
+        self.queued.setdefault(stream, []).append(work)
+        self.total[stream] = self.total.get(stream, 0) + 1
+
+    def mark(self, stream: int) -> tuple[int, int]:
+        return stream, self.total.get(stream, 0)
+
+    def run_until(self, mark: tuple[int, int]) -> None:
+        stream, upto = mark
+        while self.ran.get(stream, 0) < upto:
+            work = self.queued[stream].pop(0)
+            self.ran[stream] = self.ran.get(stream, 0) + 1
+            work()
+
+    def run_all(self) -> None:
+        for stream in list(self.queued):
+            self.run_until(self.mark(stream))
 
 
 def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None = None) -> Any:
-    """A module object standing in for cupy: enough for the backend's hooks."""
+    """A module object standing in for cupy: enough for the backend's hooks.
+
+    Signatures and semantics follow CuPy 13/14: ``cupy.cuda.runtime`` functions take raw
+    pointers, events come from ``cupy.cuda.Event``, ``ExternalStream`` warns
+    (DeprecationWarning, CuPy 14), enabling peer access twice raises
+    ``CUDARuntimeError(cudaErrorPeerAccessAlreadyEnabled)``, and copies are asynchronous
+    (``_Queues``).
+    """
     log = _Log()
+    queues = _Queues()
     state = {"current": 0}
     cp: Any = types.ModuleType("cupy")
     cp.__version__ = "0.fake"
     cp.log = log
     cp.ndarray = _FakeArray
+    cp.synchronize = queues.run_all  # cudaDeviceSynchronize on every device
 
     class CUDARuntimeError(RuntimeError):
         def __init__(self, status: int) -> None:
@@ -505,19 +555,29 @@ def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None =
         def __init__(self, ptr: int) -> None:
             self.ptr = ptr
 
-        def record(self) -> _FakeEvent:
-            log.add("record", self.ptr)
-            return _FakeEvent(log)
-
-        def wait_event(self, event: _FakeEvent) -> None:
-            log.add("wait_event", self.ptr)
-
-        def synchronize(self) -> None:
-            log.add("stream.synchronize", self.ptr)
-
     Stream.null = Stream(0)  # type: ignore[attr-defined]
     Stream.ptds = Stream(2)  # type: ignore[attr-defined]
     current_streams = {i: Stream(0x1000 + i) for i in range(max(count, 1))}
+
+    class ExternalStream(Stream):
+        def __init__(self, ptr: int, device_id: int = -1) -> None:
+            warnings.warn("ExternalStream is deprecated", DeprecationWarning, stacklevel=2)
+            super().__init__(ptr)
+
+    events: dict[int, Event] = {}
+
+    class Event:
+        def __init__(
+            self, block: bool = False, disable_timing: bool = False, interprocess: bool = False
+        ) -> None:
+            self.ptr = 0xE000 + len(events)
+            self.mark: tuple[int, int] | None = None
+            events[self.ptr] = self
+
+        def synchronize(self) -> None:
+            log.add("event.synchronize")
+            if self.mark is not None:
+                queues.run_until(self.mark)
 
     class FakeDevice:
         def __init__(self, id: int) -> None:
@@ -538,14 +598,35 @@ def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None =
 
     def memcpy_async(dst: int, src: int, n: int, kind: int, stream: int) -> None:
         log.add("memcpyAsync", kind, n, stream)
-        ctypes.memmove(dst, src, n)
+        queues.push(stream, lambda: ctypes.memmove(dst, src, n) and None)
 
     def memcpy_peer_async(dst: int, dd: int, src: int, sd: int, n: int, stream: int) -> None:
         log.add("memcpyPeerAsync", dd, sd, n, stream)
-        ctypes.memmove(dst, src, n)
+        queues.push(stream, lambda: ctypes.memmove(dst, src, n) and None)
+
+    def event_record(event: int, stream: int) -> None:
+        log.add("record", stream)
+        events[event].mark = queues.mark(stream)
+
+    def stream_wait_event(stream: int, event: int, flags: int = 0) -> None:
+        log.add("wait_event", stream)
+        mark = events[event].mark
+        if mark is not None:
+            queues.push(stream, lambda: queues.run_until(mark))
+
+    def stream_synchronize(stream: int) -> None:
+        log.add("stream.synchronize", stream)
+        queues.run_until(queues.mark(stream))
+
+    enabled: set[tuple[int, int]] = set()
 
     def enable_peer(src: int) -> None:
         log.add("deviceEnablePeerAccess", state["current"], src)
+        if (state["current"], src) in enabled:
+            raise CUDARuntimeError(704)  # cudaErrorPeerAccessAlreadyEnabled
+        enabled.add((state["current"], src))
+
+    cp.peer_enabled = enabled
 
     def pinned_memory(n: int, flags: int) -> bytearray:
         log.add("PinnedMemory", n, flags)
@@ -559,16 +640,23 @@ def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None =
         deviceEnablePeerAccess=enable_peer,
         memcpyAsync=memcpy_async,
         memcpyPeerAsync=memcpy_peer_async,
+        eventRecord=event_record,
+        streamWaitEvent=stream_wait_event,
+        streamSynchronize=stream_synchronize,
         memcpyHostToDevice=1,
         memcpyDeviceToHost=2,
         hostAllocPortable=1,
+        streamLegacy=1,
+        streamPerThread=2,
+        errorPeerAccessAlreadyEnabled=704,
         CUDARuntimeError=CUDARuntimeError,
     )
     cp.cuda = types.SimpleNamespace(
         runtime=runtime,
         Device=FakeDevice,
         Stream=Stream,
-        ExternalStream=Stream,
+        ExternalStream=ExternalStream,
+        Event=Event,
         get_current_stream=lambda: current_streams[state["current"]],
         PinnedMemory=pinned_memory,
         PinnedMemoryPointer=lambda memory, offset: memoryview(memory)[offset:],
@@ -776,9 +864,11 @@ def test_device_to_device(use_fake_cupy: Any, peer: bool) -> None:
     cp.log.calls.clear()
     y = x.to_device("cuda:1")
     assert y.device == CUDA1 and y._native.device.id == 1
+    names = cp.log.names()
+    # A peer copy returns before it completes (CU-5): work on the copy stream sees it.
+    cp.synchronize()
     np.testing.assert_array_equal(y._native._h, host)
     assert y._native.data.ptr != x._native.data.ptr
-    names = cp.log.names()
     if peer:
         assert names.count("memcpyPeerAsync") == 1 and "deviceEnablePeerAccess" in names
         # The copy waits for the source's current stream, and that stream for the copy (CU-5).
@@ -791,10 +881,23 @@ def test_device_to_device(use_fake_cupy: Any, peer: bool) -> None:
         assert cp.log.calls[4:] == [("record", 0x1001), ("wait_event", 0x1000)]
         y2 = x.to_device("cuda:1")
         assert cp.log.names().count("deviceEnablePeerAccess") == 1
+        cp.synchronize()
         np.testing.assert_array_equal(y2._native._h, host)
+
     else:
         assert "memcpyPeerAsync" not in names
         assert len(_d2h_copies(cp.log)) == 1 and len(_h2d_copies(cp.log)) == 1
+
+
+def test_peer_access_enabled_elsewhere_first(use_fake_cupy: Any) -> None:
+    """CU-3: peer access that CuPy or torch enabled first (cudaErrorPeerAccessAlreadyEnabled)."""
+    cp = use_fake_cupy(peer=True)
+    cp.peer_enabled.add((1, 0))
+    host = np.arange(6.0)
+    y = xp.asarray(host, device="cuda:0").to_device("cuda:1")
+    cp.synchronize()
+    np.testing.assert_array_equal(y._native._h, host)
+    assert cp.log.names().count("memcpyPeerAsync") == 1
 
 
 def test_cast_and_transfer_plan_on_fake_gpu(use_fake_cupy: Any) -> None:

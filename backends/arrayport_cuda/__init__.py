@@ -21,6 +21,7 @@ synchronisation semantics, are the CUDA section of ``spec/devices.md`` (CU-1 ...
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import sys
 import threading
@@ -130,7 +131,7 @@ def reset_probe() -> None:
     with _probe_lock:
         _probe = None
         _PEER.clear()
-        _PEER_ENABLED.clear()
+        _PEER_TRIED.clear()
         _STAGING.clear()
 
 
@@ -262,7 +263,7 @@ def _index(device: Device) -> int:
 
 
 _PEER: dict[tuple[int, int], bool] = {}
-_PEER_ENABLED: set[tuple[int, int]] = set()
+_PEER_TRIED: set[tuple[int, int]] = set()
 
 
 def _can_access_peer(dst: int, src: int) -> bool:
@@ -275,18 +276,20 @@ def _can_access_peer(dst: int, src: int) -> bool:
 
 
 def _enable_peer(dst: int, src: int) -> None:
-    if (dst, src) in _PEER_ENABLED:
+    """Let device ``dst`` access ``src``'s memory, once per pair (CU-3).
+
+    ``cudaMemcpyPeerAsync`` is correct without peer access (the driver then stages the
+    copy through the host), so a failure here only costs speed and is not raised.
+    """
+    if (dst, src) in _PEER_TRIED:
         return
     cupy = _cupy()
     runtime = cupy.cuda.runtime
-    with cupy.cuda.Device(dst):
-        try:
-            runtime.deviceEnablePeerAccess(src)
-        except runtime.CUDARuntimeError as exc:
-            # 704: cudaErrorPeerAccessAlreadyEnabled (CuPy or torch enabled it first).
-            if getattr(exc, "status", None) != 704:
-                raise
-    _PEER_ENABLED.add((dst, src))
+    # cudaErrorPeerAccessAlreadyEnabled when CuPy or torch enabled it first; CuPy's
+    # check_status has cleared CUDA's error state before raising.
+    with cupy.cuda.Device(dst), contextlib.suppress(runtime.CUDARuntimeError):
+        runtime.deviceEnablePeerAccess(src)
+    _PEER_TRIED.add((dst, src))
 
 
 class _Staging:
@@ -321,47 +324,85 @@ def _staging(index: int) -> _Staging:
 
 
 _pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _copy_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                _logic.COPY_THREADS, thread_name_prefix="arrayport-cuda-copy"
+            )
+        return _pool
 
 
 def _host_copy(dst: np.ndarray[Any, Any], src: np.ndarray[Any, Any]) -> None:
     """Copy between 1-d byte arrays, in threads when large (NumPy releases the GIL)."""
-    global _pool
     n = len(dst)
     if n < _logic.PARALLEL_COPY_BYTES or _logic.COPY_THREADS == 1:
         np.copyto(dst, src)
         return
-    if _pool is None:
-        _pool = ThreadPoolExecutor(_logic.COPY_THREADS, thread_name_prefix="arrayport-cuda-copy")
+    pool = _copy_pool()
     parts = _logic.split(n, _logic.COPY_THREADS)
-    for done in [_pool.submit(np.copyto, dst[a:b], src[a:b]) for a, b in parts]:
+    for done in [pool.submit(np.copyto, dst[a:b], src[a:b]) for a, b in parts]:
         done.result()
 
 
-def _stream(choice: StreamChoice) -> Any:
-    """The CuPy stream for ``choice`` on the current device."""
-    stream_type = _cupy().cuda.Stream
+# Streams are handled as raw ``cudaStream_t`` integers: a pointer handed in by the caller
+# (a torch stream's, say) needs no CuPy object, and ``cupy.cuda.ExternalStream`` warns
+# (DeprecationWarning) from CuPy 14 on.
+
+
+def _stream(choice: StreamChoice) -> int:
+    """The ``cudaStream_t`` for ``choice`` on the current device."""
+    cuda = _cupy().cuda
     if choice.kind == "legacy":
-        return stream_type.null
+        return _LEGACY_STREAM
     if choice.kind == "per_thread":
-        return stream_type.ptds
+        return int(cuda.runtime.streamPerThread)
     if choice.kind == "pointer":
-        return _cupy().cuda.ExternalStream(choice.pointer)
+        assert choice.pointer is not None
+        return choice.pointer
     if choice.kind == "object":
-        return choice.obj
-    return _cupy().cuda.get_current_stream()
+        return int(choice.obj.ptr)  # type: ignore[attr-defined]
+    return int(cuda.get_current_stream().ptr)
 
 
-def _wait_for_producer(stream: Any, index: int, choice: StreamChoice, *, same_device: bool) -> None:
-    """Order ``stream`` after the work queued on device ``index``'s current stream (CU-5)."""
-    if choice.kind == "none":
-        return
-    cupy = _cupy()
+#: CUDA's legacy default stream as CuPy names it (``Stream.null.ptr``); the handle
+#: ``cudaStreamLegacy`` (1) names the same stream.
+_LEGACY_STREAM: Final = 0
+
+
+def _record(cupy: Any, stream: int) -> Any:
+    """Record a new event on ``stream`` (of the current device) and return it."""
+    event = cupy.cuda.Event(disable_timing=True)
+    cupy.cuda.runtime.eventRecord(event.ptr, stream)
+    return event
+
+
+def _wait(cupy: Any, stream: int, event: Any) -> None:
+    """Make later work on ``stream`` wait for ``event`` (of any device)."""
+    cupy.cuda.runtime.streamWaitEvent(stream, event.ptr)
+
+
+def _same_stream(a: int, b: int) -> bool:
+    legacy = (_LEGACY_STREAM, _logic.LEGACY_DEFAULT_STREAM)
+    return a == b or (a in legacy and b in legacy)
+
+
+def _after_current(cupy: Any, stream: int, index: int, *, same_device: bool) -> None:
+    """Order ``stream`` after the work queued on device ``index``'s current stream (CU-5).
+
+    That work is the producer of a source, or the last user of a block that CuPy's pool
+    (which orders reuse on the current stream only) hands out for a result.
+    """
     with cupy.cuda.Device(index):
-        producer = cupy.cuda.get_current_stream()
+        producer = int(cupy.cuda.get_current_stream().ptr)
         # Equal pointers name one stream only on one device: the legacy default stream
         # (pointer 0) of another GPU is not ordered with this one's.
-        if not same_device or producer.ptr != stream.ptr:
-            stream.wait_event(producer.record())
+        if not same_device or not _same_stream(producer, stream):
+            _wait(cupy, stream, _record(cupy, producer))
 
 
 def _h2d(host: Any, index: int, choice: StreamChoice) -> Any:
@@ -379,11 +420,14 @@ def _h2d(host: Any, index: int, choice: StreamChoice) -> Any:
         out = cupy.empty(src.shape, dtype=src.dtype)
         if src.nbytes == 0:
             return out
+        # ``out`` comes from CuPy's pool of the current stream: when another stream
+        # writes it, that stream first waits for the block's earlier users.
+        _after_current(cupy, stream, index, same_device=True)
         if not route.staged:
             runtime.memcpyAsync(
-                out.data.ptr, src.ctypes.data, src.nbytes, runtime.memcpyHostToDevice, stream.ptr
+                out.data.ptr, src.ctypes.data, src.nbytes, runtime.memcpyHostToDevice, stream
             )
-            stream.synchronize()
+            runtime.streamSynchronize(stream)
             return out
         flat = src.reshape(-1).view(np.uint8)
         staging = _staging(index)
@@ -401,10 +445,10 @@ def _h2d(host: Any, index: int, choice: StreamChoice) -> Any:
                     buffer.ctypes.data,
                     b - a,
                     runtime.memcpyHostToDevice,
-                    stream.ptr,
+                    stream,
                 )
-                done[slot] = stream.record()
-            stream.synchronize()
+                done[slot] = _record(cupy, stream)
+            runtime.streamSynchronize(stream)
     return out
 
 
@@ -413,9 +457,13 @@ def _d2h(native: Any, index: int, choice: StreamChoice) -> np.ndarray[Any, Any]:
     cupy = _cupy()
     runtime = cupy.cuda.runtime
     with cupy.cuda.Device(index):
-        src = native if native.flags.c_contiguous else cupy.ascontiguousarray(native)
+        contiguous = bool(native.flags.c_contiguous)
+        src = native if contiguous else cupy.ascontiguousarray(native)
         stream = _stream(choice)
-        _wait_for_producer(stream, index, choice, same_device=True)
+        if choice.kind != "none" or not contiguous:
+            # With -1 the caller orders the producer's work itself; the copy made just
+            # above is this backend's own, so the stream always waits for it.
+            _after_current(cupy, stream, index, same_device=True)
         out: np.ndarray[Any, Any] = np.empty(src.shape, dtype=src.dtype)
         nbytes = int(src.nbytes)
         if nbytes == 0:
@@ -426,9 +474,9 @@ def _d2h(native: Any, index: int, choice: StreamChoice) -> np.ndarray[Any, Any]:
         assert route is not None
         if not route.staged:
             runtime.memcpyAsync(
-                out.ctypes.data, src.data.ptr, nbytes, runtime.memcpyDeviceToHost, stream.ptr
+                out.ctypes.data, src.data.ptr, nbytes, runtime.memcpyDeviceToHost, stream
             )
-            stream.synchronize()
+            runtime.streamSynchronize(stream)
             return out
         flat = out.reshape(-1).view(np.uint8)
         staging = _staging(index)
@@ -437,19 +485,22 @@ def _d2h(native: Any, index: int, choice: StreamChoice) -> np.ndarray[Any, Any]:
             pending: tuple[Any, int, int, int] | None = None
             for k, (a, b) in enumerate(_logic.chunks(nbytes)):
                 slot = k % 2
+                # Slot ``k % 2`` was last filled by chunk k - 2, drained in the previous
+                # iteration, so the DMA may overwrite it now.
                 runtime.memcpyAsync(
                     buffers[slot].ctypes.data,
                     src.data.ptr + a,
                     b - a,
                     runtime.memcpyDeviceToHost,
-                    stream.ptr,
+                    stream,
                 )
-                event = stream.record()
+                event = _record(cupy, stream)
                 if pending is not None:
                     _drain(pending, buffers, flat)
                 pending = (event, slot, a, b)
             if pending is not None:
                 _drain(pending, buffers, flat)
+    # Every copy has completed, so ``src`` may go back to CuPy's pool.
     return out
 
 
@@ -468,20 +519,23 @@ def _peer(native: Any, src: int, dst: int, choice: StreamChoice) -> Any:
     cupy = _cupy()
     _enable_peer(dst, src)
     with cupy.cuda.Device(src):
-        source = native if native.flags.c_contiguous else cupy.ascontiguousarray(native)
+        contiguous = bool(native.flags.c_contiguous)
+        source = native if contiguous else cupy.ascontiguousarray(native)
     with cupy.cuda.Device(dst):
         stream = _stream(choice)
-        _wait_for_producer(stream, src, choice, same_device=False)
+        if choice.kind != "none" or not contiguous:
+            _after_current(cupy, stream, src, same_device=False)
         out = cupy.empty(source.shape, dtype=source.dtype)
+        _after_current(cupy, stream, dst, same_device=True)  # the pool's last user of out
         if source.nbytes:
             cupy.cuda.runtime.memcpyPeerAsync(
-                out.data.ptr, dst, source.data.ptr, src, int(source.nbytes), stream.ptr
+                out.data.ptr, dst, source.data.ptr, src, int(source.nbytes), stream
             )
-        done = stream.record()
+        done = _record(cupy, stream)
     with cupy.cuda.Device(src):
-        # Later work on the source device (a write to native, reuse of freed memory by
+        # Later work on the source device (a write to native, reuse of source's memory by
         # CuPy's pool) waits for the copy to have read it.
-        cupy.cuda.get_current_stream().wait_event(done)
+        _wait(cupy, int(cupy.cuda.get_current_stream().ptr), done)
     return out
 
 
@@ -527,10 +581,15 @@ def arrayport_to_dlpack(
     cupy = _cupy()
     with cupy.cuda.Device(_index(device)):
         out = native.copy() if plan.action == "copy" else native
-        # CuPy orders the consumer's stream after the current one, per the standard (CU-6).
+        # CuPy orders the consumer's stream after the current one, per the standard (CU-6);
+        # dl_device and copy are settled above, and CuPy refuses copy=True on the device.
+        if max_version is None:
+            return out.__dlpack__(stream=stream)
         try:
-            return out.__dlpack__(stream=stream, max_version=max_version)
-        except TypeError:  # CuPy before DLPack 1.0 support
+            return out.__dlpack__(stream=stream, max_version=tuple(max_version))
+        except TypeError as exc:  # CuPy < 13.4 knows no max_version: a legacy capsule
+            if "max_version" not in str(exc):
+                raise
             return out.__dlpack__(stream=stream)
 
 
@@ -549,7 +608,9 @@ def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> S
     assert plan.source_index is not None
     with cupy.cuda.Device(plan.source_index):
         native = cupy.from_dlpack(source)
-    readonly: bool | None = None  # shared: the capsule's READ_ONLY flag decides
+    # None: the dispatcher knows a raw capsule's READ_ONLY flag; CuPy reads no such flag
+    # (a CuPy array is always writeable), so shared data is otherwise writeable.
+    readonly: bool | None = None
     if plan.action == "share_copy":
         with cupy.cuda.Device(index):
             native = native.copy()
