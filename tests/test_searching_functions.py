@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import types
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -158,3 +161,81 @@ def test_errors(call: Any, error: type[Exception], match: str) -> None:
     """Invalid arguments raise the documented errors."""
     with pytest.raises(error, match=match):
         call()
+
+
+# ---- computing inside the device context (multi-GPU backends) ------------------------------
+
+
+class _ContextChecked:
+    """A compute namespace whose functions fail when called outside its device's context."""
+
+    def __init__(self, ns: Any, inside: list[bool]) -> None:
+        self._ns, self._inside = ns, inside
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._ns, name)
+        if isinstance(attr, types.ModuleType):
+            return _ContextChecked(attr, self._inside)
+        if not callable(attr) or isinstance(attr, type):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            assert self._inside[0], f"{name} was computed outside the device context"
+            return attr(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def context_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[xp.Device]:
+    """fake:1 gets a device context, and a compute namespace that must run inside it."""
+    from arrayport import _dispatch
+    from arrayport._plugins import registry
+
+    device = xp.Device("fake:1")
+    reg = registry()
+    inside = [False]
+
+    @contextlib.contextmanager
+    def on() -> Iterator[None]:
+        old, inside[0] = inside[0], True
+        try:
+            yield
+        finally:
+            inside[0] = old
+
+    checked = _ContextChecked(_dispatch.namespace_of(device), inside)
+    monkeypatch.setitem(reg.namespaces, device, checked)
+    monkeypatch.setattr(
+        reg.by_kind["fake"], "device_context", lambda device: on() if device.index == 1 else None
+    )
+    reg.needs_context.clear()  # whether a device needs a context is cached (BK-8)
+    yield device
+    reg.needs_context.clear()
+
+
+IN_CONTEXT: list[tuple[str, Callable[[xp.Device], Any]]] = [
+    ("where-scalar", lambda d: xp.where(_on(d, [True, False]), _on(d, [1.0, 2.0]), 0.0)),
+    (
+        "where-promoted",
+        lambda d: xp.where(
+            _on(d, [True]), _on(d, [1.0]), xp.asarray([2.0], dtype=xp.float32, device=d)
+        ),
+    ),
+    ("searchsorted-scalar", lambda d: xp.searchsorted(_on(d, [1.0, 2.0]), 1.5)),
+    (
+        "searchsorted-promoted",
+        lambda d: xp.searchsorted(
+            _on(d, [1.0, 2.0]), xp.asarray([1.5], dtype=xp.float32, device=d)
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("call", [c[1] for c in IN_CONTEXT], ids=[c[0] for c in IN_CONTEXT])
+def test_computes_inside_the_device_context(
+    context_checked: xp.Device, call: Callable[[xp.Device], Any]
+) -> None:
+    """Scalar operands and promotions are made on the operands' device, in its context."""
+    out = call(context_checked)
+    assert out.device == context_checked

@@ -118,9 +118,10 @@ def searchsorted(
     if type(x2) is Array:
         arrays.append(x2)
     device = check_same_device("searchsorted", arrays)
-    ops = _dispatch.binary_operands("searchsorted", x1, x2)
     ns, ctx = compute(device)
     with ctx:
+        # Inside the context: a scalar operand or a promotion makes arrays on the device.
+        ops = _dispatch.binary_operands("searchsorted", x1, x2)
         native = ns.searchsorted(
             ops.n1, ops.n2, side=side, sorter=None if sorter is None else sorter._native
         )
@@ -145,8 +146,9 @@ def where(
             f"where: condition must have dtype bool; got {condition._dtype!r}: compare "
             "explicitly, e.g. where(x != 0, ...)"
         )
-    ops = _dispatch.binary_operands("where", x1, x2)
     device = check_same_device("where", [condition, *(a for a in (x1, x2) if type(a) is Array)])
     ns, ctx = compute(device)
     with ctx:
+        # Inside the context: a scalar operand or a promotion makes arrays on the device.
+        ops = _dispatch.binary_operands("where", x1, x2)
         return wrap(ns.where(condition._native, ops.n1, ops.n2), device, ns)
