@@ -661,8 +661,16 @@ def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None =
         PinnedMemory=pinned_memory,
         PinnedMemoryPointer=lambda memory, offset: memoryview(memory)[offset:],
     )
-    cp.empty = lambda shape, dtype: _FakeArray(np.empty(shape, dtype), state["current"])
-    cp.ascontiguousarray = lambda a: _FakeArray(np.ascontiguousarray(a._h), a.device.id)
+    # CuPy's pool keeps freed blocks, so a queued copy never reads memory given back to
+    # the system: the fake keeps every block it hands out.
+    pool: list[np.ndarray[Any, Any]] = []
+
+    def allocated(host: np.ndarray[Any, Any], device_id: int) -> _FakeArray:
+        pool.append(host)
+        return _FakeArray(host, device_id)
+
+    cp.empty = lambda shape, dtype: allocated(np.empty(shape, dtype), state["current"])
+    cp.ascontiguousarray = lambda a: allocated(np.array(a._h, order="C"), a.device.id)
 
     def asarray(obj: Any) -> _FakeArray:
         log.add("asarray")
@@ -853,6 +861,61 @@ def test_transfer_streams(use_fake_cupy: Any) -> None:
     assert not any(c[0] == "wait_event" for c in cp.log.calls)
     with pytest.raises(ValueError, match="stream=0 is ambiguous"):
         x.to_device("cpu", stream=0)
+
+
+TRANSFER_STREAM_CASES = [
+    ("CU-7-per-thread", 2, 2),
+    ("CU-7-legacy", 1, 0),
+    ("CU-7-torch-stream-pointer", _TorchStream(0x7000), 0x7000),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "stream", "ptr"), TRANSFER_STREAM_CASES, ids=[c[0] for c in TRANSFER_STREAM_CASES]
+)
+def test_transfer_stream_pointers(rule: str, stream: object, ptr: int, use_fake_cupy: Any) -> None:
+    """CU-7: each stream= form runs the copy on its cudaStream_t, after the current stream."""
+    cp = use_fake_cupy()
+    host = np.arange(8.0)
+    x = xp.asarray(host, device="cuda:0")
+    cp.log.calls.clear()
+    np.testing.assert_array_equal(x.to_device("cpu", stream=stream)._native, host)
+    assert [c[3] for c in _d2h_copies(cp.log)] == [ptr]
+    assert ("record", 0x1000) in cp.log.calls and ("wait_event", ptr) in cp.log.calls
+    cp.log.calls.clear()
+    y = xp.asarray(x.to_device("cpu"), device="cuda:1")
+    cp.log.calls.clear()
+    z = xp.asarray(host, device="cpu").to_device("cuda:1", stream=stream)
+    np.testing.assert_array_equal(z._native._h, y._native._h)
+    # CuPy's pool hands out the result's block in the order of the current stream, so
+    # another stream waits for that stream before it writes (CU-5).
+    assert [c[3] for c in _h2d_copies(cp.log)] == [ptr]
+    assert cp.log.calls[:2] == [("record", 0x1001), ("wait_event", ptr)]
+
+
+def test_no_sync_stream_still_orders_own_copies(use_fake_cupy: Any) -> None:
+    """CU-7: stream=-1 waits for no producer, but a peer copy waits for its own strided gather."""
+    cp = use_fake_cupy(peer=True)
+    host = np.arange(12.0).reshape(3, 4)
+    x = xp.asarray(host, device="cuda:0")
+    cp.log.calls.clear()
+    np.testing.assert_array_equal(x.to_device("cpu", stream=-1)._native, host)
+    assert "wait_event" not in cp.log.names()
+    assert xp.asarray(x, device="cuda:1").device == CUDA1
+    cp.log.calls.clear()
+    x.to_device("cuda:1", stream=-1)
+    assert cp.log.names()[0] == "memcpyPeerAsync"  # no wait for the producer
+    t = xp.asarray(_FakeArray(host.T, 0))  # a strided CuPy view, gathered on cuda:0 first
+    assert not t._native.flags.c_contiguous
+    cp.log.calls.clear()
+    y = t.to_device("cuda:1", stream=-1)
+    assert cp.log.calls[:3] == [
+        ("record", 0x1000),
+        ("wait_event", 0x1001),
+        ("memcpyPeerAsync", 1, 0, host.nbytes, 0x1001),
+    ]
+    cp.synchronize()
+    np.testing.assert_array_equal(y._native._h, host.T)
 
 
 @pytest.mark.parametrize("peer", [True, False], ids=["CU-3-peer", "CU-3-via-host"])
