@@ -9,6 +9,9 @@ import pytest
 
 import arrayport as xp
 
+# The fixture that checks computations run in the device context.
+from test_searching_functions import context_checked  # noqa: F401
+
 DEVICES = ["cpu", "fake:1"]
 
 
@@ -89,3 +92,16 @@ def test_errors() -> None:
         xp.isin(xp.asarray([1]), 1.5)
     with pytest.raises(TypeError, match="invert"):
         xp.isin(xp.asarray([1]), 1, invert=1)
+
+
+def _host_list(x: xp.Array) -> list[bool]:
+    return [bool(v) for v in np.asarray(x.to_device("cpu"))]
+
+
+@pytest.mark.usefixtures("context_checked")
+def test_isin_computes_inside_the_device_context() -> None:
+    """A scalar operand or a promotion of isin is made on the operands' device, in its context."""
+    x = xp.asarray([1, 2, 3], device="fake:1")
+    assert _host_list(xp.isin(x, 2)) == [False, True, False]
+    y = xp.asarray([2, 9], dtype=xp.int8, device="fake:1")
+    assert _host_list(xp.isin(x, y)) == [False, True, False]

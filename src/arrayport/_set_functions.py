@@ -116,8 +116,12 @@ def isin(x1: Array | int, x2: Array | int, /, *, invert: bool = False) -> Array:
             raise TypeError(
                 f"isin: {name} must be an array or a Python int; got {type(v).__name__}"
             )
-    ops = _dispatch.binary_operands("isin", x1, x2)
-    ns, ctx = compute(ops.device)
+    arrays = [a for a in (x1, x2) if type(a) is Array]
+    if not arrays:
+        raise TypeError(f"isin: x1 or x2 must be an arrayport array; got {x1!r} and {x2!r}")
+    ns, ctx = compute(arrays[0]._device)
     with ctx:
+        # Inside the context: a scalar operand or a promotion makes arrays on the device.
+        ops = _dispatch.binary_operands("isin", x1, x2)
         native = ns.isin(ops.n1, ops.n2, invert=invert)
         return wrap(native, ops.device, ns)
