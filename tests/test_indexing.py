@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.array_api import make_strategies_namespace
 
 import arrayport as xp
+
+# The fixture that checks computations run in the device context.
+from test_searching_functions import ContextProbe, context_checked  # noqa: F401
 
 DEVICES = ["cpu", "fake:1"]
 
@@ -322,3 +326,28 @@ def test_basic_indexing_property(shape: tuple[int, ...], data: st.DataObject) ->
     assert type(out) is xp.Array and out.dtype == xp.int16
     np.testing.assert_array_equal(host(out), a[key])
     assert out.shape == np.shape(a[key])
+
+
+IN_CONTEXT = [
+    ("NS-8-setitem-scalar", lambda x, i, m: x.__setitem__(0, 5.0)),
+    ("NS-8-setitem-array-key", lambda x, i, m: x.__setitem__(i, 1.0)),
+    ("NS-8-setitem-array-value", lambda x, i, m: x.__setitem__(slice(0, 2), x[1:])),
+    ("NS-7-getitem-array-key", lambda x, i, m: x[i]),
+    ("NS-7-getitem-mask", lambda x, i, m: x[m]),
+    ("NS-7-getitem-tuple", lambda x, i, m: x[None, i]),
+]
+
+
+@pytest.mark.parametrize("call", [c[1] for c in IN_CONTEXT], ids=[c[0] for c in IN_CONTEXT])
+def test_indexing_runs_inside_the_device_context(
+    context_checked: ContextProbe,  # noqa: F811 (the fixture, imported above)
+    call: Callable[[xp.Array, xp.Array, xp.Array], Any],
+) -> None:
+    """Writes and array-keyed reads run in the backend's device context (multi-GPU)."""
+    d = context_checked.device
+    x = xp.asarray([1.0, 2.0, 3.0], device=d)
+    i = xp.asarray([0, 2], device=d)
+    m = xp.asarray([True, False, True], device=d)
+    before = len(context_checked.entered)
+    call(x, i, m)
+    assert len(context_checked.entered) > before

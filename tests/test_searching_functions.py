@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import types
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
@@ -186,8 +186,13 @@ class _ContextChecked:
         return call
 
 
+class ContextProbe(NamedTuple):
+    device: xp.Device
+    entered: list[str]  # one entry each time the device context is entered
+
+
 @pytest.fixture
-def context_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[xp.Device]:
+def context_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[ContextProbe]:
     """fake:1 gets a device context, and a compute namespace that must run inside it."""
     from arrayport import _dispatch
     from arrayport._plugins import registry
@@ -195,9 +200,11 @@ def context_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[xp.Device]:
     device = xp.Device("fake:1")
     reg = registry()
     inside = [False]
+    entered: list[str] = []
 
     @contextlib.contextmanager
     def on() -> Iterator[None]:
+        entered.append(str(device))
         old, inside[0] = inside[0], True
         try:
             yield
@@ -210,7 +217,7 @@ def context_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[xp.Device]:
         reg.by_kind["fake"], "device_context", lambda device: on() if device.index == 1 else None
     )
     reg.needs_context.clear()  # whether a device needs a context is cached (BK-8)
-    yield device
+    yield ContextProbe(device, entered)
     reg.needs_context.clear()
 
 
@@ -234,8 +241,8 @@ IN_CONTEXT: list[tuple[str, Callable[[xp.Device], Any]]] = [
 
 @pytest.mark.parametrize("call", [c[1] for c in IN_CONTEXT], ids=[c[0] for c in IN_CONTEXT])
 def test_computes_inside_the_device_context(
-    context_checked: xp.Device, call: Callable[[xp.Device], Any]
+    context_checked: ContextProbe, call: Callable[[xp.Device], Any]
 ) -> None:
     """Scalar operands and promotions are made on the operands' device, in its context."""
-    out = call(context_checked)
-    assert out.device == context_checked
+    out = call(context_checked.device)
+    assert out.device == context_checked.device

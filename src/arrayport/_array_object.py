@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -30,6 +31,8 @@ def _index_or_none(k: Any) -> int | None:
 
 
 _SLICE_BOUND: Final = (int, type(None))
+# For devices whose backend needs no device context; it holds no state.
+_NO_CONTEXT: Final = contextlib.nullcontext()
 
 
 class Array:
@@ -329,10 +332,13 @@ class Array:
                     out = native[key]
                     return Array._new(out, self._device, self._dtype, self._readonly)
         native_key, view = self._key(key)
-        out = native[native_key]
-        if type(out) is not type(native):
-            ns = _dispatch.namespace_of(self._device)
-            out = ns.asarray(out)
+        # Basic indexing only makes a view; array keys compute, in the device's context.
+        ctx = None if view else _dispatch.device_context(self._device)
+        with _NO_CONTEXT if ctx is None else ctx:
+            out = native[native_key]
+            if type(out) is not type(native):
+                ns = _dispatch.namespace_of(self._device)
+                out = ns.asarray(out)
         return Array._new(out, self._device, self._dtype, self._readonly if view else False)
 
     def __setitem__(self, key: Any, value: Any, /) -> None:
@@ -358,7 +364,12 @@ class Array:
                 f"__setitem__: a Python {type(value).__name__} cannot be stored in an array of "
                 f"dtype {self._dtype!r}"
             )
-        self._native[native_key] = value
+        ctx = _dispatch.device_context(self._device)
+        if ctx is None:
+            self._native[native_key] = value
+        else:
+            with ctx:
+                self._native[native_key] = value
 
     # ---- display ---------------------------------------------------------------------
 
