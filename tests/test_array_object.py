@@ -122,6 +122,14 @@ def test_array_repr() -> None:
     assert "readonly=True" in repr(xp.asarray(b"\x00" * 8))
 
 
+def test_array_repr_shows_readonly_of_adopted_arrays() -> None:
+    """AS-R1: the repr of a read-only NumPy array adopted as it is says readonly=True."""
+    a = np.arange(3.0)
+    a.flags.writeable = False
+    assert "readonly=True" in repr(xp.asarray(a))
+    assert "readonly" not in repr(xp.asarray(np.arange(3.0)))
+
+
 def test_array_numpy_operands_do_not_leak() -> None:
     """NumPy scalars and ufuncs never turn an arrayport array into a NumPy one silently."""
     x = xp.asarray([1.0, 2.0])

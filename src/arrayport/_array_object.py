@@ -385,7 +385,7 @@ class Array:
                     f"arrayport.Array(<{self.shape}>, dtype={self._dtype}, device='{self._device}')"
                 )
         body = str(native).replace("\n", "\n" + " " * 16)
-        extra = ", readonly=True" if self._readonly else ""
+        extra = ", readonly=True" if self.readonly else ""
         return f"arrayport.Array({body}, dtype={self._dtype}, device='{self._device}'{extra})"
 
     __str__ = __repr__
