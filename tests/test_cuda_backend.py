@@ -10,6 +10,7 @@ transfer takes, and that the data arrives whole. What only a GPU can check is in
 from __future__ import annotations
 
 import ctypes
+import os
 import subprocess
 import sys
 import types
@@ -1056,6 +1057,30 @@ def test_gpu_check_reports(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sum(tool.BUDGETS_S.values()) <= tool.TOTAL_BUDGET_S < 8 * 60
 
 
+def test_gpu_check_declares_entry_points_when_not_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """tools/gpu_check.py: without an installed arrayport, the stages still find the backends."""
+    import importlib.metadata
+    from pathlib import Path
+
+    tomllib = pytest.importorskip("tomllib")
+    tool = _gpu_check_module(monkeypatch)
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    declared = tomllib.loads(pyproject.read_text())["project"]["entry-points"]["arrayport"]
+    assert tool._entry_points(pyproject) == declared
+    monkeypatch.setenv("PYTHONPATH", "relative/dir")
+    monkeypatch.setattr(tool.importlib.metadata, "entry_points", lambda group: [])
+    monkeypatch.setattr(tool.importlib.util, "find_spec", lambda name: None)
+    env = tool.stage_environment()
+    first, *rest = env["PYTHONPATH"].split(os.pathsep)
+    (dist,) = importlib.metadata.distributions(path=[first])
+    assert dist.metadata["Name"] == "arrayport"
+    assert {ep.name: ep.value for ep in dist.entry_points} == declared
+    root = pyproject.parent
+    assert rest == [str(root / "src"), str(root / "backends"), str(Path("relative/dir").resolve())]
+
+
 def test_dlpack_export_on_device(use_fake_cupy: Any) -> None:
     """CU-6/CU-8: the stream is checked, then handed to CuPy on the array's own device."""
     use_fake_cupy()
@@ -1063,6 +1088,9 @@ def test_dlpack_export_on_device(use_fake_cupy: Any) -> None:
     x = xp.asarray(np.arange(4.0), device="cuda:1")
     assert x.__dlpack__(stream=5, max_version=(1, 0)) == "capsule"
     assert _FakeArray.exported == [(x._native, 5, (1, 0), 1)]
+    # CuPy 14 types max_version as a tuple; a consumer's list still gets a versioned capsule.
+    assert x.__dlpack__(max_version=[1, 1]) == "capsule"  # type: ignore[arg-type]
+    assert _FakeArray.exported.pop()[1:3] == (None, (1, 1))
     assert x.__dlpack__(copy=True) == "capsule"
     copied = _FakeArray.exported[-1][0]
     assert copied is not x._native and copied.data.ptr != x._native.data.ptr

@@ -19,17 +19,32 @@ run; the message says what is missing).
 Usage (``nox -s cuda`` runs it too)::
 
     python tools/gpu_check.py [--only tests|conformance|bench ...] [--max-examples N]
-"""
+
+arrayport need not be installed. Backends are found through entry points, which only an
+installed distribution declares; when the running Python finds none for arrayport, the
+stages get them from a small ``arrayport-*.dist-info`` (the entry points of
+``pyproject.toml``) written to a temporary folder put first on their ``PYTHONPATH``, with
+this tree's ``src`` and ``backends`` (as absolute paths). So on a machine that has
+Python, NumPy, pluggy, pytest, CuPy and torch but lacks array-api-compat, with the
+array-api-compat wheel in ``.whl/`` (``pip download --no-deps --only-binary=:all: -d .whl
+array-api-compat``), this one line, run from the repository root, checks this tree::
+
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:src:backends && python3 tools/gpu_check.py
+"""  # noqa: E501 - the command is one line, to be copied as it is
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import importlib.metadata
 import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +79,47 @@ def gpu_missing() -> str | None:
     if count == 0:
         return "no CUDA device (CuPy sees none)"
     return None
+
+
+def _entry_points(pyproject: Path) -> dict[str, str]:
+    """The ``[project.entry-points.arrayport]`` table of ``pyproject`` (name -> module)."""
+    found: dict[str, str] = {}
+    inside = False
+    for raw in pyproject.read_text().splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            inside = line == "[project.entry-points.arrayport]"
+        elif inside and "=" in line and not line.startswith("#"):
+            name, value = (part.strip().strip('"') for part in line.split("=", 1))
+            found[name] = value
+    return found
+
+
+def stage_environment() -> dict[str, str]:
+    """The environment of the stages: arrayport importable from this tree, backends found.
+
+    ``PYTHONPATH`` entries become absolute (the conformance stage runs elsewhere). Where
+    arrayport is not importable, this tree's ``src`` and ``backends`` go first; where no
+    installed distribution declares the backends' entry points, a temporary
+    ``arrayport-*.dist-info`` declares them.
+    """
+    env = dict(os.environ)
+    paths = [str(Path(p).resolve()) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if importlib.util.find_spec("arrayport") is None:
+        paths[:0] = [str(ROOT / "src"), str(ROOT / "backends")]
+    declared = {ep.name for ep in importlib.metadata.entry_points(group="arrayport")}
+    wanted = _entry_points(ROOT / "pyproject.toml")
+    if not set(wanted) <= declared:
+        where = Path(tempfile.mkdtemp(prefix="arrayport-gpu-check-"))
+        atexit.register(shutil.rmtree, where, True)
+        info = where / "arrayport-0.0.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: arrayport\nVersion: 0.0.0\n")
+        lines = [f"{name} = {module}" for name, module in sorted(wanted.items())]
+        (info / "entry_points.txt").write_text("[arrayport]\n" + "\n".join(lines) + "\n")
+        paths.insert(0, str(where))
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return env
 
 
 def _tail(text: str, lines: int = 25) -> str:
@@ -106,7 +162,7 @@ def _decode(data: bytes | str | None) -> str:
     return data.decode(errors="replace") if isinstance(data, bytes) else data
 
 
-def stage_tests(timeout: float) -> Result:
+def stage_tests(timeout: float, env: dict[str, str]) -> Result:
     cmd = [
         sys.executable,
         "-m",
@@ -117,21 +173,17 @@ def stage_tests(timeout: float) -> Result:
         "tests/test_cuda_gpu.py",
         "tests/test_cuda_backend.py",
     ]
-    result, text = run_stage("tests", cmd, timeout, cwd=ROOT)
+    result, text = run_stage("tests", cmd, timeout, cwd=ROOT, env=env)
     result.detail = _pytest_summary(text)
     return result
 
 
-def stage_conformance(timeout: float, max_examples: int) -> Result:
+def stage_conformance(timeout: float, max_examples: int, env: dict[str, str]) -> Result:
     where = os.environ.get("ARRAY_API_TESTS_DIR", "")
     if not where or not (Path(where) / "array_api_tests").is_dir():
         why = "ARRAY_API_TESTS_DIR is not set" if not where else f"no array_api_tests in {where}"
         return Result("conformance", "skipped", 0.0, why)
-    env = dict(
-        os.environ,
-        ARRAY_API_TESTS_MODULE="arrayport",
-        ARRAYPORT_DEFAULT_DEVICE="cuda:0",
-    )
+    env = dict(env, ARRAY_API_TESTS_MODULE="arrayport", ARRAYPORT_DEFAULT_DEVICE="cuda:0")
     cmd = [
         sys.executable,
         "-m",
@@ -151,9 +203,9 @@ def stage_conformance(timeout: float, max_examples: int) -> Result:
     return result
 
 
-def stage_bench(timeout: float) -> tuple[Result, list[dict[str, Any]]]:
+def stage_bench(timeout: float, env: dict[str, str]) -> tuple[Result, list[dict[str, Any]]]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--bench-child"]
-    result, text = run_stage("bench", cmd, timeout, cwd=ROOT)
+    result, text = run_stage("bench", cmd, timeout, cwd=ROOT, env=env)
     rows = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("BENCH ")]
     result.detail = bench_detail(rows) or result.detail
     return result, rows
@@ -277,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gpu_check: nothing to run here: {missing}. Run it on a machine with an NVIDIA GPU.")
         return NO_GPU_EXIT
     deadline = time.monotonic() + TOTAL_BUDGET_S
+    env = stage_environment()
     results: list[Result] = []
     for stage in args.only or STAGES:
         left = deadline - time.monotonic()
@@ -285,11 +338,11 @@ def main(argv: list[str] | None = None) -> int:
             results.append(Result(stage, "skipped", 0.0, "no time left in the 8-minute budget"))
             continue
         if stage == "tests":
-            results.append(stage_tests(timeout))
+            results.append(stage_tests(timeout, env))
         elif stage == "conformance":
-            results.append(stage_conformance(timeout, args.max_examples))
+            results.append(stage_conformance(timeout, args.max_examples, env))
         else:
-            results.append(stage_bench(timeout)[0])
+            results.append(stage_bench(timeout, env)[0])
     print_summary(results)
     return 1 if any(r.status in ("failed", "timeout") for r in results) else 0
 
