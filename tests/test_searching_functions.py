@@ -163,6 +163,19 @@ def test_errors(call: Any, error: type[Exception], match: str) -> None:
         call()
 
 
+@pytest.mark.parametrize(
+    "x2",
+    [
+        pytest.param(1j, id="NS-5-complex-scalar"),
+        pytest.param(xp.asarray([1j, 2.0]), id="NS-5-complex-array"),
+    ],
+)
+def test_searchsorted_refuses_complex_values(x2: Any) -> None:
+    """NS-5: complex numbers have no order, as values to insert no more than as x1."""
+    with pytest.raises(TypeError, match="no order"):
+        xp.searchsorted(xp.asarray([1.0, 2.0]), x2)
+
+
 # ---- computing inside the device context (multi-GPU backends) ------------------------------
 
 

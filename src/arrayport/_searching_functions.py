@@ -122,6 +122,11 @@ def searchsorted(
     with ctx:
         # Inside the context: a scalar operand or a promotion makes arrays on the device.
         ops = _dispatch.binary_operands("searchsorted", x1, x2)
+        if ops.dtype.kind == "complex floating":  # complex x2 (rule NS-5)
+            raise TypeError(
+                f"searchsorted: complex numbers have no order; x2 makes the values "
+                f"{ops.dtype!r}: search real(x2) or abs(x2) instead"
+            )
         native = ns.searchsorted(
             ops.n1, ops.n2, side=side, sorter=None if sorter is None else sorter._native
         )
