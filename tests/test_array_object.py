@@ -50,6 +50,17 @@ def test_array_python_scalars(device: str) -> None:
         [1, 2][xp.asarray(1.0, device=device)]
 
 
+def test_array_iteration() -> None:
+    """Iterating gives x[0], x[1], ... along the first axis; a 0-d array is not iterable."""
+    a = np.arange(6.0).reshape(3, 2)
+    rows = list(xp.asarray(a))
+    assert len(rows) == 3
+    for row, want in zip(rows, a, strict=True):
+        np.testing.assert_array_equal(np.asarray(row), want)
+    with pytest.raises(TypeError, match="0-d"):
+        list(xp.asarray(1.0))
+
+
 def test_array_numpy_interop_host_only() -> None:
     """DL-3: __array__ serves host memory, honouring copy=; other devices refuse."""
     a = np.arange(3.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from arrayport import _dispatch
@@ -340,6 +340,19 @@ class Array:
                 ns = _dispatch.namespace_of(self._device)
                 out = ns.asarray(out)
         return Array._new(out, self._device, self._dtype, self._readonly if view else False)
+
+    def __iter__(self) -> Iterator[Array]:
+        """Iterate over the first axis (non-standard; NumPy's behaviour).
+
+        Without it Python would iterate through ``__getitem__`` until an ``IndexError``,
+        so a 0-d array would silently look empty.
+        """
+        shape = self._native.shape
+        if not shape:
+            raise TypeError(
+                "iteration over a 0-d array; read its value with float(x), int(x) or bool(x)"
+            )
+        return (self[i] for i in range(shape[0]))
 
     def __setitem__(self, key: Any, value: Any, /) -> None:
         """Notes: ``value`` must promote to this array's dtype (rule NS-8); never a downcast."""
