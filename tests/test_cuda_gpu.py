@@ -104,6 +104,30 @@ def test_adopt_cupy_array_without_copy() -> None:
         xp.asarray(a, dtype=xp.float64, copy=False)
 
 
+class _CudaArrayInterfaceOnly:
+    """Exposes a CuPy array through ``__cuda_array_interface__`` alone (as Numba does)."""
+
+    def __init__(self, a: Any, readonly: bool) -> None:
+        self._a = a  # keeps the memory alive
+        interface = dict(a.__cuda_array_interface__)
+        interface["data"] = (interface["data"][0], readonly)
+        self.__cuda_array_interface__ = interface
+
+
+@pytest.mark.parametrize("readonly", [False, True], ids=["CU-2-cai", "CU-2-cai-readonly"])
+def test_adopt_cuda_array_interface(readonly: bool) -> None:
+    """CU-2: a __cuda_array_interface__ object is adopted in place, read-only if it says so."""
+    cp = _cupy()
+    a = cp.arange(8, dtype=cp.int16)
+    x = xp.asarray(_CudaArrayInterfaceOnly(a, readonly))
+    assert x.device == CUDA0 and x.dtype == xp.int16 and x.readonly is readonly
+    assert x._native.data.ptr == a.data.ptr
+    if readonly:
+        with pytest.raises(xp.ReadOnlyError):
+            x[0] = 1
+    np.testing.assert_array_equal(_host(x), np.arange(8, dtype=np.int16))
+
+
 @needs_cuda(devices=2)
 def test_adopt_on_second_gpu() -> None:
     """CU-2: a CuPy array on GPU 1 is adopted on cuda:1."""
@@ -171,6 +195,43 @@ def test_transfer_waits_for_producer_stream() -> None:
         x.to_device("cpu", stream=0)
 
 
+STREAM_FORMS = [
+    ("CU-7-legacy", 1),
+    ("CU-7-per-thread", 2),
+    ("CU-7-no-sync", -1),
+    ("CU-7-pointer", "pointer"),
+    ("CU-7-cupy-stream", "object"),
+]
+
+
+@pytest.mark.parametrize(("rule", "form"), STREAM_FORMS, ids=[c[0] for c in STREAM_FORMS])
+@pytest.mark.parametrize("nbytes", [4096, 3 * MiB], ids=["direct", "staged"])
+def test_transfer_stream_forms(rule: str, form: object, nbytes: int) -> None:
+    """CU-7: uploads and downloads on every stream= form keep every element."""
+    cp = _cupy()
+    stream = cp.cuda.Stream(non_blocking=True)
+    arg = stream.ptr if form == "pointer" else stream if form == "object" else form
+    host = _sample("float64", nbytes // 8, seed=5)
+    x = xp.asarray(host, device="cpu").to_device("cuda:0", stream=arg)
+    assert x.device == CUDA0
+    np.testing.assert_array_equal(cp.asnumpy(x._native), host)
+    cp.cuda.Device(0).synchronize()  # -1 orders nothing: the source is complete here
+    np.testing.assert_array_equal(x.to_device("cpu", stream=arg)._native, host)
+
+
+def test_concurrent_staged_transfers() -> None:
+    """CU-4: threads sharing the pinned staging buffers each get their own data back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def round_trip(seed: int) -> bool:
+        host = _sample("int32", 5 * MiB // 4 + seed, seed=seed)
+        x = xp.asarray(host, device="cuda:0")
+        return bool(np.array_equal(_host(x), host))
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(round_trip, range(8)))
+
+
 def _host_on(x: xp.Array, stream: Any) -> np.ndarray[Any, Any]:
     out = x.to_device("cpu", stream=stream)._native
     assert isinstance(out, np.ndarray)
@@ -230,6 +291,18 @@ class _Exported:
 
     def __dlpack__(self, **kwargs: Any) -> Any:
         return self._x.__dlpack__(stream=self._stream, copy=self._copy)
+
+
+def test_dlpack_versioned_capsule() -> None:
+    """CU-8: max_version=(1, 0) gives a versioned capsule where CuPy has DLPack 1.0 (13.4+)."""
+    from arrayport import _dlpack
+
+    cp = _cupy()
+    x = xp.asarray(cp.arange(3.0))
+    major, minor = (int(v) for v in cp.__version__.split(".")[:2])
+    name = _dlpack.capsule_name(x.__dlpack__(max_version=(1, 0)))
+    assert name == (b"dltensor_versioned" if (major, minor) >= (13, 4) else b"dltensor")
+    assert _dlpack.capsule_name(x.__dlpack__()) == b"dltensor"
 
 
 def test_dlpack_to_host() -> None:
