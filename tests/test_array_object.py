@@ -116,6 +116,26 @@ def test_array_dlpack_readonly_flag() -> None:
     assert inspect_capsule(cap).readonly is True
 
 
+@pytest.mark.parametrize(
+    ("device", "kwargs", "copied"),
+    [
+        pytest.param("cpu", {}, False, id="DL-2-same-device"),
+        pytest.param("cpu", {"copy": True}, True, id="DL-2-copy"),
+        pytest.param("fake:1", {"copy": True}, True, id="DL-2-fake-copy"),
+        pytest.param("fake:1", {"dl_device": (1, 0)}, True, id="DL-2-to-host"),
+        pytest.param("fake:1", {"dl_device": (1, 0), "copy": True}, True, id="DL-2-to-host-copy"),
+    ],
+)
+def test_array_dlpack_flags_copies(device: str, kwargs: dict[str, object], copied: bool) -> None:
+    """DL-2: a versioned capsule of copied memory carries DLPack's IS_COPIED flag (the
+    standard: "When a copy happens, the flag must be set")."""
+    from arrayport._dlpack import capsule_pointer
+
+    x = xp.asarray([1.0, 2.0], device=device)
+    cap = x.__dlpack__(max_version=(1, 0), **kwargs)  # type: ignore[arg-type]
+    assert bool(capsule_pointer(cap).flags & (1 << 1)) is copied
+
+
 def test_array_readonly_views_stay_readonly() -> None:
     """AS-R1: a view of a read-only array is read-only."""
     x = xp.asarray(b"\x00" * 32)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from arrayport import _dispatch
 from arrayport._devices import Device
+from arrayport._dlpack import mark_copied
 from arrayport._dtypes import DType
 from arrayport._errors import ReadOnlyError
 from arrayport._plugins import registry
@@ -184,9 +185,14 @@ class Array:
         dl_device: tuple[int, int] | None = None,
         copy: bool | None = None,
     ) -> Any:
-        return _dispatch.export_dlpack(
+        capsule = _dispatch.export_dlpack(
             self._native, self._device, stream, max_version, dl_device, copy
         )
+        if dl_device is not None and tuple(dl_device) != self.__dlpack_device__():
+            # Another DLPack device is always a copy, made by the backend or by a transfer:
+            # the standard requires the flag whoever copied.
+            mark_copied(capsule)
+        return capsule
 
     def __dlpack_device__(self, /) -> tuple[int, int]:
         return registry().spec(self._device).dlpack_device

@@ -19,6 +19,7 @@ __all__ = [
     "capsule_pointer",
     "inspect_capsule",
     "is_capsule",
+    "mark_copied",
 ]
 
 LEGACY: Final = b"dltensor"
@@ -26,6 +27,7 @@ VERSIONED: Final = b"dltensor_versioned"
 USED_LEGACY: Final = b"used_dltensor"
 USED_VERSIONED: Final = b"used_dltensor_versioned"
 FLAG_READ_ONLY: Final = 1 << 0
+FLAG_IS_COPIED: Final = 1 << 1
 
 
 class DLDevice(ctypes.Structure):
@@ -210,3 +212,10 @@ def set_capsule_device(capsule: object, dlpack_device: tuple[int, int]) -> None:
     managed = capsule_pointer(capsule)
     managed.dl_tensor.device.device_type = dlpack_device[0]
     managed.dl_tensor.device.device_id = dlpack_device[1]
+
+
+def mark_copied(capsule: object) -> None:
+    """Set ``IS_COPIED`` on an unused versioned capsule (legacy capsules have no flags)."""
+    managed = capsule_pointer(capsule)
+    if isinstance(managed, DLManagedTensorVersioned):
+        managed.flags |= FLAG_IS_COPIED
