@@ -54,6 +54,11 @@ STATUS = [
     ),
     ("CU-1-no-device", {"cupy_found": True, "device_count": 0}, "CuPy sees no CUDA device"),
     (
+        "CU-1-rocm-build",
+        {"cupy_found": True, "cupy_version": "13.3.0", "device_count": 1, "hip": True},
+        "CuPy 13.3.0 is built for ROCm (HIP)",
+    ),
+    (
         "CU-1-multi-line-error-on-one-line",
         {"cupy_found": True, "import_error": ImportError("first\n  second")},
         "CuPy failed to import: ImportError: first second",
@@ -529,7 +534,9 @@ class _Queues:
             self.run_until(self.mark(stream))
 
 
-def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None = None) -> Any:
+def fake_cupy(
+    count: int = 2, peer: bool = True, count_error: Exception | None = None, hip: bool = False
+) -> Any:
     """A module object standing in for cupy: enough for the backend's hooks.
 
     Signatures and semantics follow CuPy 13/14: ``cupy.cuda.runtime`` functions take raw
@@ -650,6 +657,7 @@ def fake_cupy(count: int = 2, peer: bool = True, count_error: Exception | None =
         streamLegacy=1,
         streamPerThread=2,
         errorPeerAccessAlreadyEnabled=704,
+        is_hip=hip,
         CUDARuntimeError=CUDARuntimeError,
     )
     cp.cuda = types.SimpleNamespace(
@@ -713,6 +721,7 @@ FAKE_STATUS = [
         "no usable CUDA device",
     ),
     ("CU-1-count-zero", {"count": 0}, "sees no CUDA device"),
+    ("CU-1-rocm", {"hip": True}, "built for ROCm"),
 ]
 
 

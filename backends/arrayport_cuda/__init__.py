@@ -108,8 +108,9 @@ def probe() -> Probe:
             return _probe
         ok, cupy, import_error = _import_cupy()
         version = str(getattr(cupy, "__version__", ""))
-        count, count_error = 0, None
+        count, count_error, hip = 0, None, False
         if cupy is not None:
+            hip = bool(getattr(cupy.cuda.runtime, "is_hip", False))
             try:
                 count = int(cupy.cuda.runtime.getDeviceCount())
             except Exception as exc:  # CUDARuntimeError: no driver, no device
@@ -120,8 +121,10 @@ def probe() -> Probe:
             cupy_version=version,
             device_count=count,
             count_error=count_error,
+            hip=hip,
         )
-        _probe = Probe(cupy if count else None, count if status is None else 0, status)
+        served = status is None
+        _probe = Probe(cupy if served else None, count if served else 0, status)
         return _probe
 
 

@@ -72,13 +72,20 @@ def status_line(
     cupy_version: str = "",
     device_count: int | None = None,
     count_error: BaseException | None = None,
+    hip: bool = False,
 ) -> str | None:
-    """One line saying why the backend serves no devices, or None when it serves some."""
+    """One line saying why the backend serves no devices, or None when it serves some.
+
+    ``hip`` is CuPy's ``cupy.cuda.runtime.is_hip``: a ROCm build, whose arrays are DLPack
+    ``kDLROCM`` and whose streams follow other rules, is not served.
+    """
     if not cupy_found:
         return f"CuPy is not installed ({install_hint()})"
     if import_error is not None:
         return f"CuPy failed to import: {_one_line(import_error)}"
     cupy = f"CuPy {cupy_version}" if cupy_version else "CuPy"
+    if hip:
+        return f"{cupy} is built for ROCm (HIP); the cuda backend serves NVIDIA GPUs only"
     if count_error is not None:
         return f"{cupy} found no usable CUDA device: {_one_line(count_error)}"
     if not device_count:
