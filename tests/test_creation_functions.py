@@ -212,6 +212,24 @@ ERRORS = [
     ("shape-negative", lambda: xp.zeros((2, -1)), ValueError, ">= 0"),
     ("shape-float", lambda: xp.ones(2.0), TypeError, "shape"),
     ("arange-step-zero", lambda: xp.arange(0, 3, 0), ValueError, "step"),
+    (
+        "NS-2-arange-float-step-int-dtype",
+        lambda: xp.arange(0, 10, 0.5, dtype=xp.int64),
+        TypeError,
+        "float",
+    ),
+    (
+        "NS-2-arange-float-start-int-dtype",
+        lambda: xp.arange(0.5, 3, dtype=xp.int8),
+        TypeError,
+        "float",
+    ),
+    (
+        "NS-2-linspace-complex-real",
+        lambda: xp.linspace(0, 1j, 3, dtype=xp.float64),
+        TypeError,
+        "complex",
+    ),
     ("linspace-num", lambda: xp.linspace(0, 1, -1), ValueError, "num"),
     ("like-not-array", lambda: xp.zeros_like(np.zeros(2)), TypeError, "arrayport array"),
     (

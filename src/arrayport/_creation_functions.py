@@ -230,6 +230,13 @@ def arange(
     out_dtype = _resolve_new_dtype(
         dtype, target, defaults.real_floating if floating else defaults.integral
     )
+    if floating and out_dtype.kind not in ("real floating", "complex floating"):
+        # NumPy truncates the start and the step: arange(0, 10, 0.5, dtype=int64) would
+        # be twenty zeros. As for fill_value (rule NS-2), never a silent truncation.
+        raise TypeError(
+            f"arange: a float start, stop or step needs a floating dtype; got {out_dtype!r}: "
+            "pass int bounds and step, or a floating dtype and astype() the result"
+        )
     ns, ctx = compute(target)
     with ctx:
         if stop is None:
