@@ -535,7 +535,11 @@ class _Queues:
 
 
 def fake_cupy(
-    count: int = 2, peer: bool = True, count_error: Exception | None = None, hip: bool = False
+    count: int = 2,
+    peer: bool = True,
+    count_error: Exception | None = None,
+    hip: bool = False,
+    pinned: bool = True,
 ) -> Any:
     """A module object standing in for cupy: enough for the backend's hooks.
 
@@ -638,6 +642,8 @@ def fake_cupy(
 
     def pinned_memory(n: int, flags: int) -> bytearray:
         log.add("PinnedMemory", n, flags)
+        if not pinned:
+            raise CUDARuntimeError(2)  # cudaErrorMemoryAllocation: a locked-memory limit
         return bytearray(n)
 
     runtime = types.SimpleNamespace(
@@ -845,6 +851,18 @@ def test_host_device_round_trip(use_fake_cupy: Any, nbytes: int, copies: int, st
     # Staging buffers are allocated once per device, only for staged copies.
     allocs = [c for c in cp.log.calls if c[0] == "PinnedMemory"]
     assert allocs == ([("PinnedMemory", CHUNK_BYTES, 1)] * 2 if staged else [])
+
+
+def test_transfers_without_pinned_memory(use_fake_cupy: Any) -> None:
+    """CU-4: where CUDA refuses pinned memory, large copies go direct, asking for it once."""
+    cp = use_fake_cupy(pinned=False)
+    host = np.random.default_rng(1).standard_normal(3 * CHUNK_BYTES // 8)
+    for _ in range(2):
+        x = xp.asarray(host, device="cuda:1")
+        np.testing.assert_array_equal(x.to_device("cpu")._native, host)
+    assert [c[2] for c in _h2d_copies(cp.log)] == [host.nbytes] * 2
+    assert [c[2] for c in _d2h_copies(cp.log)] == [host.nbytes] * 2
+    assert cp.log.names().count("PinnedMemory") == 1
 
 
 def test_non_contiguous_and_repeated_transfers(use_fake_cupy: Any) -> None:

@@ -295,25 +295,41 @@ def _enable_peer(dst: int, src: int) -> None:
     _PEER_TRIED.add((dst, src))
 
 
+_Buffers = list[np.ndarray[Any, np.dtype[np.uint8]]]
+
+
 class _Staging:
     """Two pinned host buffers of one device, used by one copy at a time."""
 
-    __slots__ = ("_memory", "buffers", "lock")
+    __slots__ = ("_memory", "buffers", "lock", "refused")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self._memory: list[Any] = []
-        self.buffers: list[np.ndarray[Any, np.dtype[np.uint8]]] = []
+        self.buffers: _Buffers = []
+        #: Why pinned memory could not be had (the copies then go direct), or None.
+        self.refused: str | None = None
 
-    def ensure(self, cupy: Any) -> list[np.ndarray[Any, np.dtype[np.uint8]]]:
-        if not self.buffers:
+    def ensure(self, cupy: Any) -> _Buffers | None:
+        """The buffers, allocated on first use; None where CUDA refuses pinned memory."""
+        if not self.buffers and self.refused is None:
             # Allocated outside CuPy's pinned pool, portable, so no other device's block is
             # reused and the DMA runs at pinned speed whichever device is current.
-            flags = cupy.cuda.runtime.hostAllocPortable
-            memory = [cupy.cuda.PinnedMemory(_logic.CHUNK_BYTES, flags) for _ in range(2)]
+            runtime = cupy.cuda.runtime
+            try:
+                memory = [
+                    cupy.cuda.PinnedMemory(_logic.CHUNK_BYTES, runtime.hostAllocPortable)
+                    for _ in range(2)
+                ]
+            except runtime.CUDARuntimeError as exc:
+                # A locked-memory limit: copies from pageable memory are slower, not wrong
+                # (CuPy falls back likewise, with a warning that filterwarnings=error
+                # would turn into a failed transfer).
+                self.refused = str(exc)
+                return None
             self._memory = [cupy.cuda.PinnedMemoryPointer(m, 0) for m in memory]
             self.buffers = [np.frombuffer(m, np.uint8, _logic.CHUNK_BYTES) for m in self._memory]
-        return self.buffers
+        return self.buffers or None
 
 
 _STAGING: dict[int, _Staging] = {}
@@ -426,33 +442,36 @@ def _h2d(host: Any, index: int, choice: StreamChoice) -> Any:
         # ``out`` comes from CuPy's pool of the current stream: when another stream
         # writes it, that stream first waits for the block's earlier users.
         _after_current(cupy, stream, index, same_device=True)
-        if not route.staged:
-            runtime.memcpyAsync(
-                out.data.ptr, src.ctypes.data, src.nbytes, runtime.memcpyHostToDevice, stream
-            )
-            runtime.streamSynchronize(stream)
-            return out
-        flat = src.reshape(-1).view(np.uint8)
-        staging = _staging(index)
-        with staging.lock:
-            buffers = staging.ensure(cupy)
-            done: list[Any] = [None, None]
-            for k, (a, b) in enumerate(_logic.chunks(src.nbytes)):
-                slot = k % 2
-                if done[slot] is not None:
-                    done[slot].synchronize()  # the DMA that last read this buffer
-                buffer = buffers[slot]
-                _host_copy(buffer[: b - a], flat[a:b])
-                runtime.memcpyAsync(
-                    out.data.ptr + a,
-                    buffer.ctypes.data,
-                    b - a,
-                    runtime.memcpyHostToDevice,
-                    stream,
-                )
-                done[slot] = _record(cupy, stream)
-            runtime.streamSynchronize(stream)
+        if route.staged:
+            staging = _staging(index)
+            with staging.lock:
+                buffers = staging.ensure(cupy)
+                if buffers is not None:
+                    _h2d_staged(cupy, src.reshape(-1).view(np.uint8), out, stream, buffers)
+                    return out
+        runtime.memcpyAsync(
+            out.data.ptr, src.ctypes.data, src.nbytes, runtime.memcpyHostToDevice, stream
+        )
+        runtime.streamSynchronize(stream)
     return out
+
+
+def _h2d_staged(
+    cupy: Any, flat: np.ndarray[Any, Any], out: Any, stream: int, buffers: _Buffers
+) -> None:
+    runtime = cupy.cuda.runtime
+    done: list[Any] = [None, None]
+    for k, (a, b) in enumerate(_logic.chunks(len(flat))):
+        slot = k % 2
+        if done[slot] is not None:
+            done[slot].synchronize()  # the DMA that last read this buffer
+        buffer = buffers[slot]
+        _host_copy(buffer[: b - a], flat[a:b])
+        runtime.memcpyAsync(
+            out.data.ptr + a, buffer.ctypes.data, b - a, runtime.memcpyHostToDevice, stream
+        )
+        done[slot] = _record(cupy, stream)
+    runtime.streamSynchronize(stream)
 
 
 def _d2h(native: Any, index: int, choice: StreamChoice) -> np.ndarray[Any, Any]:
@@ -475,42 +494,42 @@ def _d2h(native: Any, index: int, choice: StreamChoice) -> np.ndarray[Any, Any]:
             _logic.cuda_device(index), Device(_logic.HOST_KIND), nbytes, _can_access_peer
         )
         assert route is not None
-        if not route.staged:
-            runtime.memcpyAsync(
-                out.ctypes.data, src.data.ptr, nbytes, runtime.memcpyDeviceToHost, stream
-            )
-            runtime.streamSynchronize(stream)
-            return out
-        flat = out.reshape(-1).view(np.uint8)
-        staging = _staging(index)
-        with staging.lock:
-            buffers = staging.ensure(cupy)
-            pending: tuple[Any, int, int, int] | None = None
-            for k, (a, b) in enumerate(_logic.chunks(nbytes)):
-                slot = k % 2
-                # Slot ``k % 2`` was last filled by chunk k - 2, drained in the previous
-                # iteration, so the DMA may overwrite it now.
-                runtime.memcpyAsync(
-                    buffers[slot].ctypes.data,
-                    src.data.ptr + a,
-                    b - a,
-                    runtime.memcpyDeviceToHost,
-                    stream,
-                )
-                event = _record(cupy, stream)
-                if pending is not None:
-                    _drain(pending, buffers, flat)
-                pending = (event, slot, a, b)
-            if pending is not None:
-                _drain(pending, buffers, flat)
-    # Every copy has completed, so ``src`` may go back to CuPy's pool.
+        if route.staged:
+            staging = _staging(index)
+            with staging.lock:
+                buffers = staging.ensure(cupy)
+                if buffers is not None:
+                    _d2h_staged(cupy, src, out.reshape(-1).view(np.uint8), stream, buffers)
+                    return out  # every copy has completed: src may go back to the pool
+        runtime.memcpyAsync(
+            out.ctypes.data, src.data.ptr, nbytes, runtime.memcpyDeviceToHost, stream
+        )
+        runtime.streamSynchronize(stream)
     return out
 
 
+def _d2h_staged(
+    cupy: Any, src: Any, flat: np.ndarray[Any, Any], stream: int, buffers: _Buffers
+) -> None:
+    runtime = cupy.cuda.runtime
+    pending: tuple[Any, int, int, int] | None = None
+    for k, (a, b) in enumerate(_logic.chunks(len(flat))):
+        slot = k % 2
+        # Slot ``k % 2`` was last filled by chunk k - 2, drained in the previous
+        # iteration, so the DMA may overwrite it now.
+        runtime.memcpyAsync(
+            buffers[slot].ctypes.data, src.data.ptr + a, b - a, runtime.memcpyDeviceToHost, stream
+        )
+        event = _record(cupy, stream)
+        if pending is not None:
+            _drain(pending, buffers, flat)
+        pending = (event, slot, a, b)
+    if pending is not None:
+        _drain(pending, buffers, flat)
+
+
 def _drain(
-    pending: tuple[Any, int, int, int],
-    buffers: list[np.ndarray[Any, np.dtype[np.uint8]]],
-    flat: np.ndarray[Any, np.dtype[np.uint8]],
+    pending: tuple[Any, int, int, int], buffers: _Buffers, flat: np.ndarray[Any, Any]
 ) -> None:
     event, slot, a, b = pending
     event.synchronize()
