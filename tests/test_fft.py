@@ -192,6 +192,13 @@ def test_axis_and_size_errors(
         call(x)
 
 
+def test_size_minus_one_uses_all_elements() -> None:
+    """EX-9: an entry -1 of s takes all elements along its axis, as the standard says."""
+    a = sample("complex128", (2, 4))
+    got = fft.fftn(xp.asarray(a), s=(-1, 3), axes=(0, 1))
+    np.testing.assert_allclose(np.asarray(got), np.fft.fftn(a, s=(2, 3), axes=(0, 1)))
+
+
 # ---- sample frequencies (rule EX-10) ----------------------------------------------------
 
 FREQS = [

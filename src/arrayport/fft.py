@@ -57,10 +57,11 @@ def _check_norm(name: str, norm: object) -> None:
 
 
 def _check_size(qualified: str, n: object, name: str) -> int:
-    """A transform length: a Python int >= 1 (rule EX-9)."""
+    """A transform length: a Python int >= 1, or -1 (all elements) in ``s`` (rule EX-9)."""
     size = check_int(n, qualified, name)
-    if size < 1:
-        raise ValueError(f"{qualified}: {name} must be >= 1; got {size!r}")
+    if size < 1 and not (name == "s" and size == -1):
+        allowed = ">= 1, or -1 for all elements" if name == "s" else ">= 1"
+        raise ValueError(f"{qualified}: {name} must be {allowed}; got {size!r}")
     return size
 
 
