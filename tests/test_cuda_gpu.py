@@ -7,6 +7,7 @@ reason says exactly what is missing. ``tools/gpu_check.py`` runs them on a GPU m
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,11 @@ def cuda_missing(devices: int = 1, torch_cuda: bool = False) -> str | None:
     if importlib.util.find_spec("cupy") is None:
         return "CuPy is not installed"
     try:
-        import cupy
+        # Collection runs under filterwarnings=error too: a warning of CuPy's own import
+        # (about its CUDA setup) is shown, and the tests say whether CuPy works.
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            import cupy
 
         count = int(cupy.cuda.runtime.getDeviceCount())
     except Exception as exc:
@@ -31,7 +36,9 @@ def cuda_missing(devices: int = 1, torch_cuda: bool = False) -> str | None:
         return f"needs {devices} CUDA devices; found {count}"
     if torch_cuda:
         try:
-            import torch
+            with warnings.catch_warnings():
+                warnings.simplefilter("default")
+                import torch
         except ImportError:
             return "torch is not installed"
         if not torch.cuda.is_available():
