@@ -137,7 +137,8 @@ class StreamChoice:
     ``kind`` is ``"current"`` (the current stream of the device doing the work),
     ``"legacy"`` (CUDA's legacy default stream), ``"per_thread"`` (the per-thread default
     stream), ``"pointer"`` (the ``cudaStream_t`` in ``pointer``), ``"object"`` (a stream
-    object of CuPy, kept in ``obj``) or ``"none"`` (no synchronisation is wanted).
+    object of CuPy, kept in ``obj``, whose ``ptr`` is used) or ``"none"`` (no wait for
+    the producer is wanted; the copy runs on the current stream).
     """
 
     kind: Literal["current", "legacy", "per_thread", "pointer", "object", "none"]
@@ -183,8 +184,9 @@ def transfer_stream(stream: object) -> StreamChoice:
     """Read ``to_device(stream=)`` for a copy to, from or between CUDA devices (CU-7).
 
     None is the current stream of the device that runs the copy; the integers mean what
-    they mean for ``__dlpack__``; a ``cupy.cuda.Stream`` is used as it is and a
-    ``torch.cuda.Stream`` by its pointer.
+    they mean for ``__dlpack__``; a ``cupy.cuda.Stream`` and a ``torch.cuda.Stream`` are
+    used by their pointers (``ptr``, ``cuda_stream``), so the stream must belong to the
+    device that runs the copy.
     """
     if stream is None:
         return StreamChoice("current")
