@@ -213,6 +213,18 @@ ERRORS = [
     ("shape-float", lambda: xp.ones(2.0), TypeError, "shape"),
     ("arange-step-zero", lambda: xp.arange(0, 3, 0), ValueError, "step"),
     (
+        "NS-2-linspace-int-dtype",
+        lambda: xp.linspace(0, 10, 4, dtype=xp.int64),
+        TypeError,
+        "floating",
+    ),
+    (
+        "NS-2-linspace-bool-dtype",
+        lambda: xp.linspace(0, 1, 2, dtype=xp.bool),
+        TypeError,
+        "floating",
+    ),
+    (
         "NS-2-arange-float-step-int-dtype",
         lambda: xp.arange(0, 10, 0.5, dtype=xp.int64),
         TypeError,

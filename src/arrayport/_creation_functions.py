@@ -392,6 +392,13 @@ def linspace(
         raise TypeError(
             f"linspace: complex start/stop need a complex floating dtype; got {out_dtype!r}"
         )
+    if out_dtype.kind not in ("real floating", "complex floating"):
+        # NumPy truncates the points (linspace(0, 10, 4, dtype=int64) is [0, 3, 6, 10]);
+        # never a silent truncation (rule NS-2).
+        raise TypeError(
+            f"linspace: dtype must be a floating dtype; got {out_dtype!r}: compute in a "
+            "floating dtype and astype() the result"
+        )
     ns, ctx = compute(target)
     with ctx:
         native = ns.linspace(
