@@ -608,6 +608,7 @@ def arrayport_to_dlpack(
         if max_version is None:
             return out.__dlpack__(stream=stream)
         try:
+            # CuPy 14 types max_version as a tuple (Cython): a consumer's list would fail.
             return out.__dlpack__(stream=stream, max_version=tuple(max_version))
         except TypeError as exc:  # CuPy < 13.4 knows no max_version: a legacy capsule
             if "max_version" not in str(exc):
