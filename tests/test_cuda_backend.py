@@ -694,8 +694,14 @@ def fake_cupy(
     cp.asarray = asarray
 
     def from_dlpack(source: Any) -> _FakeArray:
+        # As CuPy: the producer's device is made current, and its current stream (the
+        # consumer's, never 0) is passed to the producer, with max_version and copy.
         log.add("from_dlpack", state["current"])
-        return _FakeArray(source.host, source.__dlpack_device__()[1])
+        device_id = source.__dlpack_device__()[1]
+        with FakeDevice(device_id):
+            stream = current_streams[device_id].ptr or 1
+            source.__dlpack__(stream=stream, max_version=(1, 0), copy=None)
+        return _FakeArray(source.host, device_id)
 
     cp.from_dlpack = from_dlpack
     return cp
@@ -1150,8 +1156,13 @@ class _CudaDLPackSource:
     def __dlpack_device__(self) -> tuple[int, int]:
         return (2, self.device_id)
 
-    def __dlpack__(self, **kwargs: Any) -> Any:  # pragma: no cover - the fake reads .host
-        raise AssertionError
+    #: The keywords of each ``__dlpack__`` call, with the current device then.
+    asked: ClassVar[list[dict[str, Any]]] = []
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        current = sys.modules["cupy"].cuda.runtime.getDevice()
+        _CudaDLPackSource.asked.append(dict(kwargs, current=current))
+        return "capsule"  # the fake CuPy reads .host
 
 
 def test_dlpack_import_routes(use_fake_cupy: Any) -> None:
@@ -1159,14 +1170,20 @@ def test_dlpack_import_routes(use_fake_cupy: Any) -> None:
     cp = use_fake_cupy()
     host = np.arange(5, dtype=np.int16)
     source = _CudaDLPackSource(host, 1)
+    _CudaDLPackSource.asked.clear()
     shared = xp.from_dlpack(source)
     assert shared.device == CUDA1 and shared._native.data.ptr == host.ctypes.data
     assert ("from_dlpack", 1) in cp.log.calls
+    # The consumer's stream is cuda:1's current one, asked for with cuda:1 current (CU-9).
+    assert _CudaDLPackSource.asked == [
+        {"stream": 0x1001, "max_version": (1, 0), "copy": None, "current": 1}
+    ]
     copied = xp.from_dlpack(source, copy=True)
     assert copied.device == CUDA1 and copied._native.data.ptr != host.ctypes.data
     np.testing.assert_array_equal(copied._native._h, host)
     moved = xp.from_dlpack(source, device="cuda:0")
     assert moved.device == CUDA0 and moved._native.device.id == 0
+    cp.synchronize()  # a peer copy completes in the order of cuda:0's current stream
     np.testing.assert_array_equal(moved._native._h, host)
     with pytest.raises(BufferError):
         xp.from_dlpack(source, device="cuda:0", copy=False)
