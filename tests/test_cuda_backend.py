@@ -404,6 +404,27 @@ def test_import_arrayport_never_imports_cupy_itself() -> None:
     assert out.returncode == 0, out.stderr
 
 
+def test_cupy_import_warning_is_no_import_failure(tmp_path: Any) -> None:
+    """CU-1: a warning from CuPy's own import, under -W error, still leaves a usable probe."""
+    package = tmp_path / "cupy"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "import types, warnings\n"
+        "warnings.warn('CUDA path could not be detected', UserWarning)\n"
+        "__version__ = '14.2.0'\n"
+        "cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=lambda: 0))\n"
+    )
+    code = "import arrayport as xp\nprint({b.name: b for b in xp.backends()}['cuda'].status)\n"
+    paths = [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().startswith("CuPy 14.2.0 sees no CUDA device"), out.stdout
+    assert "CUDA path could not be detected" in out.stderr
+
+
 @pytest.mark.parametrize("cupy", ["absent", "no-gpu"], ids=["CU-1-no-cupy", "CU-1-no-gpu"])
 def test_hooks_serve_nothing_without_gpu(
     cupy: str, use_fake_cupy: Any, monkeypatch: pytest.MonkeyPatch

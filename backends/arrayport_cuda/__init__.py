@@ -25,6 +25,7 @@ import contextlib
 import importlib.util
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -91,7 +92,11 @@ def _import_cupy() -> tuple[bool, Any, BaseException | None]:
     if not found:
         return False, None, None
     try:
-        import cupy
+        # Warnings of CuPy's own import (about its CUDA setup) are shown, not raised, also
+        # under -W error: the device count says whether CuPy works. Once per process.
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            import cupy
     except Exception as exc:  # a broken CUDA install must not break arrayport
         return True, None, exc
     return True, cupy, None
