@@ -24,10 +24,11 @@ arrayport need not be installed. Backends are found through entry points, which 
 installed distribution declares; when the running Python finds none for arrayport, the
 stages get them from a small ``arrayport-*.dist-info`` (the entry points of
 ``pyproject.toml``) written to a temporary folder put first on their ``PYTHONPATH``, with
-this tree's ``src`` and ``backends`` (as absolute paths). So on a machine that has
-Python, NumPy, pluggy, pytest, CuPy and torch but lacks array-api-compat, with the
-array-api-compat wheel in ``.whl/`` (``pip download --no-deps --only-binary=:all: -d .whl
-array-api-compat``), this one line, run from the repository root, checks this tree::
+this tree's ``src`` and ``backends`` (as absolute paths). (pytest run by hand on such a
+machine finds no backends.) So where Python, NumPy, pluggy, pytest, CuPy and torch are
+installed but array-api-compat is not, with the array-api-compat wheel in ``.whl/``
+(``pip download --no-deps --only-binary=:all: -d .whl array-api-compat``), this one
+line, run from the repository root, checks this tree::
 
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:src:backends && python3 tools/gpu_check.py
 """  # noqa: E501 - the command is one line, to be copied as it is
@@ -330,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         return NO_GPU_EXIT
     deadline = time.monotonic() + TOTAL_BUDGET_S
     env = stage_environment()
+    print(f"=== stages run with PYTHONPATH={env['PYTHONPATH']}", flush=True)
     results: list[Result] = []
     for stage in args.only or STAGES:
         left = deadline - time.monotonic()
