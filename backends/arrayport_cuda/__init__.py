@@ -5,14 +5,16 @@ id ``i``); ``"cuda"`` names the current CUDA device, and ``device=`` also takes
 ``cupy.cuda.Device`` and ``torch.device('cuda', i)`` objects.
 
 CuPy is imported lazily, the first time arrayport asks this backend for its devices, never
-at ``import arrayport``. Without CuPy, or when CuPy finds no usable GPU, the backend
-serves no devices and ``arrayport_backend_status`` says why in one line.
+at ``import arrayport``. Without CuPy, when CuPy finds no usable GPU, or with a ROCm
+build of CuPy, the backend serves no devices and ``arrayport_backend_status`` says why in
+one line.
 
 Transfers: host <-> device copies of 1 MiB or more stream through two reusable pinned
 staging buffers, so the DMA runs at pinned bandwidth while the next chunk is copied on
-the host (by several threads); ``cuda:i -> cuda:j`` uses peer access where the GPUs have
-it, else the host. Copies to and from the host return when complete; DLPack streams
-follow the standard.
+the host (by several threads); where CUDA refuses pinned memory they go direct.
+``cuda:i -> cuda:j`` uses peer access where the GPUs have it, else the host. Copies to
+and from the host return when complete; DLPack streams follow the standard. Streams are
+handled as raw ``cudaStream_t`` values with CUDA runtime events.
 
 The decisions (devices, streams, routes, DLPack plans) are plain functions in
 ``arrayport_cuda._logic``; this module only does the mechanics. The rules, with their
