@@ -1,10 +1,11 @@
 """The cuda backend without a GPU: its decisions, and its hooks on a fake CuPy (CU-* rules).
 
 The decisions live in ``arrayport_cuda._logic`` and are tested as tables. The hook
-wiring runs against ``FakeCupy``, a stand-in module whose "device memory" is host memory
-and whose copies are ``ctypes.memmove``: it checks which route and how many copies each
-transfer takes, and that the data arrives whole. What only a GPU can check is in
-``tests/test_cuda_gpu.py``.
+wiring runs against ``fake_cupy()``, a stand-in module with CuPy 13/14's signatures whose
+"device memory" is host memory and whose copies are ``ctypes.memmove`` run
+asynchronously, when a stream or event is waited for: it checks which route, stream and
+how many copies each transfer takes, and that the data arrives whole, so a missing wait
+shows as wrong data. What only a GPU can check is in ``tests/test_cuda_gpu.py``.
 """
 
 from __future__ import annotations
