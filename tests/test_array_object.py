@@ -136,6 +136,21 @@ def test_array_dlpack_flags_copies(device: str, kwargs: dict[str, object], copie
     assert bool(capsule_pointer(cap).flags & (1 << 1)) is copied
 
 
+def test_array_dlpack_flags_readonly_the_memory_does_not_carry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """AS-R1, DL-2: an array that its backend reports read-only exports READ_ONLY even when
+    the memory itself carries no such flag (CuPy's never does); a copy exports writeable."""
+    from arrayport._dlpack import inspect_capsule
+    from arrayport._plugins import registry
+
+    monkeypatch.setattr(registry().by_kind["cpu"], "is_readonly", lambda native, device: True)
+    x = xp.asarray(np.arange(3.0))  # NumPy memory that is writeable
+    assert x.readonly
+    assert inspect_capsule(x.__dlpack__(max_version=(1, 0))).readonly is True
+    assert inspect_capsule(x.__dlpack__(max_version=(1, 0), copy=True)).readonly is False
+
+
 def test_array_readonly_views_stay_readonly() -> None:
     """AS-R1: a view of a read-only array is read-only."""
     x = xp.asarray(b"\x00" * 32)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from arrayport import _dispatch
 from arrayport._devices import Device
-from arrayport._dlpack import mark_copied
+from arrayport._dlpack import mark_copied, mark_readonly
 from arrayport._dtypes import DType
 from arrayport._errors import ReadOnlyError
 from arrayport._plugins import registry
@@ -192,6 +192,9 @@ class Array:
             # Another DLPack device is always a copy, made by the backend or by a transfer:
             # the standard requires the flag whoever copied.
             mark_copied(capsule)
+        elif copy is not True and self.readonly:
+            # The memory may not say so itself (CuPy's never does): rule AS-R1.
+            mark_readonly(capsule)
         return capsule
 
     def __dlpack_device__(self, /) -> tuple[int, int]:

@@ -20,6 +20,7 @@ __all__ = [
     "inspect_capsule",
     "is_capsule",
     "mark_copied",
+    "mark_readonly",
 ]
 
 LEGACY: Final = b"dltensor"
@@ -216,6 +217,15 @@ def set_capsule_device(capsule: object, dlpack_device: tuple[int, int]) -> None:
 
 def mark_copied(capsule: object) -> None:
     """Set ``IS_COPIED`` on an unused versioned capsule (legacy capsules have no flags)."""
+    _set_flag(capsule, FLAG_IS_COPIED)
+
+
+def mark_readonly(capsule: object) -> None:
+    """Set ``READ_ONLY`` on an unused versioned capsule (legacy capsules have no flags)."""
+    _set_flag(capsule, FLAG_READ_ONLY)
+
+
+def _set_flag(capsule: object, flag: int) -> None:
     managed = capsule_pointer(capsule)
     if isinstance(managed, DLManagedTensorVersioned):
-        managed.flags |= FLAG_IS_COPIED
+        managed.flags |= flag
