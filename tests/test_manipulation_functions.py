@@ -167,6 +167,24 @@ def test_views_of_readonly_stay_readonly(call: Any) -> None:
         out[...] = 0.0
 
 
+@pytest.mark.parametrize("call", [v[1] for v in VIEWS], ids=[v[0] for v in VIEWS])
+def test_views_of_memory_the_backend_reports_readonly(
+    monkeypatch: pytest.MonkeyPatch, call: Any
+) -> None:
+    """NS-9: a view is read-only when its base is, even where the backend reports the flag
+    for the base's memory only and views of it do not carry it."""
+    from arrayport._plugins import registry
+
+    base = np.arange(6.0).reshape(2, 3)  # writeable, and so are NumPy's views of it
+    monkeypatch.setattr(
+        registry().by_kind["cpu"], "is_readonly", lambda native, device: native is base
+    )
+    out = call(xp.asarray(base))
+    assert out.readonly
+    with pytest.raises(xp.ReadOnlyError):
+        out[...] = 0.0
+
+
 def test_copies_of_readonly_are_writeable() -> None:
     """NS-9: reshape(copy=True), concat and roll give writeable arrays."""
     x = _readonly()

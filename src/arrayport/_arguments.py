@@ -123,7 +123,9 @@ _NO_CONTEXT: Final = contextlib.nullcontext()
 def wrap_view(native: Any, x: Array, ns: Any) -> Array:
     """Wrap a result that may view ``x``: views of read-only arrays stay read-only (NS-9)."""
     out = wrap(native, x._device, ns)
-    if x._readonly:
+    # x.readonly, not x._readonly: an adopted x may not have asked its backend yet, and a
+    # backend may report the flag for x's memory only, not for views of it.
+    if x.readonly:
         out._readonly = True
     return out
 

@@ -125,7 +125,7 @@ class Array:
             )
         ns = _dispatch.namespace_of(self._device)
         out = ns.permute_dims(self._native, (1, 0))
-        return Array._new(out, self._device, self._dtype, self._readonly)
+        return Array._new(out, self._device, self._dtype, self._view_readonly())
 
     @property
     def mT(self) -> Array:
@@ -133,7 +133,7 @@ class Array:
             raise ValueError(f"x.mT needs at least 2 dimensions; got {self.ndim}")
         ns = _dispatch.namespace_of(self._device)
         out = ns.matrix_transpose(self._native)
-        return Array._new(out, self._device, self._dtype, self._readonly)
+        return Array._new(out, self._device, self._dtype, self._view_readonly())
 
     @property
     def readonly(self) -> bool:
@@ -319,6 +319,13 @@ class Array:
             native_parts.append(Ellipsis)
         return tuple(native_parts), view
 
+    def _view_readonly(self) -> bool:
+        """The read-only flag of a view of this array: this array's own (rule NS-9)."""
+        ro = self._readonly
+        if ro is None:
+            ro = self.readonly  # the backend may report it for this memory only, not views
+        return ro
+
     def __getitem__(self, key: Any, /) -> Array:
         """Notes: basic indexing gives views, and views of read-only arrays are read-only."""
         native = self._native
@@ -332,14 +339,14 @@ class Array:
                     if -size <= key < size:
                         # A trailing ellipsis gives a 0-d view, never a scalar (NS-8).
                         out = native[key, ...]
-                        return Array._new(out, self._device, self._dtype, self._readonly)
+                        return Array._new(out, self._device, self._dtype, self._view_readonly())
                 elif (
                     type(key.start) in _SLICE_BOUND
                     and type(key.stop) in _SLICE_BOUND
                     and (key.step is None or (type(key.step) is int and key.step != 0))
                 ):
                     out = native[key]
-                    return Array._new(out, self._device, self._dtype, self._readonly)
+                    return Array._new(out, self._device, self._dtype, self._view_readonly())
         native_key, view = self._key(key)
         # Basic indexing only makes a view; array keys compute, in the device's context.
         ctx = None if view else _dispatch.device_context(self._device)
@@ -348,7 +355,7 @@ class Array:
             if type(out) is not type(native):
                 ns = _dispatch.namespace_of(self._device)
                 out = ns.asarray(out)
-        return Array._new(out, self._device, self._dtype, self._readonly if view else False)
+        return Array._new(out, self._device, self._dtype, self._view_readonly() if view else False)
 
     def __iter__(self) -> Iterator[Array]:
         """Iterate over the first axis (non-standard; NumPy's behaviour).
