@@ -573,6 +573,21 @@ def test_diagonal_is_a_read_only_view() -> None:
         d[0] = 1.0
 
 
+def test_diagonal_of_read_only_memory_is_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """EX-5, NS-9: the diagonal view of a read-only x is read-only, even where the backend
+    reports the flag for x's memory only."""
+    from arrayport._plugins import registry
+
+    base = np.arange(9.0).reshape(3, 3)
+    monkeypatch.setattr(
+        registry().by_kind["cpu"], "is_readonly", lambda native, device: native is base
+    )
+    d = linalg.diagonal(xp.asarray(base))
+    assert d.readonly
+    with pytest.raises(xp.ReadOnlyError):
+        d[0] = 1.0
+
+
 def test_matrix_power_one_is_a_new_array() -> None:
     """EX-1: matrix_power(x, 1) is a computed result, never x's own memory (NS-9)."""
     a = np.asarray([[2.0, 1.0], [1.0, 3.0]])

@@ -244,8 +244,10 @@ def diagonal(x: Array, /, *, offset: int = 0) -> Array:
     arr, ns, ctx = _matrix("linalg.diagonal", x, _ANY)
     offset = check_int(offset, "linalg.diagonal", "offset")
     with ctx:
-        out = ns.linalg.diagonal(arr._native, offset=offset)
-        return _result(out, arr._device, ns, arr._dtype)
+        out = _result(ns.linalg.diagonal(arr._native, offset=offset), arr._device, ns, arr._dtype)
+    if arr.readonly:  # a view of read-only memory (rule NS-9)
+        out._readonly = True
+    return out
 
 
 def eig(x: Array, /) -> EigResult:
