@@ -333,20 +333,24 @@ class Array:
         # the checks of _key done inline. The general path gives the same result.
         t = type(key)
         if t is int or t is slice:
+            # A view is read-only when this array is (NS-9): _view_readonly, inlined.
+            ro = self._readonly
+            if ro is None:
+                ro = self.readonly
             shape = native.shape
             if shape and (size := shape[0]) is not None:
                 if t is int:
                     if -size <= key < size:
                         # A trailing ellipsis gives a 0-d view, never a scalar (NS-8).
                         out = native[key, ...]
-                        return Array._new(out, self._device, self._dtype, self._view_readonly())
+                        return Array._new(out, self._device, self._dtype, ro)
                 elif (
                     type(key.start) in _SLICE_BOUND
                     and type(key.stop) in _SLICE_BOUND
                     and (key.step is None or (type(key.step) is int and key.step != 0))
                 ):
                     out = native[key]
-                    return Array._new(out, self._device, self._dtype, self._view_readonly())
+                    return Array._new(out, self._device, self._dtype, ro)
         native_key, view = self._key(key)
         # Basic indexing only makes a view; array keys compute, in the device's context.
         ctx = None if view else _dispatch.device_context(self._device)
