@@ -744,3 +744,28 @@ def test_asarray_stacks_nested_arrays() -> None:
     assert np.array_equal(np.from_dlpack(out.to_device("cpu")), [[1.0, 2.0], [3.0, 1.0]])
     with pytest.raises(ValueError, match="different devices"):
         xp.asarray([[x[0]], [xp.asarray(1.0, device=FAKE0)]])
+
+
+COMPLEX_CASTS = [
+    ("AS-D4-float", xp.float64, TypeError),
+    ("AS-D4-int", xp.int32, TypeError),
+    ("AS-D4-bool", xp.bool, None),
+    ("AS-D4-complex64", xp.complex64, None),
+]
+
+
+@pytest.mark.parametrize(("rule", "dtype", "exc"), COMPLEX_CASTS, ids=[c[0] for c in COMPLEX_CASTS])
+def test_asarray_complex_to_real_refused(
+    rule: str, dtype: xp.DType, exc: type[Exception] | None
+) -> None:
+    """AS-D4: complex to real or integer is refused, never a silent loss of the imaginary part."""
+    z = np.array([1 + 2j, 0j])
+    if exc is None:
+        out = xp.asarray(z, dtype=dtype)
+        assert out.dtype == dtype
+        assert np.array_equal(np.from_dlpack(out), z.astype(dtype.name))
+        return
+    with pytest.raises(exc, match=r"imaginary part .*arrayport\.real\(x\)"):
+        xp.asarray(z, dtype=dtype)
+    with pytest.raises(exc, match="imaginary part"):
+        xp.asarray(xp.asarray(z, device="fake:1"), dtype=dtype, device="cpu")

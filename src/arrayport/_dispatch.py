@@ -327,6 +327,17 @@ def _plan(
     )
     if src.kind == "buffer" and src.dtype is None:
         cast_needed = False  # raw bytes are reinterpreted as out_dtype, never cast (AS-B1)
+    if (
+        cast_needed
+        and src.dtype is not None
+        and src.dtype.kind == "complex floating"
+        and out_dtype is not None
+        and out_dtype.kind not in ("complex floating", "bool")
+    ):
+        raise TypeError(
+            f"{caller}() would drop the imaginary part casting {src.dtype!r} to "
+            f"{out_dtype!r}; take arrayport.real(x) or arrayport.imag(x) first (rule AS-D4)"
+        )
     moves = src.device is not None and src.device != target
     cast_first = False
     if moves and cast_needed:
