@@ -769,3 +769,67 @@ def test_asarray_complex_to_real_refused(
         xp.asarray(z, dtype=dtype)
     with pytest.raises(exc, match="imaginary part"):
         xp.asarray(xp.asarray(z, device="fake:1"), dtype=dtype, device="cpu")
+
+
+def test_plan_structure_and_explanation() -> None:
+    """AS-P1: a plan lists typed steps, each saying whether it copies and why."""
+    plan = xp.asarray_plan(np.zeros(3), dtype=xp.float32, device=FAKE1, copy=None)
+    assert [s.action for s in plan.steps] == ["adopt", "cast", "transfer"]
+    assert [s.copies for s in plan.steps] == [False, True, True]
+    assert all(isinstance(s.reason, str) and s.reason for s in plan.steps)
+    assert plan.copies and not plan.shares_memory
+    assert (plan.source, plan.device, plan.dtype) == ("native", FAKE1, xp.float32)
+    text = plan.explain()
+    assert text.splitlines()[0] == "native -> fake:1, float32: copies"
+    assert all(s.reason in text for s in plan.steps)
+    shared = xp.asarray_plan(np.zeros(3))
+    assert shared.shares_memory and shared.explain().endswith("adopted as it is")
+
+
+def test_planning_does_no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AS-P2: planning reads metadata only: no backend builds, casts, moves or imports data."""
+    calls: list[str] = []
+    reg = xp._plugins.registry()
+    hooks = ("transfer", "astype", "from_sequence", "from_dlpack", "from_buffer", "empty")
+    for backend in set(reg.by_kind.values()):
+        for hook in hooks:
+            original = getattr(backend, hook)
+
+            def spy(*a: Any, _o: Any = original, _h: str = hook, **k: Any) -> Any:
+                calls.append(_h)
+                return _o(*a, **k)
+
+            monkeypatch.setattr(backend, hook, spy)
+    a = np.arange(3.0)
+    capsule = a.__dlpack__(max_version=(1, 0))
+    for obj, kwargs in [
+        (capsule, {"device": FAKE1}),
+        ([1.0, 2.0], {"device": FAKE1}),
+        (bytearray(16), {"dtype": xp.int32, "device": FAKE0}),
+        (xp.asarray([1.0], device=FAKE0), {"device": CPU, "copy": True}),
+        (Producer(a), {"dtype": xp.float32}),
+    ]:
+        calls.clear()
+        xp.asarray_plan(obj, **kwargs)
+        assert calls == [], (obj, calls)
+    name = ctypes.pythonapi.PyCapsule_GetName
+    name.restype, name.argtypes = ctypes.c_char_p, (ctypes.py_object,)
+    assert name(capsule) == b"dltensor_versioned"  # not consumed by planning
+
+
+def test_copy_made_by_the_device_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AS-C4: copy=True of an array on a device is made by that device's backend."""
+    reg = xp._plugins.registry()
+    fake = reg.by_kind["fake"]
+    seen: list[tuple[str, bool]] = []
+    original = fake.astype
+
+    def spy(**kwargs: Any) -> Any:
+        seen.append((str(kwargs["device"]), kwargs["copy"]))
+        return original(**kwargs)
+
+    monkeypatch.setattr(fake, "astype", spy)
+    x = xp.asarray([1.0, 2.0], device=FAKE1)
+    y = xp.asarray(x, copy=True)
+    assert seen == [("fake:1", True)]
+    assert y.device == FAKE1 and data_pointer(y) != data_pointer(x)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import types
 
+import pytest
+
 import arrayport as xp
 
 
@@ -32,3 +34,26 @@ def test_import_does_not_import_cupy() -> None:
     code = "import sys, arrayport; print('cupy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+ERRORS = [
+    ("ER-1-copy", xp.CopyError, (ValueError, BufferError)),
+    ("ER-1-device", xp.DeviceError, (ValueError,)),
+    ("ER-1-mismatch", xp.DeviceMismatchError, (xp.DeviceError, ValueError)),
+    ("ER-1-dtype", xp.UnsupportedDTypeError, (TypeError,)),
+    ("ER-1-readonly", xp.ReadOnlyError, (ValueError,)),
+    ("ER-1-dlpack", xp.DLPackError, (BufferError,)),
+    ("ER-1-autograd", xp.AutogradError, (TypeError,)),
+    ("ER-1-backend", xp.BackendError, (RuntimeError,)),
+    ("ER-1-conflict", xp.BackendConflictError, (xp.BackendError, RuntimeError)),
+]
+
+
+@pytest.mark.parametrize(("rule", "cls", "bases"), ERRORS, ids=[e[0] for e in ERRORS])
+def test_error_tree(rule: str, cls: type[Exception], bases: tuple[type, ...]) -> None:
+    """ER-1: every error is an ArrayportError and the built-in type the standard expects."""
+    assert issubclass(cls, xp.ArrayportError)
+    for base in bases:
+        assert issubclass(cls, base)
+    assert cls.__module__ == "arrayport"
+    assert cls.__doc__
