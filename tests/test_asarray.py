@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import arrayport as xp
 from arrayport import _dispatch
@@ -833,3 +835,39 @@ def test_copy_made_by_the_device_backend(monkeypatch: pytest.MonkeyPatch) -> Non
     y = xp.asarray(x, copy=True)
     assert seen == [("fake:1", True)]
     assert y.device == FAKE1 and data_pointer(y) != data_pointer(x)
+
+
+_DEVICES = [CPU, FAKE0, FAKE1, NO_F64]
+_DTYPES = [None, xp.float32, xp.float64, xp.int32, xp.complex64, xp.bool]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=6),
+    src_device=st.sampled_from(_DEVICES),
+    dtype=st.sampled_from(_DTYPES),
+    device=st.sampled_from([None, *_DEVICES]),
+    copy=st.sampled_from([None, True, False]),
+)
+def test_asarray_property_matches_its_plan(
+    values: list[float], src_device: xp.Device, dtype: Any, device: Any, copy: Any
+) -> None:
+    """AS-P1/AS-C1/AS-C2: whatever the arguments, asarray does what its plan says."""
+    x = xp.asarray(values, dtype=xp.float32, device=src_device)
+    try:
+        plan = xp.asarray_plan(x, dtype=dtype, device=device, copy=copy)
+    except xp.CopyError:
+        with pytest.raises(xp.CopyError):
+            xp.asarray(x, dtype=dtype, device=device, copy=copy)
+        return
+    except xp.UnsupportedDTypeError:
+        with pytest.raises(xp.UnsupportedDTypeError):
+            xp.asarray(x, dtype=dtype, device=device, copy=copy)
+        return
+    out = xp.asarray(x, dtype=dtype, device=device, copy=copy)
+    assert (out.device, out.dtype) == (plan.device, plan.dtype)
+    assert (data_pointer(out) == data_pointer(x)) is plan.shares_memory
+    if copy is True:
+        assert not plan.shares_memory
+    expected = np.asarray(values, dtype=np.float32).astype((dtype or xp.float32).name)
+    assert np.array_equal(np.from_dlpack(out.to_device("cpu")), expected)
