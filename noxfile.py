@@ -12,11 +12,13 @@ nox.options.default_venv_backend = "venv"
 
 ROOT = Path(__file__).parent
 PYTHON = "3.11"
+# Every Python the distribution supports; nox skips interpreters a machine lacks.
+SUPPORTED = ["3.10", "3.11", "3.12", "3.13"]
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=SUPPORTED)
 def tests(session: nox.Session) -> None:
-    """The test suite (the README's test command)."""
+    """The test suite (the README's test command), on each supported Python."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
 
