@@ -172,3 +172,28 @@ def test_device_mismatch_in_setitem() -> None:
     with pytest.raises(xp.DeviceMismatchError, match="fake:0 and fake:1"):
         x[0] = xp.asarray(5.0, device="fake:1")
     assert isinstance(xp.DeviceMismatchError("m"), ValueError)
+
+
+MISMATCH_NAMES = [
+    ("DV-4-add", lambda a, b: xp.add(a, b), "add: "),
+    ("DV-4-operator", lambda a, b: a * b, "multiply: "),
+    ("DV-4-inplace", lambda a, b: a.__iadd__(b), "add: "),
+    ("DV-4-clip", lambda a, b: xp.clip(a, b, None), "clip: "),
+    ("DV-4-setitem", lambda a, b: a.__setitem__(0, b[0]), "__setitem__: "),
+    ("DV-4-linalg", lambda a, b: xp.linalg.cross(a, b), "cross: "),
+    ("DV-4-concat", lambda a, b: xp.concat([a, b]), "concat: "),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "call", "prefix"), MISMATCH_NAMES, ids=[c[0] for c in MISMATCH_NAMES]
+)
+def test_device_mismatch_names_the_function(rule: str, call: Any, prefix: str) -> None:
+    """DV-4/ER-2: the mismatch error names the function, both devices, and the fix."""
+    a = xp.asarray([1.0, 2.0, 3.0], device="fake:0")
+    b = xp.asarray([1.0, 2.0, 3.0], device="fake:1")
+    with pytest.raises(xp.DeviceMismatchError) as info:
+        call(a, b)
+    message = str(info.value)
+    assert prefix in message
+    assert "fake:0 and fake:1" in message and "to_device(" in message

@@ -62,10 +62,7 @@ def check_same_device(fn: str, arrays: Sequence[Array]) -> Device:
     device = arrays[0]._device
     for a in arrays[1:]:
         if a._device != device:
-            try:
-                _dispatch.check_same_device(device, a._device)
-            except Exception as exc:
-                raise type(exc)(f"{fn}: {exc}") from None
+            _dispatch.check_same_device(device, a._device, fn=fn)
     return device
 
 

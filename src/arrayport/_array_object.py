@@ -254,7 +254,7 @@ class Array:
             t = type(k)
             if t is Array:
                 if k._device != self._device:
-                    _dispatch.check_same_device(self._device, k._device)
+                    _dispatch.check_same_device(self._device, k._device, fn="indexing")
                 kind = k._dtype.kind
                 if kind == "bool":
                     consumes.append(k.ndim)
@@ -384,7 +384,7 @@ class Array:
         native_key, _ = self._key(key)
         if type(value) is Array:
             if value._device != self._device:
-                _dispatch.check_same_device(self._device, value._device)
+                _dispatch.check_same_device(self._device, value._device, fn="__setitem__")
             dtype, vdtype = self._dtype, value._dtype
             if vdtype is not dtype and _dispatch.PROMOTION_TABLE.get((dtype, vdtype)) is not dtype:
                 raise TypeError(
@@ -578,7 +578,7 @@ def _inplace(name: str, symbol: str) -> Callable[[Array, object], Any]:
             )
         if type(other) is Array:
             if other._device != self._device:
-                _dispatch.check_same_device(self._device, other._device)  # rule DT-13
+                _dispatch.check_same_device(self._device, other._device, fn=name)  # DT-13
             promoted = _dispatch.result_type(self._dtype, other._dtype)
         else:
             promoted = _dispatch.scalar_dtype(self._dtype, other, f"x {symbol}= ...")

@@ -150,14 +150,18 @@ def _global_default(reg: Registry) -> Device | None:
 _ENV_DEFAULTS: dict[tuple[int, str], Device] = {}
 
 
-def check_same_device(*devices: Device) -> Device:
-    """The one device all operands share; ``DeviceMismatchError`` otherwise (rule DV-4)."""
+def check_same_device(*devices: Device, fn: str | None = None) -> Device:
+    """The one device all operands share; ``DeviceMismatchError`` otherwise (rule DV-4).
+
+    ``fn`` names the function in the message.
+    """
     first = devices[0]
     for d in devices[1:]:
         if d != first:
+            where = f"{fn}: " if fn else ""
             raise DeviceMismatchError(
-                f"arrays are on different devices {first} and {d}; arrayport never moves "
-                f"data implicitly: call x.to_device({str(first)!r}) on one of them"
+                f"{where}arrays are on different devices {first} and {d}; arrayport never "
+                f"moves data implicitly: call x.to_device({str(first)!r}) on one of them"
             )
     return first
 
@@ -1120,7 +1124,7 @@ def binary_operands(name: str, x1: Any, x2: Any) -> Operands:
     if t1 and t2:
         device = x1._device
         if x2._device != device:
-            check_same_device(device, x2._device)
+            check_same_device(device, x2._device, fn=name)
         ns = namespace_of(device)
         d1, d2 = x1._dtype, x2._dtype
         if d1 is d2:  # the common case: nothing to promote

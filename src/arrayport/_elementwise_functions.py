@@ -470,7 +470,7 @@ def _clip(x: Array, min: int | float | Array | None, max: int | float | Array | 
         if bound is None:
             continue
         if type(bound) is Array:
-            _dispatch.check_same_device(device, bound._device)
+            _dispatch.check_same_device(device, bound._device, fn="clip")
             if _dispatch.result_type(dtype, bound._dtype) is not dtype:
                 raise TypeError(
                     f"clip: {bound_name} of dtype {bound._dtype!r} does not promote to x's "

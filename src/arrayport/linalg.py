@@ -187,7 +187,7 @@ def _matrix(
 def _pair(name: str, x1: object, x2: object, kinds: frozenset[str]) -> tuple[Array, Array, Device]:
     """Two array operands on one device, of the kinds named (rules EX-1, EX-2)."""
     a1, a2 = _check_array(name, x1), _check_array(name, x2)
-    device = _dispatch.check_same_device(a1._device, a2._device)
+    device = _dispatch.check_same_device(a1._device, a2._device, fn=name)
     _check_kind(name, a1._dtype, device, kinds)
     _check_kind(name, a2._dtype, device, kinds)
     return a1, a2, device
