@@ -78,9 +78,9 @@ class Array:
             "creation function"
         )
 
-    @classmethod
-    def _new(cls, native: Any, device: Device, dtype: DType, readonly: bool | None) -> Array:
-        self = object.__new__(cls)
+    @staticmethod
+    def _new(native: Any, device: Device, dtype: DType, readonly: bool | None) -> Array:
+        self = object.__new__(Array)
         self._native = native
         self._device = device
         self._dtype = dtype
@@ -546,7 +546,8 @@ def _forward(name: str) -> Callable[[Array, object], Any]:
     func = _function(name)
 
     def op(self: Array, other: object, /) -> Any:
-        if not _operands_ok(other, name):
+        # Two arrays, the common case, skip the _operands_ok call.
+        if type(other) is not Array and not _operands_ok(other, name):
             return NotImplemented
         return func(self, other)
 
@@ -557,7 +558,7 @@ def _reflected(name: str) -> Callable[[Array, object], Any]:
     func = _function(name)
 
     def op(self: Array, other: object, /) -> Any:
-        if not _operands_ok(other, name):
+        if type(other) is not Array and not _operands_ok(other, name):
             return NotImplemented
         return func(other, self)
 

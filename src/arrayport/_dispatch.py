@@ -1197,7 +1197,8 @@ def wrap(native: Any, device: Device, ns: Any = None) -> Any:
     """
     if not hasattr(native, "__dlpack__"):
         native = (ns or namespace_of(device)).asarray(native)  # library scalars become 0-d
-    dtype = _dtype_by_name(native.dtype)
+    # The cache of _dtype_by_name, read inline: wrap ends every operation.
+    dtype = _BY_NATIVE_DTYPE.get(native.dtype) or _dtype_by_name(native.dtype)
     if dtype is None:
         raise TypeError(
             f"the backend of {device} returned an array of non-standard dtype {native.dtype}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from arrayport import _arguments, _dispatch, _dtypes, _plugins
 from arrayport._array_object import Array
@@ -286,14 +286,16 @@ def _fast_operands(x1: object, x2: object) -> tuple[Any, Device, Any, Any, DType
     if reg is None:
         return None
     t1, t2 = type(x1) is Array, type(x2) is Array
+    # typing.cast is a function call; on this path plain annotations serve.
     if t1 and t2:
-        a, b = cast(Array, x1), cast(Array, x2)
+        a: Array = x1  # type: ignore[assignment]
+        b: Array = x2  # type: ignore[assignment]
         if b._dtype is not a._dtype or b._device is not a._device:
             return None
         device, dtype = a._device, a._dtype
         n1, n2 = a._native, b._native
     elif t1 or t2:
-        a = cast(Array, x1 if t1 else x2)
+        a = x1 if t1 else x2  # type: ignore[assignment]
         scalar = x2 if t1 else x1
         if type(scalar) not in _FAST_SCALARS[a._dtype.kind]:
             return None
