@@ -738,14 +738,14 @@ def use_fake_cupy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         cp = fake_cupy(**kwargs)
         monkeypatch.setitem(sys.modules, "cupy", cp)
         arrayport_cuda.reset_probe()
-        _plugins._REGISTRY = None
+        _plugins._reset()
         holder["cp"] = cp
         return cp
 
     yield install
     monkeypatch.undo()
     arrayport_cuda.reset_probe()
-    _plugins._REGISTRY = None
+    _plugins._reset()
 
 
 FAKE_STATUS = [

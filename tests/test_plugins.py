@@ -33,11 +33,11 @@ def fresh_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., _p
             )
             eps.append((name, loader, f"tests.{name}"))
         monkeypatch.setattr(_plugins, "_entry_points", lambda: eps)
-        _plugins._REGISTRY = None
+        _plugins._reset()
         return _plugins.registry()
 
     yield load
-    _plugins._REGISTRY = saved
+    _plugins._install(saved)
 
 
 def _plugin(kind: str, **hooks: Callable[..., Any]) -> types.ModuleType:

@@ -39,6 +39,8 @@ __all__ = [
 
 
 _new = object.__new__
+# Filled when the plugins load; empty before, so the first call takes the plan's path.
+_FAST_NATIVES = _plugins.FAST_NATIVES
 
 
 def asarray(
@@ -68,8 +70,7 @@ def asarray(
             if obj._requires_grad is False:
                 return obj  # type: ignore[no-any-return]  # rule AS-A1: same array
         else:
-            reg = _plugins._REGISTRY or _plugins.registry()
-            entry = reg.fast_natives.get(t)
+            entry = _FAST_NATIVES.get(t)
             if entry is not None:
                 dt = entry[1].get(obj.dtype)
                 if dt is not None:
@@ -84,6 +85,7 @@ def asarray(
                     out._grad_fn = None
                     return out
             if (t is list or t is tuple) and not _dispatch._holds_array(obj):
+                reg = _plugins._REGISTRY or _plugins.registry()
                 # Rules AS-D1, AS-S1..S3: Python data goes to the default device; the
                 # plan would add only its one materialize step. Arrays inside go the
                 # plan's way (stacked on their device, AS-S4).

@@ -242,7 +242,6 @@ def register_backend(plugin: object, name: str) -> None:
     distribution. An invalid plugin raises ``BackendError`` naming it; the registry is
     rebuilt, so the plugin's devices are available at once.
     """
-    global _REGISTRY
     with _lock:
         if name in _EXTRA:
             raise ValueError(f"a backend named {name!r} is already registered")
@@ -260,7 +259,6 @@ def register_backend(plugin: object, name: str) -> None:
 
 def unregister_backend(name: str) -> None:
     """Remove a backend registered with ``register_backend`` (non-standard)."""
-    global _REGISTRY
     with _lock:
         del _EXTRA[name]
         _reset()
@@ -268,8 +266,21 @@ def unregister_backend(name: str) -> None:
 
 def _reset() -> None:
     """Forget the loaded registry; the next use loads it again."""
+    _install(None)
+
+
+# The installed registry's fast_natives, as one module-level dict that keeps its identity
+# (filled in place), so that asarray reaches it with a single lookup.
+FAST_NATIVES: dict[type, tuple[Device, Mapping[Any, DType]]] = {}
+
+
+def _install(reg: Registry | None) -> None:
+    """Make ``reg`` the registry in use (None: load again on next use)."""
     global _REGISTRY
-    _REGISTRY = None
+    _REGISTRY = reg
+    FAST_NATIVES.clear()
+    if reg is not None:
+        FAST_NATIVES.update(reg.fast_natives)
 
 
 def _entry_points() -> list[tuple[str, Callable[[], object], str]]:
@@ -293,7 +304,6 @@ def _selected() -> set[str] | None:
 
 def _load(strict: str | None = None) -> Registry:
     """Load, validate and freeze. ``strict`` names a plugin whose failure raises."""
-    global _REGISTRY
     from arrayport._errors import BackendError
 
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
@@ -393,7 +403,7 @@ def _load(strict: str | None = None) -> Registry:
         ),
     )
     reg = _with_default_device(reg)
-    _REGISTRY = reg
+    _install(reg)
     return reg
 
 
