@@ -359,7 +359,8 @@ def arrayport_transfer(native: Any, src: Device, dst: Device, stream: Any) -> An
     direct route between them; the dispatcher then routes through DLPack, or through
     the host device. The dispatcher asks the source's backend first, then the
     destination's. The result never shares memory with ``native``. ``stream`` is the
-    caller's ``stream=`` argument (None: the destination's default stream).
+    caller's ``stream=`` argument, passed on as given; which stream None means is the
+    backend's to state in its rules (the ``cuda`` backend's: CU-5, CU-7).
 
     Example
     -------
