@@ -47,8 +47,8 @@ def conformance(session: nox.Session) -> None:
     suite = os.environ.get("ARRAY_API_TESTS_DIR")
     if not suite:
         session.skip(
-            "ARRAY_API_TESTS_DIR is not set: clone data-apis/array-api-tests as "
-            "../shared/conformance.md says and point it there"
+            "ARRAY_API_TESTS_DIR is not set: clone data-apis/array-api-tests (at the commit "
+            "the README names, with its array-api submodule) and point it there"
         )
     session.install("-e", ".[test]")
     session.install("-r", str(Path(suite) / "requirements.txt"))
