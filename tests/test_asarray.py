@@ -871,3 +871,29 @@ def test_asarray_property_matches_its_plan(
         assert not plan.shares_memory
     expected = np.asarray(values, dtype=np.float32).astype((dtype or xp.float32).name)
     assert np.array_equal(np.from_dlpack(out.to_device("cpu")), expected)
+
+
+def test_readonly_flag_kept_when_the_backend_drops_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AS-R1: a READ_ONLY capsule imported in place stays read-only, even through a
+    backend whose arrays cannot say so (as CuPy's cannot)."""
+    reg = xp._plugins.registry()
+    fake = reg.by_kind["fake"]
+    honest = fake.from_dlpack
+
+    def forgetful(**kwargs: Any) -> Any:
+        storage = honest(**kwargs)
+        writeable = np.array(storage.native, copy=True)  # memory that reports no flag
+        return storage._replace(native=writeable, readonly=None)
+
+    monkeypatch.setattr(fake, "from_dlpack", forgetful)
+    x = xp.asarray([1.0, 2.0], device=FAKE1)
+    x._native.flags.writeable = False
+    x._readonly = None
+    shared = xp.from_dlpack(x)
+    assert shared.device == FAKE1
+    assert shared.readonly is True
+    with pytest.raises(xp.ReadOnlyError):
+        shared[0] = 5.0
+    assert xp.from_dlpack(x, copy=True).readonly is False
+    writeable = xp.asarray([1.0, 2.0], device=FAKE1)
+    assert xp.from_dlpack(writeable).readonly is False

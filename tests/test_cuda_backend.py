@@ -722,8 +722,9 @@ def fake_cupy(
         device_id = source.__dlpack_device__()[1]
         with FakeDevice(device_id):
             stream = current_streams[device_id].ptr or 1
-            source.__dlpack__(stream=stream, max_version=(1, 0), copy=None)
-        return _FakeArray(source.host, device_id)
+            capsule = source.__dlpack__(stream=stream, max_version=(1, 0), copy=None)
+        # The stand-in capsule carries the producer's host memory (see _FakeCapsule).
+        return _FakeArray(capsule.host, device_id)
 
     cp.from_dlpack = from_dlpack
     return cp
@@ -1184,7 +1185,14 @@ class _CudaDLPackSource:
     def __dlpack__(self, **kwargs: Any) -> Any:
         current = sys.modules["cupy"].cuda.runtime.getDevice()
         _CudaDLPackSource.asked.append(dict(kwargs, current=current))
-        return "capsule"  # the fake CuPy reads .host
+        return _FakeCapsule(self.host)
+
+
+class _FakeCapsule:
+    """What the stand-in producer hands the fake CuPy: its memory, by reference."""
+
+    def __init__(self, host: np.ndarray[Any, Any]) -> None:
+        self.host = host
 
 
 def test_dlpack_import_routes(use_fake_cupy: Any) -> None:

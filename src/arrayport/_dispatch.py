@@ -6,6 +6,7 @@ mechanics the dispatcher asks for. Each decision cites its rule in ``spec/``.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 from collections.abc import Sequence
@@ -820,13 +821,41 @@ _BY_NATIVE_DTYPE: dict[Any, DType | None] = {}
 
 
 def _import_dlpack(source: Any, device: Device, reg: Registry, copy: bool) -> Storage:
-    storage = reg.backend(device).from_dlpack(source=source, device=device, copy=copy)
+    watched = _ReadOnlyWatch(source)
+    storage: Storage | None = reg.backend(device).from_dlpack(
+        source=watched, device=device, copy=copy
+    )
     if storage is None:
         raise DLPackError(
             f"the backend of {device} cannot import DLPack data from device "
             f"{tuple(source.__dlpack_device__())}"
         )
-    return storage  # type: ignore[no-any-return]
+    if watched.readonly and not copy and storage.readonly is not True:
+        # Rule AS-R1 for libraries whose arrays carry no read-only flag (CuPy): the
+        # producer said READ_ONLY, and the memory is shared, so arrayport keeps the flag.
+        storage = storage._replace(readonly=True)
+    return storage
+
+
+class _ReadOnlyWatch:
+    """A DLPack source that notes whether the capsule it hands over is flagged READ_ONLY."""
+
+    __slots__ = ("_source", "readonly")
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self.readonly = False
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return tuple(self._source.__dlpack_device__())
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        capsule = self._source.__dlpack__(**kwargs)
+        if _dlpack.is_capsule(capsule):
+            # A capsule arrayport cannot read is left to the consumer to refuse.
+            with contextlib.suppress(DLPackError):
+                self.readonly = _dlpack.inspect_capsule(capsule).readonly
+        return capsule
 
 
 # --------------------------------------------------------------------------------------
