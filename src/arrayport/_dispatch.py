@@ -6,7 +6,6 @@ mechanics the dispatcher asks for. Each decision cites its rule in ``spec/``.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 from collections.abc import Sequence
@@ -821,16 +820,17 @@ _BY_NATIVE_DTYPE: dict[Any, DType | None] = {}
 
 
 def _import_dlpack(source: Any, device: Device, reg: Registry, copy: bool) -> Storage:
-    watched = _ReadOnlyWatch(source)
+    # A raw capsule's flags were read when it was planned; other sources are watched.
+    watched = _ReadOnlyWatch(source) if type(source) is not _dlpack.CapsuleSource else None
     storage: Storage | None = reg.backend(device).from_dlpack(
-        source=watched, device=device, copy=copy
+        source=watched or source, device=device, copy=copy
     )
     if storage is None:
         raise DLPackError(
             f"the backend of {device} cannot import DLPack data from device "
             f"{tuple(source.__dlpack_device__())}"
         )
-    if watched.readonly and not copy and storage.readonly is not True:
+    if watched is not None and storage.readonly is None and not copy and watched.readonly():
         # Rule AS-R1 for libraries whose arrays carry no read-only flag (CuPy): the
         # producer said READ_ONLY, and the memory is shared, so arrayport keeps the flag.
         storage = storage._replace(readonly=True)
@@ -838,24 +838,29 @@ def _import_dlpack(source: Any, device: Device, reg: Registry, copy: bool) -> St
 
 
 class _ReadOnlyWatch:
-    """A DLPack source that notes whether the capsule it hands over is flagged READ_ONLY."""
+    """A DLPack source that keeps the capsule it hands over, to read its flags later.
 
-    __slots__ = ("_source", "readonly")
+    Only read when the backend cannot say whether its import is read-only, so backends
+    whose arrays carry the flag (NumPy's) pay nothing.
+    """
+
+    __slots__ = ("_capsule", "_source")
 
     def __init__(self, source: Any) -> None:
         self._source = source
-        self.readonly = False
+        self._capsule: Any = None
 
     def __dlpack_device__(self) -> tuple[int, int]:
         return tuple(self._source.__dlpack_device__())
 
     def __dlpack__(self, **kwargs: Any) -> Any:
-        capsule = self._source.__dlpack__(**kwargs)
-        if _dlpack.is_capsule(capsule):
-            # A capsule arrayport cannot read is left to the consumer to refuse.
-            with contextlib.suppress(DLPackError):
-                self.readonly = _dlpack.inspect_capsule(capsule).readonly
-        return capsule
+        self._capsule = self._source.__dlpack__(**kwargs)
+        return self._capsule
+
+    def readonly(self) -> bool:
+        if not _dlpack.is_capsule(self._capsule):
+            return False
+        return _dlpack.capsule_readonly(self._capsule)
 
 
 # --------------------------------------------------------------------------------------

@@ -142,10 +142,10 @@ def capsule_pointer(capsule: object) -> Any:
     name = capsule_name(capsule)
     if name == VERSIONED:
         ptr = _api.PyCapsule_GetPointer(capsule, VERSIONED)
-        return ctypes.cast(ptr, ctypes.POINTER(DLManagedTensorVersioned)).contents
+        return DLManagedTensorVersioned.from_address(ptr)
     if name == LEGACY:
         ptr = _api.PyCapsule_GetPointer(capsule, LEGACY)
-        return ctypes.cast(ptr, ctypes.POINTER(DLManagedTensor)).contents
+        return DLManagedTensor.from_address(ptr)
     if name in (USED_LEGACY, USED_VERSIONED):
         raise DLPackError(
             f"this DLPack capsule was already consumed (its name is {name.decode()!r}); "
@@ -164,10 +164,22 @@ def inspect_capsule(capsule: object) -> CapsuleInfo:
     tensor = managed.dl_tensor
     code = (tensor.dtype.code, tensor.dtype.bits, tensor.dtype.lanes)
     dtype = _DTYPE_CODES.get(code[:2]) if code[2] == 1 else None
-    shape = tuple(tensor.shape[i] for i in range(tensor.ndim))
+    shape = tuple(tensor.shape[: tensor.ndim])
     readonly = bool(versioned and managed.flags & FLAG_READ_ONLY)
     device = (tensor.device.device_type, tensor.device.device_id)
     return CapsuleInfo(versioned, device, dtype, code, shape, readonly)
+
+
+def capsule_readonly(capsule: object) -> bool:
+    """Whether a versioned capsule, used or not, is flagged ``READ_ONLY``.
+
+    A used capsule's struct stays valid while the array that imported it lives.
+    """
+    name = capsule_name(capsule)
+    if name not in (VERSIONED, USED_VERSIONED):
+        return False  # legacy capsules carry no flags
+    ptr = _api.PyCapsule_GetPointer(capsule, name)
+    return bool(DLManagedTensorVersioned.from_address(ptr).flags & FLAG_READ_ONLY)
 
 
 class CapsuleSource:
