@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
-from typing import Any, Final
+import functools
+import struct
+from typing import Any, Final, NamedTuple
 
 from arrayport import _dtypes
 from arrayport._dtypes import DType
@@ -120,9 +121,11 @@ def is_capsule(obj: object) -> bool:
     return type(obj) is _CAPSULE_TYPE
 
 
-@dataclass(frozen=True, slots=True)
-class CapsuleInfo:
-    """What a DLPack capsule holds, read without touching its data."""
+class CapsuleInfo(NamedTuple):
+    """What a DLPack capsule holds, read without touching its data.
+
+    A NamedTuple rather than a frozen dataclass: it is built on every capsule import.
+    """
 
     versioned: bool
     dlpack_device: tuple[int, int]
@@ -157,17 +160,43 @@ def capsule_pointer(capsule: object) -> Any:
     )
 
 
+# DLTensor's leading fields as raw bytes: data, device type and id, ndim, dtype code,
+# bits and lanes, shape pointer. Unpacking them at once costs a fraction of reading
+# each through ctypes' field descriptors (asarray of a capsule is a hot path).
+_TENSOR_HEAD: Final = struct.Struct("@PiiiBBHP")
+_VERSIONED_TENSOR_AT: Final = DLManagedTensorVersioned.dl_tensor.offset
+_FLAGS_AT: Final = DLManagedTensorVersioned.flags.offset
+
+
+@functools.lru_cache(maxsize=64)
+def _int64s(n: int) -> struct.Struct:
+    return struct.Struct(f"@{n}q")
+
+
+def _shape(at: int, ndim: int) -> tuple[int, ...]:
+    layout = _int64s(ndim)
+    return layout.unpack(ctypes.string_at(at, layout.size))
+
+
 def inspect_capsule(capsule: object) -> CapsuleInfo:
     """Read a capsule's metadata; ``DLPackError`` for used or foreign capsules."""
-    managed = capsule_pointer(capsule)
-    versioned = isinstance(managed, DLManagedTensorVersioned)
-    tensor = managed.dl_tensor
-    code = (tensor.dtype.code, tensor.dtype.bits, tensor.dtype.lanes)
-    dtype = _DTYPE_CODES.get(code[:2]) if code[2] == 1 else None
-    shape = tuple(tensor.shape[: tensor.ndim])
-    readonly = bool(versioned and managed.flags & FLAG_READ_ONLY)
-    device = (tensor.device.device_type, tensor.device.device_id)
-    return CapsuleInfo(versioned, device, dtype, code, shape, readonly)
+    name = capsule_name(capsule)
+    if name == VERSIONED:
+        base = _api.PyCapsule_GetPointer(capsule, VERSIONED)
+        at, versioned = base + _VERSIONED_TENSOR_AT, True
+        readonly = bool(ctypes.c_uint64.from_address(base + _FLAGS_AT).value & FLAG_READ_ONLY)
+    elif name == LEGACY:
+        at, versioned, readonly = _api.PyCapsule_GetPointer(capsule, LEGACY), False, False
+    else:
+        capsule_pointer(capsule)  # raises the error that fits the name
+        raise AssertionError(name)  # pragma: no cover
+    head = _TENSOR_HEAD.unpack(ctypes.string_at(at, _TENSOR_HEAD.size))
+    _, device_type, device_id, ndim, code, bits, lanes, shape_at = head
+    shape = _shape(shape_at, ndim) if ndim else ()
+    dtype = _DTYPE_CODES.get((code, bits)) if lanes == 1 else None
+    return CapsuleInfo(
+        versioned, (device_type, device_id), dtype, (code, bits, lanes), shape, readonly
+    )
 
 
 def capsule_readonly(capsule: object) -> bool:
