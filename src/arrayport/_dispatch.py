@@ -135,19 +135,12 @@ def _global_default(reg: Registry) -> Device | None:
     raw = reg.default_device_env
     if not raw:
         return reg.default_device
-    key = (id(reg), raw)
-    dev = _ENV_DEFAULTS.get(key)
-    if dev is None:
-        try:
-            dev = resolve_device_in(raw, reg)
-        except DeviceError as exc:
-            raise DeviceError(f"{_plugins.DEFAULT_DEVICE_ENV}={raw!r}: {exc}") from None
-        _ENV_DEFAULTS.clear()
-        _ENV_DEFAULTS[key] = dev
-    return dev
-
-
-_ENV_DEFAULTS: dict[tuple[int, str], Device] = {}
+    # Exact names are remembered by the registry itself (named_devices); a bare kind
+    # ("cuda") is resolved each time, as it follows the current device.
+    try:
+        return resolve_device_in(raw, reg)
+    except DeviceError as exc:
+        raise DeviceError(f"{_plugins.DEFAULT_DEVICE_ENV}={raw!r}: {exc}") from None
 
 
 def check_same_device(*devices: Device, fn: str | None = None) -> Device:

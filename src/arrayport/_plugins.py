@@ -387,6 +387,8 @@ def _load(strict: str | None = None) -> Registry:
         infos.append(BackendInfo(name, module, tuple(devices), status))
 
     host = dlpack_devices.get((DLPACK_CPU, 0))
+    # The host device, else the first device served (rule DV-3).
+    default = host if host is not None else next(iter(specs), None)
     reg = Registry(
         backends=tuple(infos + failed),
         by_kind=MappingProxyType(rows),
@@ -394,15 +396,20 @@ def _load(strict: str | None = None) -> Registry:
         native_types=MappingProxyType(native_types),
         dlpack_devices=MappingProxyType(dlpack_devices),
         host=host,
-        default_device=None,
+        default_device=default,
         plugins=MappingProxyType({r.name: r for r in rows.values()}),
         pm=pm,
         adopters=tuple(r for r in _unique(rows.values()) if r.implements("arrayport_adopt")),
         resolvers=tuple(
             r for r in _unique(rows.values()) if r.implements("arrayport_resolve_device")
         ),
+        default_device_env=os.environ.get(DEFAULT_DEVICE_ENV, "").strip(),
+        fast_natives={
+            t: (nt.device, nt.dtypes)
+            for t, (nt, _) in native_types.items()
+            if nt.device is not None
+        },
     )
-    reg = _with_default_device(reg)
     _install(reg)
     return reg
 
@@ -413,33 +420,6 @@ def _unique(rows: Any) -> list[Backend]:
         if r not in seen:
             seen.append(r)
     return seen
-
-
-def _with_default_device(reg: Registry) -> Registry:
-    # The host device, else the first device served; ARRAYPORT_DEFAULT_DEVICE is read by
-    # the dispatcher on use, so a plugin registered later can serve it.
-    default = reg.host
-    if default is None and reg.specs:
-        default = next(iter(reg.specs))
-    return Registry(
-        backends=reg.backends,
-        by_kind=reg.by_kind,
-        specs=reg.specs,
-        native_types=reg.native_types,
-        dlpack_devices=reg.dlpack_devices,
-        host=reg.host,
-        default_device=default,
-        plugins=reg.plugins,
-        pm=reg.pm,
-        adopters=reg.adopters,
-        resolvers=reg.resolvers,
-        default_device_env=os.environ.get(DEFAULT_DEVICE_ENV, "").strip(),
-        fast_natives={
-            t: (nt.device, nt.dtypes)
-            for t, (nt, _) in reg.native_types.items()
-            if nt.device is not None
-        },
-    )
 
 
 def _discover(row: Backend) -> tuple[list[DeviceSpec], str | None, list[NativeType]]:
