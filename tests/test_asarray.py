@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import arrayport as xp
 from arrayport import _dispatch
+from arrayport._array_object import Grad
 
 CPU, FAKE0, FAKE1, NO_F64 = (
     xp.Device("cpu"),
@@ -289,10 +290,15 @@ SEQUENCE_FAST_CASES = [
     [[1j]],
     [1, 2.5],
     [[[0]]],
+    [np.float32(1.5), 2.0],
+    [np.int8(3)],
+    [np.arange(2.0), (3.0, 4.0)],
 ]
 
 
-@pytest.mark.parametrize("obj", SEQUENCE_FAST_CASES, ids=[f"AS-D1-{i}" for i in range(7)])
+@pytest.mark.parametrize(
+    "obj", SEQUENCE_FAST_CASES, ids=[f"AS-D1-{i}" for i in range(len(SEQUENCE_FAST_CASES))]
+)
 @pytest.mark.parametrize("context", [None, "fake:2"])
 def test_asarray_sequence_fast_path_matches_plan(obj: Any, context: str | None) -> None:
     """AS-D1: the fast path for Python sequences gives what the plan gives."""
@@ -304,6 +310,59 @@ def test_asarray_sequence_fast_path_matches_plan(obj: Any, context: str | None) 
     a = np.from_dlpack(fast.to_device("cpu"))
     b = np.from_dlpack(planned.to_device("cpu"))
     assert np.array_equal(a, b)
+
+
+SEQUENCE_FAST_ERRORS = [
+    ("AS-S1-ragged", [[1.0], [2.0, 3.0]], ValueError),
+    ("AS-S2-overflow", [2**63], OverflowError),
+    ("AS-S2-overflow-deep", [[1], [-(2**64)]], OverflowError),
+    ("AS-S2-overflow-mixed", [2**70, 1.5], OverflowError),
+    ("AS-S3-str", ["a"], TypeError),
+    ("AS-S3-object", [object()], TypeError),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "obj", "exc"), SEQUENCE_FAST_ERRORS, ids=[c[0] for c in SEQUENCE_FAST_ERRORS]
+)
+def test_asarray_sequence_fast_path_errors_match_plan(rule: str, obj: Any, exc: type) -> None:
+    """AS-S1..S3: the fast path raises what the plan raises."""
+    with pytest.raises(exc) as fast:
+        xp.asarray(obj)
+    with pytest.raises(exc) as planned:
+        _dispatch.execute(xp.asarray_plan(obj))
+    assert str(fast.value) == str(planned.value)
+
+
+ARRAY_SEQUENCES = [
+    ("AS-S4-float32-and-scalar", lambda: [xp.asarray(1.0, dtype=xp.float32), 2.0], xp.float32),
+    ("AS-S4-tuple", lambda: (xp.asarray(1.0, dtype=xp.float32), 2.0), xp.float32),
+    (
+        "AS-S4-nested",
+        lambda: [[xp.asarray(1.0, dtype=xp.float32), 2.0], [3.0, 4.0]],
+        xp.float32,
+    ),
+    ("AS-S4-one-default-array", lambda: [xp.asarray([1.0, 2.0])], xp.float64),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "make", "dtype"), ARRAY_SEQUENCES, ids=[c[0] for c in ARRAY_SEQUENCES]
+)
+def test_asarray_cpu_arrays_in_sequences_are_stacked(
+    rule: str, make: Callable[[], Any], dtype: xp.DType
+) -> None:
+    """AS-S4/BK-10: CPU arrays inside a list are stacked by the plan, not by NumPy's rules.
+
+    NumPy can read them (through __array__) and would infer float64 for the first three;
+    the builder's result must not be kept.
+    """
+    obj = make()
+    out = xp.asarray(obj)
+    planned = _dispatch.execute(xp.asarray_plan(make()))
+    assert (out.dtype, out.shape) == (dtype, planned.shape)
+    assert planned.dtype == dtype
+    assert np.array_equal(np.from_dlpack(out), np.from_dlpack(planned))
 
 
 # ---- dtypes and devices ---------------------------------------------------------------
@@ -683,13 +742,13 @@ def test_requires_grad_rules() -> None:
     g = xp.asarray([1.0, 2.0], requires_grad=True)
     assert g.requires_grad is True
     sentinel = object()
-    g._grad_fn = sentinel
+    g._grad = Grad(sentinel)
     detached = xp.asarray(g)
     assert detached is not g
-    assert detached.requires_grad is False and detached._grad_fn is None
+    assert detached.requires_grad is False and detached._grad is None
     assert data_pointer(detached) == data_pointer(g)
     kept = xp.asarray(g, requires_grad=True)
-    assert kept._grad_fn is sentinel
+    assert kept._grad == Grad(sentinel)
     with pytest.raises(xp.AutogradError, match="floating dtype"):
         xp.asarray([1, 2], requires_grad=True)
     with pytest.raises(TypeError, match="int64"):

@@ -37,6 +37,26 @@ def test_contract_kit_catches_a_lying_backend(monkeypatch: pytest.MonkeyPatch) -
         check_astype(xp.Device("fake:1"))
 
 
+def test_contract_kit_catches_a_builder_that_infers_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """BK-10: the kit fails a NativeType.build whose inference differs from from_sequence."""
+    import dataclasses
+
+    import numpy as np
+
+    from arrayport import testing
+    from arrayport._plugins import registry
+
+    reg = registry()
+    nt, backend = reg.native_types[np.ndarray]
+    wrong = dataclasses.replace(nt, build=lambda obj: np.array(obj, dtype=np.float32))
+    patched = dataclasses.replace(reg, native_types={np.ndarray: (wrong, backend)})
+    monkeypatch.setattr(testing, "registry", lambda: patched)
+    with pytest.raises(AssertionError, match=r"inferred arrayport.float32, from_sequence"):
+        testing.check_sequence_builder(xp.Device("cpu"))
+
+
 def test_contract_devices_of() -> None:
     """The kit lists a backend's devices, and names the choices for an unknown one."""
     assert [str(d) for d in devices_of("fake")] == ["fake:0", "fake:1", "fake:2"]

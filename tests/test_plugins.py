@@ -263,3 +263,139 @@ def test_plugins_host_device_from_dlpack_type() -> None:
     reg = _plugins.registry()
     assert reg.host == Device("cpu")
     assert reg.spec(reg.host).dlpack_device == (DLPACK_CPU, 0)
+
+
+class _SeqArray(np.ndarray):
+    """The native array type of the "seq" test backend (NumPy storage, a type of its own)."""
+
+
+def _seq(a: Any) -> Any:
+    return np.asarray(a).view(_SeqArray)
+
+
+def _builder_plugin(build: Callable[[Any], Any], calls: list[str]) -> types.ModuleType:
+    """A host-less plugin whose one device ("seq:0") declares NativeType.build."""
+    from arrayport.hookspecs import NativeType, Storage
+
+    dtypes = {np.dtype(d.name): d for d in (xp.float64, xp.float32, xp.complex128, xp.int64)}
+    dtypes[np.dtype("bool")] = xp.bool
+    device = Device("seq", 0)
+
+    def arrayport_native_types() -> Sequence[NativeType]:
+        return [NativeType(_SeqArray, device, dtypes, build=build)]
+
+    def arrayport_from_sequence(obj: object, dtype: Any, device: Device) -> Storage:
+        calls.append("from_sequence")
+        a = _seq(np.array(obj, dtype=None if dtype is None else dtype.name))
+        return Storage(a, device, dtypes.get(a.dtype), False, a.dtype)
+
+    def arrayport_astype(native: Any, dtype: Any, device: Device, copy: bool) -> Any:
+        from arrayport.hookspecs import CastResult
+
+        out = native.astype(dtype.name, copy=copy)
+        return CastResult(out, out is not native)
+
+    def arrayport_namespace(device: Device) -> Any:
+        import array_api_compat.numpy
+
+        return array_api_compat.numpy
+
+    mod = _plugin(
+        "seq",
+        arrayport_namespace=arrayport_namespace,
+        arrayport_native_types=arrayport_native_types,
+        arrayport_from_sequence=arrayport_from_sequence,
+        arrayport_astype=arrayport_astype,
+    )
+    return mod
+
+
+def test_plugins_sequence_builder_called_directly(
+    fresh_registry: Callable[..., _plugins.Registry],
+) -> None:
+    """BK-10: Python data on the default device is built by NativeType.build directly."""
+    calls: list[str] = []
+
+    def build(obj: Any) -> Any:
+        calls.append("build")
+        return _seq(np.array(obj))
+
+    reg = fresh_registry(("seq", _builder_plugin(build, calls)), keep_real=False)
+    assert reg.default_device == Device("seq:0")
+    assert reg.fast_sequence is not None
+    # bool is not among the dtypes of this device, so a bool result goes the plan's way.
+    assert set(reg.fast_sequence.dtypes.values()) == {xp.float64, xp.complex128, xp.int64}
+    out = xp.asarray([1.0, 2.5])
+    assert calls == ["build"]
+    assert (out.device, out.dtype, out.readonly, out.requires_grad) == (
+        Device("seq:0"),
+        xp.float64,
+        False,
+        False,
+    )
+    assert np.array_equal(out._native, [1.0, 2.5])
+    calls.clear()
+    # Other arguments, or a non-sequence, take the plan's way.
+    assert xp.asarray([1, 2], dtype=xp.float64).dtype == xp.float64
+    assert xp.asarray(3.0).dtype == xp.float64
+    assert "build" not in calls
+
+
+def test_plugins_sequence_builder_results_checked(
+    fresh_registry: Callable[..., _plugins.Registry],
+) -> None:
+    """BK-10: a non-default dtype, an exception or an array read goes to from_sequence."""
+    calls: list[str] = []
+    behaviour = {"mode": "float32"}
+
+    built: list[Any] = []
+
+    def build(obj: Any) -> Any:
+        calls.append("build")
+        if behaviour["mode"] == "raise":
+            raise RuntimeError("builder failed")
+        if behaviour["mode"] == "read-array":
+            obj = [int(e) for e in obj]  # reads arrayport arrays through a conversion method
+        dtype = np.float32 if behaviour["mode"] == "float32" else None
+        built.append(_seq(np.array(obj, dtype=dtype)))
+        return built[-1]
+
+    fresh_registry(("seq", _builder_plugin(build, calls)), keep_real=False)
+    out = xp.asarray([1.0, 2.0])
+    assert calls == ["build", "from_sequence"]
+    assert out.dtype == xp.float64  # the device's default, as the plan infers (AS-D1)
+    behaviour["mode"] = "raise"
+    calls.clear()
+    assert xp.asarray([1.0]).dtype == xp.float64
+    assert calls == ["build", "from_sequence"]
+    with pytest.raises(ValueError, match=r"ragged|inhomogeneous"):
+        xp.asarray([[1.0], [2.0, 3.0]])
+    behaviour["mode"] = "read-array"
+    x = xp.asarray(2)
+    calls.clear()
+    stacked = xp.asarray([x, x])
+    assert calls[0] == "build" and built[-1].dtype == np.int64  # a default dtype, yet
+    assert stacked._native is not built[-1]  # stacked by the plan (AS-S4), not kept
+    assert (stacked.shape, stacked.dtype) == ((2,), xp.int64)
+
+
+def test_plugins_sequence_builder_respects_placement(
+    fresh_registry: Callable[..., _plugins.Registry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BK-10/DV-2: a default_device block or ARRAYPORT_DEFAULT_DEVICE bypasses the builder."""
+    calls: list[str] = []
+
+    def build(obj: Any) -> Any:
+        calls.append("build")
+        return _seq(np.array(obj))
+
+    fresh_registry(("seq", _builder_plugin(build, calls)))
+    assert _plugins.registry().default_device == Device("cpu")
+    assert xp.asarray([1.0]).device == Device("cpu")
+    with xp.default_device("seq:0"):
+        assert xp.asarray([1.0]).device == Device("seq:0")
+    assert "build" not in calls
+    monkeypatch.setenv(_plugins.DEFAULT_DEVICE_ENV, "cpu")
+    reg = fresh_registry()
+    assert reg.fast_sequence is None
+    assert xp.asarray([1.0]).device == Device("cpu")

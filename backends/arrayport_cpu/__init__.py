@@ -62,7 +62,9 @@ def arrayport_backend_status() -> str | None:
 
 @hookimpl
 def arrayport_native_types() -> Sequence[NativeType]:
-    return [NativeType(np.ndarray, CPU, NUMPY_TO_DTYPE)]
+    # np.array infers as arrayport_from_sequence does and reads arrayport arrays inside
+    # only through __array__ (rule BK-10).
+    return [NativeType(np.ndarray, CPU, NUMPY_TO_DTYPE, build=np.array)]
 
 
 @hookimpl

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import types
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from arrayport import _dispatch
 from arrayport._devices import Device
@@ -15,7 +15,7 @@ from arrayport._errors import ReadOnlyError
 from arrayport._plugins import registry
 from arrayport.hookspecs import DLPACK_CPU
 
-__all__ = ["Array"]
+__all__ = ["Array", "Grad"]
 
 _API_VERSIONS: Final = frozenset({"2021.12", "2022.12", "2023.12", "2024.12", "2025.12"})
 
@@ -34,6 +34,20 @@ def _index_or_none(k: Any) -> int | None:
 _SLICE_BOUND: Final = (int, type(None))
 # For devices whose backend needs no device context; it holds no state.
 _NO_CONTEXT: Final = contextlib.nullcontext()
+
+# A fresh token is stored here whenever another library may be reading an array's values
+# (the conversion methods below). asarray(list) reads it before and after handing the
+# list to a backend's builder: another token means the list held arrays, which go the
+# plan's way (rule AS-S4). A token is never stored twice and a list item store is atomic,
+# so another thread's reads can only cause a needless second look, never hide one.
+EXPORTS: Final[list[object]] = [object()]
+_token: Final = object
+
+
+class Grad(NamedTuple):
+    """What an array that requires gradients records: the function that made it."""
+
+    fn: Any
 
 
 class Array:
@@ -54,10 +68,9 @@ class Array:
         "__weakref__",
         "_device",
         "_dtype",
-        "_grad_fn",
+        "_grad",
         "_native",
         "_readonly",
-        "_requires_grad",
     )
 
     # NumPy must not take over mixed operations (``x + np.float64(1)`` would silently
@@ -69,8 +82,8 @@ class Array:
     _dtype: DType
     # None: not known yet, ask the backend on first use (adopting stays one lookup).
     _readonly: bool | None
-    _requires_grad: bool
-    _grad_fn: Any
+    # None: no autograd (requires_grad False); else the array's autograd record.
+    _grad: Grad | None
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         raise TypeError(
@@ -85,8 +98,7 @@ class Array:
         self._device = device
         self._dtype = dtype
         self._readonly = readonly
-        self._requires_grad = False
-        self._grad_fn = None
+        self._grad = None
         return self
 
     # ---- attributes ------------------------------------------------------------------
@@ -151,7 +163,7 @@ class Array:
     @property
     def requires_grad(self) -> bool:
         """Whether this array records autograd history (non-standard)."""
-        return self._requires_grad
+        return self._grad is not None
 
     # ---- devices and interchange -----------------------------------------------------
 
@@ -173,7 +185,7 @@ class Array:
         _dispatch.check_dtype_supported(self._dtype, dst)
         native = _dispatch.transfer(self._native, self._device, dst, stream=stream)
         out = Array._new(native, dst, self._dtype, False)
-        out._requires_grad, out._grad_fn = self._requires_grad, self._grad_fn
+        out._grad = self._grad
         return out
 
     def __dlpack__(
@@ -185,6 +197,7 @@ class Array:
         dl_device: tuple[int, int] | None = None,
         copy: bool | None = None,
     ) -> Any:
+        EXPORTS[0] = _token()
         capsule = _dispatch.export_dlpack(
             self._native, self._device, stream, max_version, dl_device, copy
         )
@@ -204,6 +217,7 @@ class Array:
         """NumPy interop, for arrays in host memory only (non-standard)."""
         import numpy as np
 
+        EXPORTS[0] = _token()
         reg = registry()
         if reg.spec(self._device).dlpack_device[0] != DLPACK_CPU:
             raise TypeError(
@@ -223,18 +237,23 @@ class Array:
     # ---- Python scalars --------------------------------------------------------------
 
     def __bool__(self) -> bool:
+        EXPORTS[0] = _token()
         return bool(self._native)
 
     def __int__(self) -> int:
+        EXPORTS[0] = _token()
         return int(self._native)
 
     def __float__(self) -> float:
+        EXPORTS[0] = _token()
         return float(self._native)
 
     def __complex__(self) -> complex:
+        EXPORTS[0] = _token()
         return complex(self._native)
 
     def __index__(self) -> int:
+        EXPORTS[0] = _token()
         if self._dtype.kind not in ("signed integer", "unsigned integer"):
             raise TypeError(f"only integer arrays can be used as an index; got {self._dtype!r}")
         return int(self._native)
@@ -367,6 +386,7 @@ class Array:
         Without it Python would iterate through ``__getitem__`` until an ``IndexError``,
         so a 0-d array would silently look empty.
         """
+        EXPORTS[0] = _token()
         shape = self._native.shape
         if not shape:
             raise TypeError(

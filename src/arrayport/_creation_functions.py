@@ -14,8 +14,8 @@ from arrayport._arguments import (
     default_dtypes,
     resolve_dtype,
 )
-from arrayport._array_object import Array
-from arrayport._devices import Device
+from arrayport._array_object import EXPORTS, Array
+from arrayport._devices import _CONTEXT_DEVICE, Device
 from arrayport._dtypes import DType
 
 __all__ = [
@@ -41,6 +41,8 @@ __all__ = [
 _new = object.__new__
 # Filled when the plugins load; empty before, so the first call takes the plan's path.
 _FAST_NATIVES = _plugins.FAST_NATIVES
+_FAST_SEQUENCE = _plugins.FAST_SEQUENCE
+_context_device = _CONTEXT_DEVICE.get
 
 
 def asarray(
@@ -67,8 +69,41 @@ def asarray(
     if dtype is None and device is None and copy is None and requires_grad is False:
         t = type(obj)
         if t is Array:
-            if obj._requires_grad is False:
+            if obj._grad is None:
                 return obj  # type: ignore[no-any-return]  # rule AS-A1: same array
+        elif t is list or t is tuple:
+            fast = _FAST_SEQUENCE[0]
+            if fast is not None:
+                fast_device, build, dtypes = fast
+                ctx = _context_device()
+                if ctx is None or ctx is fast_device:
+                    # Rules AS-D1, BK-10: the default device's builder, kept only when it
+                    # inferred a default dtype and read no array on the way (those are
+                    # stacked by the plan, AS-S4); anything else, errors included, is left
+                    # to the plan's path below, which decides.
+                    mark = EXPORTS[0]
+                    try:
+                        native = build(obj)
+                    except Exception:  # the plan's path raises the standard's error
+                        pass
+                    else:
+                        dt = dtypes.get(native.dtype)
+                        if dt is not None and EXPORTS[0] is mark:
+                            out = _new(Array)
+                            out._native = native
+                            out._device = fast_device
+                            out._dtype = dt
+                            out._readonly = False
+                            out._grad = None
+                            return out
+            if not _dispatch._holds_array(obj):
+                reg = _plugins._REGISTRY or _plugins.registry()
+                # Rules AS-D1, AS-S1..S3: Python data goes to the default device; the
+                # plan would add only its one materialize step. Arrays inside go the
+                # plan's way (stacked on their device, AS-S4).
+                target = _dispatch.default_device()
+                native, inferred = _dispatch.infer_sequence(obj, target, reg)
+                return Array._new(native, target, inferred, False)
         else:
             entry = _FAST_NATIVES.get(t)
             if entry is not None:
@@ -81,17 +116,8 @@ def asarray(
                     out._device = entry[0]
                     out._dtype = dt
                     out._readonly = None
-                    out._requires_grad = False
-                    out._grad_fn = None
+                    out._grad = None
                     return out
-            if (t is list or t is tuple) and not _dispatch._holds_array(obj):
-                reg = _plugins._REGISTRY or _plugins.registry()
-                # Rules AS-D1, AS-S1..S3: Python data goes to the default device; the
-                # plan would add only its one materialize step. Arrays inside go the
-                # plan's way (stacked on their device, AS-S4).
-                target = _dispatch.default_device()
-                native, inferred = _dispatch.infer_sequence(obj, target, reg)
-                return Array._new(native, target, inferred, False)
     plan = _dispatch._plan(obj, dtype, device, copy, requires_grad, "asarray")
     return _dispatch.execute(plan)  # type: ignore[no-any-return]
 

@@ -918,9 +918,9 @@ def execute(plan: Plan) -> Any:
         readonly = src.readonly
     out = Array._new(native, device, dtype, readonly)
     if plan.requires_grad:
-        out._requires_grad = True
-        if src.kind == "array":
-            out._grad_fn = src.obj._grad_fn  # keeps obj's autograd history (rule AS-G1)
+        # Keeps obj's autograd history (rule AS-G1).
+        held = src.obj._grad if src.kind == "array" else None
+        out._grad = held if held is not None else _array_object.Grad(None)
     return out
 
 

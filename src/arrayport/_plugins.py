@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import pluggy
 
@@ -142,6 +142,15 @@ def _adapt(
     return call
 
 
+class FastSequence(NamedTuple):
+    """A default device's direct builder for Python data (rule BK-10)."""
+
+    device: Device
+    build: Callable[[Any], Any]
+    # Native dtype -> arrayport dtype, for the dtypes asarray infers on this device only.
+    dtypes: Mapping[Any, DType]
+
+
 @dataclass(frozen=True, slots=True)
 class Registry:
     """The frozen result of loading: who serves which device."""
@@ -173,6 +182,9 @@ class Registry:
     fast_natives: dict[type, tuple[Device, Mapping[Any, DType]]] = field(
         default_factory=dict, compare=False
     )
+    # (device, build, {native dtype: default dtype}) when the default device is fixed at
+    # load and a native type of it declares NativeType.build (rule BK-10).
+    fast_sequence: FastSequence | None = None
 
     def adopt(self, obj: object) -> Any:
         for backend in self.adopters:
@@ -272,6 +284,9 @@ def _reset() -> None:
 # The installed registry's fast_natives, as one module-level dict that keeps its identity
 # (filled in place), so that asarray reaches it with a single lookup.
 FAST_NATIVES: dict[type, tuple[Device, Mapping[Any, DType]]] = {}
+# The installed registry's fast_sequence as a plain tuple (unpacked faster than a
+# NamedTuple), in a one-item list for the same reason.
+FAST_SEQUENCE: list[tuple[Device, Callable[[Any], Any], Mapping[Any, DType]] | None] = [None]
 
 
 def _install(reg: Registry | None) -> None:
@@ -279,8 +294,11 @@ def _install(reg: Registry | None) -> None:
     global _REGISTRY
     _REGISTRY = reg
     FAST_NATIVES.clear()
+    FAST_SEQUENCE[0] = None
     if reg is not None:
         FAST_NATIVES.update(reg.fast_natives)
+        fast = reg.fast_sequence
+        FAST_SEQUENCE[0] = None if fast is None else (fast.device, fast.build, fast.dtypes)
 
 
 def _entry_points() -> list[tuple[str, Callable[[], object], str]]:
@@ -389,6 +407,7 @@ def _load(strict: str | None = None) -> Registry:
     host = dlpack_devices.get((DLPACK_CPU, 0))
     # The host device, else the first device served (rule DV-3).
     default = host if host is not None else next(iter(specs), None)
+    env_default = os.environ.get(DEFAULT_DEVICE_ENV, "").strip()
     reg = Registry(
         backends=tuple(infos + failed),
         by_kind=MappingProxyType(rows),
@@ -403,7 +422,8 @@ def _load(strict: str | None = None) -> Registry:
         resolvers=tuple(
             r for r in _unique(rows.values()) if r.implements("arrayport_resolve_device")
         ),
-        default_device_env=os.environ.get(DEFAULT_DEVICE_ENV, "").strip(),
+        default_device_env=env_default,
+        fast_sequence=None if env_default else _fast_sequence(default, specs, native_types),
         fast_natives={
             t: (nt.device, nt.dtypes)
             for t, (nt, _) in native_types.items()
@@ -412,6 +432,26 @@ def _load(strict: str | None = None) -> Registry:
     )
     _install(reg)
     return reg
+
+
+def _fast_sequence(
+    default: Device | None,
+    specs: Mapping[Device, DeviceSpec],
+    native_types: Mapping[type, tuple[NativeType, Backend]],
+) -> FastSequence | None:
+    """The default device's NativeType.build, with the native dtypes it may keep (BK-10)."""
+    for nt, _ in native_types.values():
+        if nt.build is not None and nt.device is not None and nt.device == default:
+            spec = specs[nt.device]
+            d = spec.default_dtypes
+            keep = {d.real_floating, d.complex_floating, d.integral}
+            dtypes = {
+                k: v
+                for k, v in nt.dtypes.items()
+                if v in spec.dtypes and (v in keep or v.kind == "bool")
+            }
+            return FastSequence(nt.device, nt.build, dtypes)
+    return None
 
 
 def _unique(rows: Any) -> list[Backend]:

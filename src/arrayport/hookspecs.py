@@ -99,11 +99,23 @@ class NativeType:
     device of every instance, or None when instances live on several devices (then
     ``arrayport_adopt`` is called). ``dtypes`` maps the type's ``.dtype`` values to
     arrayport dtypes; a value missing from it is not a standard dtype.
+
+    ``build`` (optional, with a fixed ``device``) makes an instance from a list or tuple
+    of Python data with the library's own dtype inference, as ``arrayport_from_sequence``
+    does with ``dtype=None``, but returns the bare native array: ``numpy.array`` is one.
+    When ``device`` is the default device, ``asarray(list)`` calls it directly and keeps
+    the result only if its dtype is one of the device's default dtypes (or bool); any
+    other result, or any exception, sends the call through ``arrayport_from_sequence``,
+    which decides (rule BK-10). ``build`` must read arrayport arrays nested in the data
+    only through their conversion methods (``__array__``, ``__dlpack__``, ``__float__``
+    and the other number conversions, ``__iter__``), which NumPy's rules do: the
+    dispatcher notices such a read and stacks those arrays itself (rule AS-S4).
     """
 
     type: type
     device: Device | None
     dtypes: Mapping[Any, DType]
+    build: Callable[[Any], Any] | None = None
 
 
 # Storage and CastResult are built on every conversion, so they are NamedTuples: as

@@ -169,8 +169,42 @@ def check_readonly_report(device: Device) -> None:
     assert answer in (False, None), f"a fresh array reported read-only: {answer!r}"
 
 
+_BUILD_SAMPLES: Final[tuple[Any, ...]] = (
+    [1.0, 2.5],
+    [[1, 2], [3, 4]],
+    (True, False),
+    [[1j]],
+    [],
+    [1, 2.5],
+)
+
+
+def check_sequence_builder(device: Device) -> None:
+    """BK-10: a declared NativeType.build infers and builds as from_sequence(dtype=None)."""
+    backend, _, _ = _parts(device)
+    declared = [
+        nt
+        for nt, _ in registry().native_types.values()
+        if nt.build is not None and nt.device == device
+    ]
+    for nt in declared:
+        for sample in _BUILD_SAMPLES:
+            assert nt.build is not None
+            built = nt.build(sample)
+            assert isinstance(built, nt.type), f"build({sample!r}) made a {type(built)}"
+            native: Any = built
+            storage = backend.from_sequence(obj=sample, dtype=None, device=device)
+            got = nt.dtypes.get(native.dtype)
+            assert got is storage.dtype, (
+                f"build({sample!r}) inferred {got!r}, from_sequence {storage.dtype!r}"
+            )
+            assert tuple(native.shape) == tuple(storage.native.shape)
+            assert _host_values(native, device) == _host_values(storage.native, device)
+
+
 CONTRACT_CHECKS: Final[tuple[Callable[[Device], None], ...]] = (
     check_from_sequence,
+    check_sequence_builder,
     check_astype,
     check_namespace,
     check_transfer_roundtrip,
