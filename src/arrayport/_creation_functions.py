@@ -71,6 +71,18 @@ def asarray(
         if t is Array:
             if obj._grad is None:
                 return obj  # type: ignore[no-any-return]  # rule AS-A1: same array
+        elif (entry := _FAST_NATIVES.get(t)) is not None:
+            dt = entry[1].get(obj.dtype)
+            if dt is not None:
+                # Rule AS-N1: adopted in place. Array._new, inlined: this path is the one
+                # numpy-consuming code hits most.
+                out = _new(Array)
+                out._native = obj
+                out._device = entry[0]
+                out._dtype = dt
+                out._readonly = None
+                out._grad = None
+                return out
         elif t is list or t is tuple:
             fast = _FAST_SEQUENCE[0]
             if fast is not None:
@@ -79,8 +91,8 @@ def asarray(
                 if ctx is None or ctx is fast_device:
                     # Rules AS-D1, BK-10: the default device's builder, kept only when it
                     # inferred a default dtype and read no array on the way (those are
-                    # stacked by the plan, AS-S4); anything else, errors included, is left
-                    # to the plan's path below, which decides.
+                    # stacked by the plan, AS-S4); anything else, errors included, is
+                    # left to the plan's path below, which decides.
                     mark = EXPORTS[0]
                     try:
                         native = build(obj)
@@ -104,20 +116,6 @@ def asarray(
                 target = _dispatch.default_device()
                 native, inferred = _dispatch.infer_sequence(obj, target, reg)
                 return Array._new(native, target, inferred, False)
-        else:
-            entry = _FAST_NATIVES.get(t)
-            if entry is not None:
-                dt = entry[1].get(obj.dtype)
-                if dt is not None:
-                    # Rule AS-N1: adopted in place. Array._new, inlined: this path is
-                    # the one numpy-consuming code hits most.
-                    out = _new(Array)
-                    out._native = obj
-                    out._device = entry[0]
-                    out._dtype = dt
-                    out._readonly = None
-                    out._grad = None
-                    return out
     plan = _dispatch._plan(obj, dtype, device, copy, requires_grad, "asarray")
     return _dispatch.execute(plan)  # type: ignore[no-any-return]
 
