@@ -399,3 +399,29 @@ def test_plugins_sequence_builder_respects_placement(
     reg = fresh_registry()
     assert reg.fast_sequence is None
     assert xp.asarray([1.0]).device == Device("cpu")
+
+
+def test_plugins_builder_wraps_library_scalars(
+    fresh_registry: Callable[..., _plugins.Registry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BK-10: scalars from the device's namespace become 0-d arrays through its builder."""
+    calls: list[str] = []
+
+    def seq_build(obj: Any) -> Any:
+        return _seq(np.array(obj))
+
+    reg = fresh_registry(("seq", _builder_plugin(seq_build, calls)))
+    assert reg.builders == {Device("cpu"): np.array, Device("seq:0"): seq_build}
+    scalars: list[Any] = []
+
+    def spy(obj: Any) -> Any:
+        scalars.append(obj)
+        return np.array(obj)
+
+    monkeypatch.setitem(_plugins.BUILDERS, Device("cpu"), spy)
+    total = xp.sum(xp.asarray(np.arange(4.0)))
+    assert len(scalars) == 1 and type(scalars[0]) is np.float64  # NumPy's sum gave a scalar
+    assert (total.shape, total.dtype, total.device) == ((), xp.float64, Device("cpu"))
+    assert float(total) == 6.0
+    assert int(xp.max(xp.asarray(np.array([3, 7])))) == 7
+    assert type(scalars[1]) is np.int64

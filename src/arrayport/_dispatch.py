@@ -810,6 +810,7 @@ def _name_to_dtype(dtype: object) -> DType | None:
 
 
 _BY_NATIVE_DTYPE: dict[Any, DType | None] = {}
+_BUILDERS: Final = _plugins.BUILDERS
 
 
 def _import_dlpack(source: Any, device: Device, reg: Registry, copy: bool) -> Storage:
@@ -1220,10 +1221,15 @@ def wrap(native: Any, device: Device, ns: Any = None) -> Any:
     """Wrap a compute result on ``device`` as an Array.
 
     Backends' namespaces may return scalars of their library (NumPy reductions do);
-    those become 0-d arrays. The dtype is read from the native dtype's name.
+    those become 0-d arrays, through the device's ``NativeType.build`` when it declares
+    one (rule BK-10), else its namespace's ``asarray``. The dtype is read from the native
+    dtype's name.
     """
     if not hasattr(native, "__dlpack__"):
-        native = (ns or namespace_of(device)).asarray(native)  # library scalars become 0-d
+        build = _BUILDERS.get(device)
+        native = (
+            build(native) if build is not None else (ns or namespace_of(device)).asarray(native)
+        )
     # The cache of _dtype_by_name, read inline: wrap ends every operation.
     dtype = _BY_NATIVE_DTYPE.get(native.dtype) or _dtype_by_name(native.dtype)
     if dtype is None:

@@ -185,6 +185,8 @@ class Registry:
     # (device, build, {native dtype: default dtype}) when the default device is fixed at
     # load and a native type of it declares NativeType.build (rule BK-10).
     fast_sequence: FastSequence | None = None
+    # Device -> its NativeType.build, for every device that declares one (rule BK-10).
+    builders: dict[Device, Callable[[Any], Any]] = field(default_factory=dict, compare=False)
 
     def adopt(self, obj: object) -> Any:
         for backend in self.adopters:
@@ -284,6 +286,8 @@ def _reset() -> None:
 # The installed registry's fast_natives, as one module-level dict that keeps its identity
 # (filled in place), so that asarray reaches it with a single lookup.
 FAST_NATIVES: dict[type, tuple[Device, Mapping[Any, DType]]] = {}
+# The installed registry's builders, kept the same way for wrapping compute results.
+BUILDERS: dict[Device, Callable[[Any], Any]] = {}
 # The installed registry's fast_sequence as a plain tuple (unpacked faster than a
 # NamedTuple), in a one-item list for the same reason.
 FAST_SEQUENCE: list[tuple[Device, Callable[[Any], Any], Mapping[Any, DType]] | None] = [None]
@@ -294,9 +298,11 @@ def _install(reg: Registry | None) -> None:
     global _REGISTRY
     _REGISTRY = reg
     FAST_NATIVES.clear()
+    BUILDERS.clear()
     FAST_SEQUENCE[0] = None
     if reg is not None:
         FAST_NATIVES.update(reg.fast_natives)
+        BUILDERS.update(reg.builders)
         fast = reg.fast_sequence
         FAST_SEQUENCE[0] = None if fast is None else (fast.device, fast.build, fast.dtypes)
 
@@ -424,6 +430,11 @@ def _load(strict: str | None = None) -> Registry:
         ),
         default_device_env=env_default,
         fast_sequence=None if env_default else _fast_sequence(default, specs, native_types),
+        builders={
+            nt.device: nt.build
+            for nt, _ in native_types.values()
+            if nt.device is not None and nt.build is not None
+        },
         fast_natives={
             t: (nt.device, nt.dtypes)
             for t, (nt, _) in native_types.items()

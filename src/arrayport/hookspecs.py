@@ -109,7 +109,10 @@ class NativeType:
     which decides (rule BK-10). ``build`` must read arrayport arrays nested in the data
     only through their conversion methods (``__array__``, ``__dlpack__``, ``__float__``
     and the other number conversions, ``__iter__``), which NumPy's rules do: the
-    dispatcher notices such a read and stacks those arrays itself (rule AS-S4).
+    dispatcher notices such a read and stacks those arrays itself (rule AS-S4). The
+    dispatcher also calls ``build`` on the library's scalars that the device's namespace
+    returns (NumPy reductions give NumPy scalars), which must become 0-d arrays of the
+    same dtype.
     """
 
     type: type

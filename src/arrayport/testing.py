@@ -180,17 +180,18 @@ _BUILD_SAMPLES: Final[tuple[Any, ...]] = (
 
 
 def check_sequence_builder(device: Device) -> None:
-    """BK-10: a declared NativeType.build infers and builds as from_sequence(dtype=None)."""
-    backend, _, _ = _parts(device)
+    """BK-10: a declared NativeType.build infers as from_sequence, and keeps scalars' dtypes."""
+    backend, spec, ns = _parts(device)
     declared = [
         nt
         for nt, _ in registry().native_types.values()
         if nt.build is not None and nt.device == device
     ]
     for nt in declared:
+        build = nt.build
+        assert build is not None
         for sample in _BUILD_SAMPLES:
-            assert nt.build is not None
-            built = nt.build(sample)
+            built = build(sample)
             assert isinstance(built, nt.type), f"build({sample!r}) made a {type(built)}"
             native: Any = built
             storage = backend.from_sequence(obj=sample, dtype=None, device=device)
@@ -200,6 +201,20 @@ def check_sequence_builder(device: Device) -> None:
             )
             assert tuple(native.shape) == tuple(storage.native.shape)
             assert _host_values(native, device) == _host_values(storage.native, device)
+        # The library's scalars, as its namespace's reductions may return them.
+        for dtype in (spec.default_dtypes.real_floating, spec.default_dtypes.integral):
+            native = backend.from_sequence(obj=[1, 2], dtype=dtype, device=device).native
+            scalar = ns.sum(native)
+            if hasattr(scalar, "__dlpack__"):
+                continue  # already an array: the dispatcher wraps it as it is
+            made = build(scalar)
+            assert isinstance(made, nt.type), f"build({scalar!r}) made a {type(made)}"
+            zero_d: Any = made
+            assert tuple(zero_d.shape) == (), f"build({scalar!r}) has shape {zero_d.shape}"
+            assert nt.dtypes.get(zero_d.dtype) is dtype, (
+                f"build({scalar!r}) made {zero_d.dtype}, not {dtype.name}"
+            )
+            assert _host_values(zero_d, device) == [3]
 
 
 CONTRACT_CHECKS: Final[tuple[Callable[[Device], None], ...]] = (
