@@ -61,6 +61,19 @@ def test_device_value_object() -> None:
     assert pickle.loads(pickle.dumps(Device("fake:1"))) == Device("fake:1")
 
 
+def test_device_one_object_per_value() -> None:
+    """DV-6: one object per kind and index, through pickling and copying."""
+    import copy
+
+    assert Device("cuda:1") is Device("cuda", 1)
+    assert Device("cpu") is Device("cpu")
+    assert Device("cuda:1") is not Device("cuda:2")
+    d = Device("fake:1")
+    assert pickle.loads(pickle.dumps(d)) is d
+    assert copy.copy(d) is d and copy.deepcopy(d) is d
+    assert xp.asarray([1.0], device="fake:1").device is d
+
+
 RESOLVE = [
     ("DV-1-device", Device("fake:1"), Device("fake:1")),
     ("DV-1-string", "fake:2", Device("fake:2")),

@@ -13,6 +13,10 @@ __all__ = ["Device", "default_device"]
 _SPEC: Final = re.compile(r"(?P<kind>[a-z][a-z0-9_]*)(?::(?P<index>\d+))?")
 
 
+# Every Device made, by (class, kind, index); devices are few.
+_DEVICES: dict[tuple[type, str, int | None], Device] = {}
+
+
 class Device:
     """A device: a ``kind`` served by one backend plugin, and an ``index`` within it.
 
@@ -24,13 +28,14 @@ class Device:
     Devices are hashable and compare equal when kind and index are equal.
     """
 
-    __slots__ = ("_hash", "index", "kind")
+    # Each (kind, index) exists once, as dtypes do: == and hash are then object's own,
+    # which the dispatcher's per-device tables use in C on every operation.
+    __slots__ = ("index", "kind")
 
     kind: str
     index: int | None
-    _hash: int
 
-    def __init__(self, kind: str, index: int | None = None) -> None:
+    def __new__(cls, kind: str, index: int | None = None) -> Device:
         if not isinstance(kind, str):
             raise TypeError(
                 f"Device() takes a device string such as 'cpu' or 'cuda:0'; got {kind!r}"
@@ -49,22 +54,18 @@ class Device:
             isinstance(index, bool) or not isinstance(index, int) or index < 0
         ):
             raise ValueError(f"a device index is an int >= 0; got {index!r}")
-        object.__setattr__(self, "kind", m["kind"])
-        object.__setattr__(self, "index", index)
-        object.__setattr__(self, "_hash", hash((m["kind"], index)))
+        key = (cls, m["kind"], index)
+        device = _DEVICES.get(key)
+        if device is None:
+            device = object.__new__(cls)
+            object.__setattr__(device, "kind", m["kind"])
+            object.__setattr__(device, "index", index)
+            # setdefault is atomic: two threads making one device get the same object.
+            device = _DEVICES.setdefault(key, device)
+        return device
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("arrayport.Device is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        if self is other:
-            return True
-        if not isinstance(other, Device):
-            return NotImplemented
-        return self.kind == other.kind and self.index == other.index
-
-    def __hash__(self) -> int:
-        return self._hash
 
     def __str__(self) -> str:
         return self.kind if self.index is None else f"{self.kind}:{self.index}"

@@ -31,7 +31,7 @@ class DType:
     ``"real floating"`` or ``"complex floating"``; ``itemsize`` is in bytes.
     """
 
-    __slots__ = ("_hash", "itemsize", "kind", "name")
+    __slots__ = ("_sealed", "itemsize", "kind", "name")
 
     name: str
     kind: str
@@ -41,7 +41,7 @@ class DType:
         self.name = name
         self.kind = kind
         self.itemsize = itemsize
-        self._hash = hash(("arrayport.dtype", name))
+        self._sealed = True
 
     def __repr__(self) -> str:
         return f"arrayport.{self.name}"
@@ -49,21 +49,14 @@ class DType:
     def __str__(self) -> str:
         return self.name
 
-    def __hash__(self) -> int:
-        return self._hash
-
-    # Identity is equality: each dtype exists once. Pickling keeps that true.
-    def __eq__(self, other: object) -> _builtin_bool:
-        return self is other
-
-    def __ne__(self, other: object) -> _builtin_bool:
-        return self is not other
+    # Identity is equality: each dtype exists once, and pickling keeps that true. So ==
+    # and hash are object's own, which dict lookups (the promotion table) call in C.
 
     def __reduce__(self) -> str:
         return self.name
 
     def __setattr__(self, name: str, value: object) -> None:
-        if hasattr(self, "_hash"):
+        if hasattr(self, "_sealed"):
             raise AttributeError(f"arrayport dtypes are immutable; cannot set {name!r}")
         object.__setattr__(self, name, value)
 
