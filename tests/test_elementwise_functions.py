@@ -539,3 +539,60 @@ def test_every_elementwise_function_is_tested_and_exported() -> None:
     assert len(defined) == 67  # the 2025.12 standard's elementwise functions
     assert defined <= set(xp.__all__)
     assert all(getattr(xp, n) is getattr(_elementwise_functions, n) for n in defined)
+
+
+FAST_PATH_CASES = [
+    ("add", lambda a, b: xp.add(a, b)),
+    ("operator", lambda a, b: a + b),
+    ("comparison", lambda a, b: a < b),
+    ("bitwise-on-floats", lambda a, b: xp.bitwise_and(a, b)),
+    ("other-dtype", lambda a, b: xp.add(a, xp.astype(b, xp.float32))),
+    ("other-device", lambda a, b: xp.add(a, b.to_device("fake:1"))),
+]
+
+
+@pytest.mark.parametrize("shape", [(2, 3), ()], ids=["2d", "0d"])
+@pytest.mark.parametrize(
+    ("case", "call"), FAST_PATH_CASES, ids=[f"DT-3-{c[0]}" for c in FAST_PATH_CASES]
+)
+def test_binary_fast_path_matches_general_path(
+    case: str, call: Any, shape: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DT-3/DT-9/DV-4: two arrays of one dtype and device take an inlined path that gives
+    what the general path gives, and everything else still gets the general path's
+    result or error."""
+    from arrayport import _elementwise_functions, _plugins
+
+    a = xp.asarray(np.arange(6.0).reshape(shape) if shape else np.float64(2.0))
+    b = xp.asarray(np.full(shape, 3.0))
+
+    def outcome() -> Any:
+        try:
+            out = call(a, b)
+        except Exception as exc:  # errors must match too
+            return type(exc), str(exc)
+        values = np.from_dlpack(out.to_device("cpu"))
+        return out.dtype, out.device, out.shape, out.readonly, values.tolist()
+
+    outcome()  # the dispatcher learns that cpu needs no context, and the result's dtype
+    assert xp.Device("cpu") in _plugins.READY  # so the inlined path is open
+    fast = outcome()
+    monkeypatch.setattr(_elementwise_functions, "_READY", {})
+    assert outcome() == fast
+
+
+def test_binary_fast_path_skips_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DT-3: the inlined path settles two same-dtype arrays without the general path."""
+    from arrayport import _elementwise_functions
+
+    a = xp.asarray(np.arange(3.0))
+    xp.add(a, a)  # the dispatcher learns that cpu needs no device context
+
+    def refuse(*args: Any) -> None:
+        raise AssertionError("the general path ran")
+
+    monkeypatch.setattr(_elementwise_functions, "_fast_operands", refuse)
+    assert np.array_equal(np.from_dlpack(xp.add(a, a)), [0.0, 2.0, 4.0])
+    assert np.array_equal(np.from_dlpack(a * a), [0.0, 1.0, 4.0])
+    with pytest.raises(AssertionError, match="general path"):
+        xp.add(a, 1.0)

@@ -811,6 +811,7 @@ def _name_to_dtype(dtype: object) -> DType | None:
 
 _BY_NATIVE_DTYPE: dict[Any, DType | None] = {}
 _BUILDERS: Final = _plugins.BUILDERS
+_object_new: Final = object.__new__
 
 
 def _import_dlpack(source: Any, device: Device, reg: Registry, copy: bool) -> Storage:
@@ -1198,7 +1199,16 @@ def namespace_of(device: Device) -> Any:
     except KeyError:
         ns = reg.backend(device).namespace(device=device)
         reg.namespaces[device] = ns
+        _note_ready(reg, device)
         return ns
+
+
+def _note_ready(reg: Registry, device: Device) -> None:
+    """List ``device`` in READY once its namespace is known and it needs no context."""
+    if reg is _plugins._REGISTRY and reg.needs_context.get(device) is False:
+        ns = reg.namespaces.get(device)
+        if ns is not None:
+            _plugins.READY[device] = ns
 
 
 def device_context(device: Device) -> Any:
@@ -1214,6 +1224,7 @@ def device_context(device: Device) -> Any:
     ctx = reg.backend(device).device_context(device=device)
     if needs is None:
         reg.needs_context[device] = ctx is not None
+        _note_ready(reg, device)
     return ctx
 
 
@@ -1236,4 +1247,11 @@ def wrap(native: Any, device: Device, ns: Any = None) -> Any:
         raise TypeError(
             f"the backend of {device} returned an array of non-standard dtype {native.dtype}"
         )
-    return _array_object.Array._new(native, device, dtype, None)
+    # Array._new, inlined: wrap ends every operation.
+    out = _object_new(_array_object.Array)
+    out._native = native
+    out._device = device
+    out._dtype = dtype
+    out._readonly = None
+    out._grad = None
+    return out

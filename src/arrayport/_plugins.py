@@ -288,6 +288,9 @@ def _reset() -> None:
 FAST_NATIVES: dict[type, tuple[Device, Mapping[Any, DType]]] = {}
 # The installed registry's builders, kept the same way for wrapping compute results.
 BUILDERS: dict[Device, Callable[[Any], Any]] = {}
+# Device -> compute namespace, for devices known to need no device context: an
+# elementwise operation on them is one lookup. Filled by the dispatcher as it learns.
+READY: dict[Device, Any] = {}
 # The installed registry's fast_sequence as a plain tuple (unpacked faster than a
 # NamedTuple), in a one-item list for the same reason.
 FAST_SEQUENCE: list[tuple[Device, Callable[[Any], Any], Mapping[Any, DType]] | None] = [None]
@@ -299,6 +302,7 @@ def _install(reg: Registry | None) -> None:
     _REGISTRY = reg
     FAST_NATIVES.clear()
     BUILDERS.clear()
+    READY.clear()
     FAST_SEQUENCE[0] = None
     if reg is not None:
         FAST_NATIVES.update(reg.fast_natives)
