@@ -351,3 +351,24 @@ def test_indexing_runs_inside_the_device_context(
     before = len(context_checked.entered)
     call(x, i, m)
     assert len(context_checked.entered) > before
+
+
+FAST_KEYS = [0, 2, -1, -3, 3, -4, slice(None), slice(1, None), slice(None, -1, 2), slice(5, 0, -1)]
+
+
+@pytest.mark.parametrize("readonly", [False, True], ids=["writeable", "readonly"])
+@pytest.mark.parametrize("key", FAST_KEYS, ids=repr)
+def test_getitem_fast_keys_match_general_path(key: Any, readonly: bool) -> None:
+    """NS-7/NS-8/NS-9: an int or plain slice on axis 0 gives what the general path gives."""
+    a = np.arange(12.0).reshape(3, 4)
+    a.flags.writeable = not readonly
+    x = xp.asarray(a)
+
+    def outcome(get: Callable[[Any], Any]) -> Any:
+        try:
+            out = get(key)
+        except Exception as exc:
+            return type(exc), str(exc)
+        return out.shape, out.dtype, out.device, out.readonly, np.from_dlpack(out).tolist()
+
+    assert outcome(x.__getitem__) == outcome(x._getitem)

@@ -42,6 +42,7 @@ _NO_CONTEXT: Final = contextlib.nullcontext()
 # so another thread's reads can only cause a needless second look, never hide one.
 EXPORTS: Final[list[object]] = [object()]
 _token: Final = object
+_object_new: Final = object.__new__
 
 
 class Grad(NamedTuple):
@@ -359,17 +360,31 @@ class Array:
             shape = native.shape
             if shape and (size := shape[0]) is not None:
                 if t is int:
-                    if -size <= key < size:
-                        # A trailing ellipsis gives a 0-d view, never a scalar (NS-8).
-                        out = native[key, ...]
-                        return Array._new(out, self._device, self._dtype, ro)
+                    if not -size <= key < size:
+                        return self._getitem(key)  # which raises the IndexError
+                    # A trailing ellipsis gives a 0-d view, never a scalar (NS-8).
+                    out = native[key, ...]
                 elif (
                     type(key.start) in _SLICE_BOUND
                     and type(key.stop) in _SLICE_BOUND
                     and (key.step is None or (type(key.step) is int and key.step != 0))
                 ):
                     out = native[key]
-                    return Array._new(out, self._device, self._dtype, ro)
+                else:
+                    return self._getitem(key)
+                # Array._new, inlined.
+                view = _object_new(Array)
+                view._native = out
+                view._device = self._device
+                view._dtype = self._dtype
+                view._readonly = ro
+                view._grad = None
+                return view
+        return self._getitem(key)
+
+    def _getitem(self, key: Any) -> Array:
+        """``__getitem__`` for every key (rules NS-7, NS-8, NS-9)."""
+        native = self._native
         native_key, view = self._key(key)
         # Basic indexing only makes a view; array keys compute, in the device's context.
         ctx = None if view else _dispatch.device_context(self._device)
