@@ -596,3 +596,41 @@ def test_binary_fast_path_skips_the_general_path(monkeypatch: pytest.MonkeyPatch
     assert np.array_equal(np.from_dlpack(a * a), [0.0, 1.0, 4.0])
     with pytest.raises(AssertionError, match="general path"):
         xp.add(a, 1.0)
+
+
+UNARY_FAST_CASES = [
+    ("sqrt", lambda x: xp.sqrt(x)),
+    ("negative-operator", lambda x: -x),
+    ("abs-operator", lambda x: abs(x)),
+    ("isnan", lambda x: xp.isnan(x)),
+    ("bitwise-invert-on-floats", lambda x: ~x),
+    ("sign", lambda x: xp.sign(x)),
+]
+
+
+@pytest.mark.parametrize("shape", [(2, 3), ()], ids=["2d", "0d"])
+@pytest.mark.parametrize(
+    ("case", "call"), UNARY_FAST_CASES, ids=[f"DT-9-{c[0]}" for c in UNARY_FAST_CASES]
+)
+def test_unary_fast_path_matches_general_path(
+    case: str, call: Any, shape: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DT-9: on a device that needs no context a unary function takes a shorter path that
+    gives what the general path gives, errors included."""
+    from arrayport import _elementwise_functions, _plugins
+
+    x = xp.asarray(np.linspace(-2.0, 3.0, 6).reshape(shape) if shape else np.float64(-2.5))
+
+    def outcome() -> Any:
+        try:
+            out = call(x)
+        except Exception as exc:
+            return type(exc), str(exc)
+        values = np.from_dlpack(out.to_device("cpu"))
+        return out.dtype, out.device, out.shape, out.readonly, values.tolist()
+
+    outcome()
+    assert xp.Device("cpu") in _plugins.READY
+    fast = outcome()
+    monkeypatch.setattr(_elementwise_functions, "_READY", {})
+    assert outcome() == fast

@@ -207,7 +207,7 @@ class ContextProbe(NamedTuple):
 @pytest.fixture
 def context_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[ContextProbe]:
     """fake:1 gets a device context, and a compute namespace that must run inside it."""
-    from arrayport import _dispatch
+    from arrayport import _dispatch, _plugins
     from arrayport._plugins import registry
 
     device = xp.Device("fake:1")
@@ -229,9 +229,13 @@ def context_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[ContextProbe]:
     monkeypatch.setattr(
         reg.by_kind["fake"], "device_context", lambda device: on() if device.index == 1 else None
     )
-    reg.needs_context.clear()  # whether a device needs a context is cached (BK-8)
+    # Whether a device needs a context is cached (BK-8), and so are the namespaces of the
+    # devices that need none.
+    reg.needs_context.clear()
+    _plugins.READY.clear()
     yield ContextProbe(device, entered)
     reg.needs_context.clear()
+    _plugins.READY.clear()
 
 
 IN_CONTEXT: list[tuple[str, Callable[[xp.Device], Any]]] = [

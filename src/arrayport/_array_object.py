@@ -649,11 +649,13 @@ def _inplace(name: str, symbol: str) -> Callable[[Array, object], Any]:
 
 
 def _unary(name: str) -> Callable[[Array], Array]:
+    # The namespace function itself, as a new function object (it gets its own name):
+    # self is always an Array, so no layer is needed between the two.
     func = _function(name)
-
-    def op(self: Array, /) -> Array:
-        return func(self)
-
+    op = types.FunctionType(
+        func.__code__, func.__globals__, name, func.__defaults__, func.__closure__
+    )
+    op.__doc__ = func.__doc__
     return op
 
 
