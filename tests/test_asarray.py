@@ -956,3 +956,43 @@ def test_readonly_flag_kept_when_the_backend_drops_it(monkeypatch: pytest.Monkey
     assert xp.from_dlpack(x, copy=True).readonly is False
     writeable = xp.asarray([1.0, 2.0], device=FAKE1)
     assert xp.from_dlpack(writeable).readonly is False
+
+
+_ELEMENTS = st.one_of(
+    st.booleans(),
+    st.integers(-(2**65), 2**65),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.complex_numbers(max_magnitude=1e6),
+    st.sampled_from([np.float32(1.5), np.int8(-3), np.float64(2.0), np.bool_(True)]),
+    st.sampled_from(["s", b"b", None]),
+)
+
+
+def _nested(draw: Any) -> Any:
+    rows = draw(st.integers(0, 3))
+    cols = draw(st.integers(0, 3))
+    flat = draw(st.lists(_ELEMENTS, min_size=rows * cols, max_size=rows * cols))
+    nested: Any = [flat[i * cols : (i + 1) * cols] for i in range(rows)] if cols else flat
+    if draw(st.booleans()) and nested:
+        nested[0] = [*nested[0], 1.0] if isinstance(nested[0], list) else nested[0]  # ragged
+    return tuple(nested) if draw(st.booleans()) else nested
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_asarray_sequence_fast_path_property(data: st.DataObject) -> None:
+    """AS-D1/AS-S1..S3/BK-10: for any nested list of scalars, the builder's path gives
+    exactly what the plan gives, or raises what it raises."""
+    obj = _nested(data.draw)
+
+    def outcome(convert: Callable[[], Any]) -> Any:
+        try:
+            out = convert()
+        except Exception as exc:
+            return type(exc), str(exc)
+        values = np.from_dlpack(out)
+        return out.dtype, out.device, out.shape, out.readonly, values.tobytes()
+
+    fast = outcome(lambda: xp.asarray(obj))
+    planned = outcome(lambda: _dispatch.execute(xp.asarray_plan(obj)))
+    assert fast == planned
