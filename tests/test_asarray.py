@@ -996,3 +996,44 @@ def test_asarray_sequence_fast_path_property(data: st.DataObject) -> None:
     fast = outcome(lambda: xp.asarray(obj))
     planned = outcome(lambda: _dispatch.execute(xp.asarray_plan(obj)))
     assert fast == planned
+
+
+_DTYPE_NAMES = [d.name for d in xp.__array_namespace_info__().dtypes().values()]
+
+
+@pytest.mark.parametrize("readonly", [False, True], ids=["writeable", "readonly"])
+@pytest.mark.parametrize("dst", _DTYPE_NAMES)
+@pytest.mark.parametrize("src", _DTYPE_NAMES)
+def test_asarray_native_cast_fast_path_matches_plan(src: str, dst: str, readonly: bool) -> None:
+    """AS-N1/AS-D1/AS-D4/AS-C1: asarray(ndarray, dtype=) without other arguments gives,
+    or raises, what its plan does: adopted when the dtype is the same, else cast."""
+    a = np.arange(4).astype(src)
+    a.flags.writeable = not readonly
+    dtype = getattr(xp, dst)
+
+    def outcome(convert: Callable[[], Any]) -> Any:
+        try:
+            out = convert()
+        except Exception as exc:
+            return type(exc), str(exc)
+        shares = data_pointer(out) == a.ctypes.data
+        return out.dtype, out.device, out.readonly, shares, np.from_dlpack(out).tobytes()
+
+    fast = outcome(lambda: xp.asarray(a, dtype=dtype))
+    planned = outcome(lambda: _dispatch.execute(xp.asarray_plan(a, dtype=dtype)))
+    assert fast == planned
+
+
+def test_asarray_native_cast_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AS-C1: a same-device cast of a NumPy array builds no plan; what the plan must
+    decide (a complex to real cast, AS-D4) still goes to it."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a plan was built")
+
+    monkeypatch.setattr(_dispatch, "_plan", refuse)
+    out = xp.asarray(np.arange(3.0), dtype=xp.float32)
+    assert (out.dtype, out.device, out.readonly) == (xp.float32, CPU, False)
+    assert np.array_equal(np.from_dlpack(out), [0.0, 1.0, 2.0])
+    with pytest.raises(AssertionError, match="a plan was built"):
+        xp.asarray(np.arange(3.0) * 1j, dtype=xp.float32)

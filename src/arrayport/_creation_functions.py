@@ -116,6 +116,17 @@ def asarray(
                 target = _dispatch.default_device()
                 native, inferred = _dispatch.infer_sequence(obj, target, reg)
                 return Array._new(native, target, inferred, False)
+    elif (
+        type(dtype) is DType
+        and device is None
+        and copy is None
+        and requires_grad is False
+        and (entry := _FAST_NATIVES.get(type(obj))) is not None
+    ):
+        # A native array cast on its own device, the plan's adopt and cast steps.
+        out = _dispatch.adopt_cast(obj, entry[0], entry[1], dtype)
+        if out is not None:
+            return out  # type: ignore[no-any-return]
     plan = _dispatch._plan(obj, dtype, device, copy, requires_grad, "asarray")
     return _dispatch.execute(plan)  # type: ignore[no-any-return]
 
