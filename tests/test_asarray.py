@@ -1037,3 +1037,54 @@ def test_asarray_native_cast_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> 
     assert np.array_equal(np.from_dlpack(out), [0.0, 1.0, 2.0])
     with pytest.raises(AssertionError, match="a plan was built"):
         xp.asarray(np.arange(3.0) * 1j, dtype=xp.float32)
+
+
+FROM_DLPACK_NATIVES = [
+    ("AS-K2-float64", lambda: np.arange(6.0)),
+    ("AS-K2-readonly", lambda: _readonly(np.arange(6, dtype=np.int16))),
+    ("AS-K2-strided", lambda: np.arange(12.0).reshape(3, 4)[:, ::2]),
+    ("AS-K2-0d", lambda: np.array(2.5, dtype=np.float32)),
+    ("AS-K2-bool", lambda: np.array([True, False])),
+    ("AS-K2-complex", lambda: np.arange(3) * 1j),
+]
+
+
+def _readonly(a: Any) -> Any:
+    a.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize(
+    ("rule", "make"), FROM_DLPACK_NATIVES, ids=[c[0] for c in FROM_DLPACK_NATIVES]
+)
+def test_from_dlpack_native_fast_path_matches_plan(rule: str, make: Callable[[], Any]) -> None:
+    """AS-K2: from_dlpack(ndarray) takes the adoption path, giving what the DLPack plan
+    gives: the same memory, dtype, device and read-only flag."""
+    a = make()
+
+    def outcome(convert: Callable[[], Any]) -> Any:
+        out = convert()
+        shares = data_pointer(out) == a.ctypes.data
+        values = np.from_dlpack(out).tolist()
+        return out.dtype, out.device, out.shape, out.readonly, shares, values
+
+    fast = outcome(lambda: xp.from_dlpack(a))
+    planned = outcome(
+        lambda: _dispatch.execute(
+            _dispatch._plan(a, None, None, None, False, "from_dlpack", dlpack_only=True)
+        )
+    )
+    assert fast == planned
+
+
+def test_from_dlpack_native_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AS-K2: from_dlpack of a NumPy array builds no plan unless device= or copy= asks."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a plan was built")
+
+    a = np.arange(3.0)
+    monkeypatch.setattr(_dispatch, "_plan", refuse)
+    assert data_pointer(xp.from_dlpack(a)) == a.ctypes.data
+    with pytest.raises(AssertionError, match="a plan was built"):
+        xp.from_dlpack(a, copy=True)
