@@ -142,7 +142,12 @@ def from_dlpack(
     consumed per the DLPack ownership rules. A cross-device import with ``copy=False``
     raises ``CopyError`` (a ``BufferError``).
     """
-    if device is None and copy is None and (entry := _FAST_NATIVES.get(type(x))) is not None:
+    if (
+        device is None
+        and copy is None
+        and (entry := _FAST_NATIVES.get(type(x))) is not None
+        and hasattr(x, "__dlpack__")
+    ):
         # A native array of a fixed device: its DLPack import on that device is the array
         # itself, as asarray adopts it (rule AS-K2); the plan's path gives the same.
         dt = entry[1].get(x.dtype)  # type: ignore[attr-defined]
