@@ -565,6 +565,32 @@ def test_asarray_bad_arguments() -> None:
         xp.asarray([1], copy="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="requires_grad must be a bool"):
         xp.asarray([1.0], requires_grad=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'dtpye'"):
+        xp.asarray([1.0], dtpye=xp.float32)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"asarray\(\) takes 1 positional argument"):
+        xp.asarray([1.0], xp.float32)  # type: ignore[misc]
+    with pytest.raises(TypeError, match="'obj'"):
+        xp.asarray(obj=[1.0])  # type: ignore[call-arg]
+
+
+def test_asarray_signature() -> None:
+    """AS-1: asarray shows the standard's signature, whatever its implementation takes."""
+    import inspect
+
+    sig = inspect.signature(xp.asarray)
+    kinds = {name: (p.kind, p.default) for name, p in sig.parameters.items()}
+    assert kinds == {
+        "obj": (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.empty),
+        "dtype": (inspect.Parameter.KEYWORD_ONLY, None),
+        "device": (inspect.Parameter.KEYWORD_ONLY, None),
+        "copy": (inspect.Parameter.KEYWORD_ONLY, None),
+        "requires_grad": (inspect.Parameter.KEYWORD_ONLY, False),
+    }
+    assert xp.asarray.__name__ == "asarray" and xp.asarray.__code__.co_name == "asarray"
+    assert "Convert ``obj`` to an array" in (xp.asarray.__doc__ or "")
+    # Every keyword works, alone and together.
+    x = xp.asarray([1.0, 2.0], dtype=xp.float32, device="fake:1", copy=True, requires_grad=True)
+    assert (x.dtype, x.device, x.requires_grad) == (xp.float32, FAKE1, True)
 
 
 def test_asarray_int_range_edges() -> None:

@@ -210,3 +210,37 @@ def test_device_mismatch_names_the_function(rule: str, call: Any, prefix: str) -
     message = str(info.value)
     assert prefix in message
     assert "fake:0 and fake:1" in message and "to_device(" in message
+
+
+def test_default_device_block_before_any_other_use() -> None:
+    """DV-2: a default_device block placed Python data even when it is the process's
+    first (hot paths skip the context variable until a block was ever entered)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).parent
+    code = (
+        "import fake_backend, arrayport as xp\n"
+        "fake_backend.register()\n"
+        "from arrayport import _devices\n"
+        "assert xp.asarray([1.0]).device == xp.Device('cpu')\n"
+        "assert _devices.CONTEXT_USED[0] is False\n"
+        "with xp.default_device('fake:2'):\n"
+        "    x = xp.asarray([1.0, 2.0])\n"
+        "    assert (x.device, x.dtype) == (xp.Device('fake:2'), xp.float32), (x.device, x.dtype)\n"
+        "assert _devices.CONTEXT_USED[0] is True\n"
+        "assert xp.asarray([1.0]).device == xp.Device('cpu')\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tests,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), *sys.path])},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"

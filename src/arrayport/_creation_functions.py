@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import TYPE_CHECKING, Any, Final
 
 from arrayport import _dispatch, _dtypes, _plugins
 from arrayport._arguments import (
@@ -15,7 +16,7 @@ from arrayport._arguments import (
     resolve_dtype,
 )
 from arrayport._array_object import EXPORTS, Array
-from arrayport._devices import _CONTEXT_DEVICE, Device
+from arrayport._devices import _CONTEXT_DEVICE, CONTEXT_USED, Device
 from arrayport._dtypes import DType
 
 __all__ = [
@@ -41,19 +42,29 @@ __all__ = [
 _new = object.__new__
 # Filled when the plugins load; empty before, so the first call takes the plan's path.
 _FAST_NATIVES = _plugins.FAST_NATIVES
-_FAST_SEQUENCE = _plugins.FAST_SEQUENCE
 _context_device = _CONTEXT_DEVICE.get
+_CONTEXT_USED = CONTEXT_USED
+# The default device's builder for Python data (rule BK-10), its device, and the native
+# dtypes whose results it may keep; _SEQ_BUILD is None when there is none. Globals, set
+# when a registry is installed: asarray(list) reads them with no lookup.
+_SEQ_BUILD: Any = None
+_SEQ_DEVICE: Any = None
+_SEQ_DTYPES: Any = None
 
 
-def asarray(
-    obj: Any,
-    /,
-    *,
-    dtype: Any = None,
-    device: Any = None,
-    copy: bool | None = None,
-    requires_grad: bool = False,
-) -> Array:
+def _use_registry(reg: _plugins.Registry | None) -> None:
+    global _SEQ_BUILD, _SEQ_DEVICE, _SEQ_DTYPES
+    fast = None if reg is None else reg.fast_sequence
+    if fast is None:
+        _SEQ_BUILD = _SEQ_DEVICE = _SEQ_DTYPES = None
+    else:
+        _SEQ_DEVICE, _SEQ_DTYPES, _SEQ_BUILD = fast.device, fast.dtypes, fast.build
+
+
+_plugins.on_install(_use_registry)
+
+
+def _asarray(obj: Any, /, **kwargs: Any) -> Array:
     """Convert ``obj`` to an array.
 
     Notes
@@ -65,12 +76,46 @@ def asarray(
     a copy would be needed. ``arrayport.asarray_plan`` shows the steps without running
     them. ``requires_grad`` is non-standard.
     """
+    # The keywords arrive as a dict (the signature shown is the standard's, see below):
+    # a call with none, the common case, then costs no keyword-only defaults to fill.
     # Fast paths, equivalent to the plan they skip (tests compare both).
-    if dtype is None and device is None and copy is None and requires_grad is False:
+    if not kwargs:
         t = type(obj)
         if t is Array:
             if obj._grad is None:
                 return obj  # type: ignore[no-any-return]  # rule AS-A1: same array
+        elif t is list or t is tuple:
+            build = _SEQ_BUILD
+            if build is not None and (
+                not _CONTEXT_USED[0] or (ctx := _context_device()) is None or ctx is _SEQ_DEVICE
+            ):
+                # Rules AS-D1, BK-10: the default device's builder, kept only when it
+                # inferred a default dtype and read no array on the way (those are
+                # stacked by the plan, AS-S4); anything else, errors included, is left
+                # to the plan's path below, which decides.
+                mark = EXPORTS[0]
+                try:
+                    native = build(obj)
+                except Exception:  # the plan's path raises the standard's error
+                    pass
+                else:
+                    dt = _SEQ_DTYPES.get(native.dtype)
+                    if dt is not None and EXPORTS[0] is mark:
+                        out = _new(Array)
+                        out._native = native
+                        out._device = _SEQ_DEVICE
+                        out._dtype = dt
+                        out._readonly = False
+                        out._grad = None
+                        return out
+            if not _dispatch._holds_array(obj):
+                reg = _plugins._REGISTRY or _plugins.registry()
+                # Rules AS-D1, AS-S1..S3: Python data goes to the default device; the
+                # plan would add only its one materialize step. Arrays inside go the
+                # plan's way (stacked on their device, AS-S4).
+                target = _dispatch.default_device()
+                native, inferred = _dispatch.infer_sequence(obj, target, reg)
+                return Array._new(native, target, inferred, False)
         elif (entry := _FAST_NATIVES.get(t)) is not None:
             dt = entry[1].get(obj.dtype)
             if dt is not None:
@@ -83,40 +128,16 @@ def asarray(
                 out._readonly = None
                 out._grad = None
                 return out
-        elif t is list or t is tuple:
-            fast = _FAST_SEQUENCE[0]
-            if fast is not None:
-                fast_device, build, dtypes = fast
-                ctx = _context_device()
-                if ctx is None or ctx is fast_device:
-                    # Rules AS-D1, BK-10: the default device's builder, kept only when it
-                    # inferred a default dtype and read no array on the way (those are
-                    # stacked by the plan, AS-S4); anything else, errors included, is
-                    # left to the plan's path below, which decides.
-                    mark = EXPORTS[0]
-                    try:
-                        native = build(obj)
-                    except Exception:  # the plan's path raises the standard's error
-                        pass
-                    else:
-                        dt = dtypes.get(native.dtype)
-                        if dt is not None and EXPORTS[0] is mark:
-                            out = _new(Array)
-                            out._native = native
-                            out._device = fast_device
-                            out._dtype = dt
-                            out._readonly = False
-                            out._grad = None
-                            return out
-            if not _dispatch._holds_array(obj):
-                reg = _plugins._REGISTRY or _plugins.registry()
-                # Rules AS-D1, AS-S1..S3: Python data goes to the default device; the
-                # plan would add only its one materialize step. Arrays inside go the
-                # plan's way (stacked on their device, AS-S4).
-                target = _dispatch.default_device()
-                native, inferred = _dispatch.infer_sequence(obj, target, reg)
-                return Array._new(native, target, inferred, False)
-    elif (
+        plan = _dispatch._plan(obj, None, None, None, False, "asarray")
+        return _dispatch.execute(plan)  # type: ignore[no-any-return]
+    for name in kwargs:
+        if name not in _ASARRAY_KEYWORDS:
+            raise TypeError(f"asarray() got an unexpected keyword argument {name!r}")
+    dtype = kwargs.get("dtype")
+    device = kwargs.get("device")
+    copy = kwargs.get("copy")
+    requires_grad = kwargs.get("requires_grad", False)
+    if (
         type(dtype) is DType
         and device is None
         and copy is None
@@ -129,6 +150,40 @@ def asarray(
             return out  # type: ignore[no-any-return]
     plan = _dispatch._plan(obj, dtype, device, copy, requires_grad, "asarray")
     return _dispatch.execute(plan)  # type: ignore[no-any-return]
+
+
+_ASARRAY_KEYWORDS: Final = frozenset({"dtype", "device", "copy", "requires_grad"})
+
+
+def _asarray_signature(
+    obj: Any,
+    /,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    copy: bool | None = None,
+    requires_grad: bool = False,
+) -> Array:
+    """asarray's signature, as callers, type checkers and ``inspect`` see it."""
+    raise NotImplementedError  # pragma: no cover - never called
+
+
+def _renamed(func: Any, name: str) -> Any:
+    """``func`` under another name, in tracebacks too."""
+    code = func.__code__
+    fields = {"co_name": name}
+    if hasattr(code, "co_qualname"):  # Python >= 3.11
+        fields["co_qualname"] = name
+    func.__code__ = code.replace(**fields)
+    func.__name__ = func.__qualname__ = name
+    return func
+
+
+if TYPE_CHECKING:
+    asarray = _asarray_signature
+else:
+    asarray = _renamed(_asarray, "asarray")
+    asarray.__signature__ = inspect.signature(_asarray_signature)
 
 
 def from_dlpack(

@@ -79,6 +79,9 @@ class Device:
 
 # None means: no context is active, use the global default.
 _CONTEXT_DEVICE: ContextVar[Device | None] = ContextVar("arrayport_default_device", default=None)
+# Whether any default_device block was ever entered, in any thread: until one is, hot
+# paths need not read the context variable.
+CONTEXT_USED: Final[list[bool]] = [False]
 
 
 def context_device() -> Device | None:
@@ -104,6 +107,7 @@ def default_device(device: object) -> Iterator[Device]:
     from arrayport._dispatch import resolve_device
 
     resolved = resolve_device(device)
+    CONTEXT_USED[0] = True
     token = _CONTEXT_DEVICE.set(resolved)
     try:
         yield resolved

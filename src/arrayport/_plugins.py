@@ -291,9 +291,15 @@ BUILDERS: dict[Device, Callable[[Any], Any]] = {}
 # Device -> compute namespace, for devices known to need no device context: an
 # elementwise operation on them is one lookup. Filled by the dispatcher as it learns.
 READY: dict[Device, Any] = {}
-# The installed registry's fast_sequence as a plain tuple (unpacked faster than a
-# NamedTuple), in a one-item list for the same reason.
-FAST_SEQUENCE: list[tuple[Device, Callable[[Any], Any], Mapping[Any, DType]] | None] = [None]
+# Called with the registry (or None) each time one is installed: modules whose hot paths
+# read a registry's answers as their own globals keep them here.
+_LISTENERS: list[Callable[[Registry | None], None]] = []
+
+
+def on_install(listener: Callable[[Registry | None], None]) -> None:
+    """Call ``listener`` now and whenever another registry is installed."""
+    _LISTENERS.append(listener)
+    listener(_REGISTRY)
 
 
 def _install(reg: Registry | None) -> None:
@@ -303,12 +309,11 @@ def _install(reg: Registry | None) -> None:
     FAST_NATIVES.clear()
     BUILDERS.clear()
     READY.clear()
-    FAST_SEQUENCE[0] = None
     if reg is not None:
         FAST_NATIVES.update(reg.fast_natives)
         BUILDERS.update(reg.builders)
-        fast = reg.fast_sequence
-        FAST_SEQUENCE[0] = None if fast is None else (fast.device, fast.build, fast.dtypes)
+    for listener in _LISTENERS:
+        listener(reg)
 
 
 def _entry_points() -> list[tuple[str, Callable[[], object], str]]:
