@@ -1114,3 +1114,30 @@ def test_from_dlpack_native_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> N
     assert data_pointer(xp.from_dlpack(a)) == a.ctypes.data
     with pytest.raises(AssertionError, match="a plan was built"):
         xp.from_dlpack(a, copy=True)
+
+
+def test_asarray_sequences_from_many_threads() -> None:
+    """AS-S4/BK-10: threads converting plain lists and lists holding arrays at once each
+    get their own rule's result (another thread's array reads never hide one's own)."""
+    import threading
+
+    x32 = xp.asarray(1.0, dtype=xp.float32)
+    errors: list[str] = []
+
+    def work(with_arrays: bool) -> None:
+        for _ in range(300):
+            if with_arrays:
+                out = xp.asarray([x32, 2.0])
+                if out.dtype != xp.float32:
+                    errors.append(f"stacked list gave {out.dtype}")
+            else:
+                out = xp.asarray([1.0, 2.0])
+                if out.dtype != xp.float64:
+                    errors.append(f"plain list gave {out.dtype}")
+
+    threads = [threading.Thread(target=work, args=(i % 2 == 0,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
