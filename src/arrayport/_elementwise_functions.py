@@ -346,15 +346,22 @@ def _with_fast_path(name: str, kinds: frozenset[str], slow: BinaryFunc) -> Binar
     operator share it): two arrays of one dtype on one device that needs no context.
     ``slow`` gives the same result for them."""
 
+    allowed = frozenset(d for d in _dtypes.ALL_DTYPES if d.kind in kinds)
+    # The namespace's function, per namespace (a module: hashed by identity).
+    functions: dict[Any, Any] = {}
+
     def binary(x1: Any, x2: Any, /) -> Any:
         if type(x1) is Array and type(x2) is Array:
             device = x1._device
             dtype = x1._dtype
-            if x2._dtype is dtype and x2._device is device and dtype.kind in kinds:
+            if x2._dtype is dtype and x2._device is device and dtype in allowed:
                 ns = _READY.get(device)
                 if ns is not None:
+                    fn = functions.get(ns)
+                    if fn is None:
+                        fn = functions[ns] = getattr(ns, name)
                     n1 = x1._native
-                    out = getattr(ns, name)(n1, x2._native)
+                    out = fn(n1, x2._native)
                     out_dtype = _BY_NATIVE_DTYPE.get(out.dtype)
                     if out_dtype is None or type(out) is not type(n1):
                         # A library scalar (0-d inputs) or a dtype not seen yet.
