@@ -295,38 +295,29 @@ def _unary(
 
 
 def _fast_operands(x1: object, x2: object) -> tuple[Any, Device, Any, Any, DType] | None:
-    """Namespace, device, natives and dtype when no promotion, conversion or context is
-    needed; None sends the call down the general path."""
-    reg = _plugins._REGISTRY
-    if reg is None:
+    """Namespace, device, natives and dtype for an array and a Python scalar of its kind
+    on a device that needs no context; None sends the call down the general path.
+
+    Two arrays of one dtype on such a device were settled before, by _with_fast_path.
+    """
+    t1 = type(x1) is Array
+    if t1 is (type(x2) is Array):
         return None
-    t1, t2 = type(x1) is Array, type(x2) is Array
     # typing.cast is a function call; on this path plain annotations serve.
-    if t1 and t2:
-        a: Array = x1  # type: ignore[assignment]
-        b: Array = x2  # type: ignore[assignment]
-        if b._dtype is not a._dtype or b._device is not a._device:
-            return None
-        device, dtype = a._device, a._dtype
-        n1, n2 = a._native, b._native
-    elif t1 or t2:
-        a = x1 if t1 else x2  # type: ignore[assignment]
-        scalar = x2 if t1 else x1
-        if type(scalar) not in _FAST_SCALARS[a._dtype.kind]:
-            return None
-        if type(scalar) is int and a._dtype.kind in ("signed integer", "unsigned integer"):
-            lo, hi = _dtypes.integer_bounds(a._dtype)
-            if not lo <= scalar <= hi:
-                return None  # the general path raises OverflowError
-        device, dtype = a._device, a._dtype
-        n1, n2 = (a._native, scalar) if t1 else (scalar, a._native)
-    else:
+    a: Array = x1 if t1 else x2  # type: ignore[assignment]
+    scalar = x2 if t1 else x1
+    dtype = a._dtype
+    if type(scalar) not in _FAST_SCALARS[dtype.kind]:
         return None
-    if reg.needs_context.get(device) is not False:
-        return None
-    ns = reg.namespaces.get(device)
+    if type(scalar) is int and dtype.kind in ("signed integer", "unsigned integer"):
+        lo, hi = _dtypes.integer_bounds(dtype)
+        if not lo <= scalar <= hi:
+            return None  # the general path raises OverflowError
+    device = a._device
+    ns = _READY.get(device)
     if ns is None:
         return None
+    n1, n2 = (a._native, scalar) if t1 else (scalar, a._native)
     return ns, device, n1, n2, dtype
 
 
@@ -392,10 +383,10 @@ def _binary(
     def func(x1: Array | complex, x2: Array | complex, /) -> Array:
         fast = _fast_operands(x1, x2) if fix is None else None
         if fast is not None and fast[4].kind in kinds:
-            # The common case, settled in a few identity tests: operands of one dtype on
-            # one device that needs no context, or an array and a Python scalar of its
-            # kind (which the namespace takes as it is, by the standard's scalar rules),
-            # and nothing to correct. The general path below gives the same result.
+            # A common case, settled in a few identity tests: an array and a Python
+            # scalar of its kind (which the namespace takes as it is, by the standard's
+            # scalar rules) on a device that needs no context, and nothing to correct.
+            # The general path below gives the same result.
             ns, device, n1, n2, _ = fast
             return _dispatch.wrap(getattr(ns, name)(n1, n2), device, ns)  # type: ignore[no-any-return]
         # Rule DT-9 before promotion, so that the error names the function's category.
