@@ -205,9 +205,9 @@ def from_dlpack(
     ):
         # A native array of a fixed device: its DLPack import on that device is the array
         # itself, as asarray adopts it (rule AS-K2); the plan's path gives the same.
-        dt = entry[1].get(x.dtype)  # type: ignore[attr-defined]
-        if dt is not None:
-            return _dispatch.adopt_cast(x, entry[0], entry[1], dt)  # type: ignore[no-any-return]
+        out = _dispatch.adopt_cast(x, entry[0], entry[1], None)
+        if out is not None:
+            return out  # type: ignore[no-any-return]
     plan = _dispatch._plan(x, None, device, copy, False, "from_dlpack", dlpack_only=True)
     return _dispatch.execute(plan)  # type: ignore[no-any-return]
 

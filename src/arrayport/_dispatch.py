@@ -1228,10 +1228,10 @@ def device_context(device: Device) -> Any:
     return ctx
 
 
-def adopt_cast(native: Any, device: Device, dtypes: Any, dtype: DType) -> Any:
-    """``asarray(native, dtype=dtype)`` for a native array of a fixed ``device``, or None
-    when the plan must decide (a dtype it does not know or the device lacks, a complex to
-    real cast, a device that needs a context).
+def adopt_cast(native: Any, device: Device, dtypes: Any, dtype: DType | None) -> Any:
+    """``asarray(native, dtype=dtype)`` for a native array of a fixed ``device`` (its own
+    dtype when ``dtype`` is None), or None when the plan must decide (a dtype it does not
+    know or the device lacks, a complex to real cast, a device that needs a context).
 
     The plan's steps for it are adopt, then cast (rules AS-N1, AS-D1, AS-C1): the same
     backend call, without building the plan.
@@ -1239,30 +1239,22 @@ def adopt_cast(native: Any, device: Device, dtypes: Any, dtype: DType) -> Any:
     src = dtypes.get(native.dtype)
     if src is None:
         return None
-    if src is dtype:
-        out = _object_new(_array_object.Array)
-        out._native = native
-        out._device = device
-        out._dtype = dtype
-        out._readonly = None
-        out._grad = None
-        return out
-    reg = _plugins._REGISTRY
-    if (
-        reg is None
-        or dtype not in reg.specs[device].dtypes  # DT-2, raised by the plan
-        or (src.kind == "complex floating" and dtype.kind not in ("complex floating", "bool"))
-        or (device not in _plugins.READY and device_context(device) is not None)
-    ):
-        return None  # AS-D4 is raised by the plan too
-    cast = reg.by_kind[device.kind].astype(native=native, dtype=dtype, device=device, copy=False)
-    out = _object_new(_array_object.Array)
-    out._native = cast.native
-    out._device = device
-    out._dtype = dtype
-    out._readonly = False if cast.copied else None
-    out._grad = None
-    return out
+    readonly = None  # adopted: the backend is asked on first use
+    if dtype is None:
+        dtype = src
+    elif dtype is not src:
+        reg = _plugins._REGISTRY or registry()
+        if (
+            dtype not in reg.specs[device].dtypes  # DT-2, raised by the plan
+            or (src.kind == "complex floating" and dtype.kind not in ("complex floating", "bool"))
+            or device_context(device) is not None
+        ):
+            return None  # AS-D4 is raised by the plan too
+        cast = reg.backend(device).astype(native=native, dtype=dtype, device=device, copy=False)
+        native = cast.native
+        if cast.copied:
+            readonly = False
+    return _array_object.Array._new(native, device, dtype, readonly)
 
 
 def wrap(native: Any, device: Device, ns: Any = None) -> Any:
