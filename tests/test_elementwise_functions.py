@@ -541,6 +541,26 @@ def test_every_elementwise_function_is_tested_and_exported() -> None:
     assert all(getattr(xp, n) is getattr(_elementwise_functions, n) for n in defined)
 
 
+def _assert_fast_path_matches_general_path(call: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``call()`` on cpu gives the same result, or error, with the devices that need no
+    context known (READY, the fast paths) and with none known (the general path)."""
+    from arrayport import _elementwise_functions, _plugins
+
+    def outcome() -> Any:
+        try:
+            out = call()
+        except Exception as exc:  # errors must match too
+            return type(exc), str(exc)
+        values = np.from_dlpack(out.to_device("cpu"))
+        return out.dtype, out.device, out.shape, out.readonly, values.tolist()
+
+    outcome()  # the dispatcher learns that cpu needs no context, and the result's dtype
+    assert xp.Device("cpu") in _plugins.READY  # so the fast paths are open
+    fast = outcome()
+    monkeypatch.setattr(_elementwise_functions, "_READY", {})
+    assert outcome() == fast
+
+
 FAST_PATH_CASES = [
     ("add", lambda a, b: xp.add(a, b)),
     ("operator", lambda a, b: a + b),
@@ -561,24 +581,9 @@ def test_binary_fast_path_matches_general_path(
     """DT-3/DT-9/DV-4: two arrays of one dtype and device take an inlined path that gives
     what the general path gives, and everything else still gets the general path's
     result or error."""
-    from arrayport import _elementwise_functions, _plugins
-
     a = xp.asarray(np.arange(6.0).reshape(shape) if shape else np.float64(2.0))
     b = xp.asarray(np.full(shape, 3.0))
-
-    def outcome() -> Any:
-        try:
-            out = call(a, b)
-        except Exception as exc:  # errors must match too
-            return type(exc), str(exc)
-        values = np.from_dlpack(out.to_device("cpu"))
-        return out.dtype, out.device, out.shape, out.readonly, values.tolist()
-
-    outcome()  # the dispatcher learns that cpu needs no context, and the result's dtype
-    assert xp.Device("cpu") in _plugins.READY  # so the inlined path is open
-    fast = outcome()
-    monkeypatch.setattr(_elementwise_functions, "_READY", {})
-    assert outcome() == fast
+    _assert_fast_path_matches_general_path(lambda: call(a, b), monkeypatch)
 
 
 def test_binary_fast_path_skips_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -617,20 +622,5 @@ def test_unary_fast_path_matches_general_path(
 ) -> None:
     """DT-9: on a device that needs no context a unary function takes a shorter path that
     gives what the general path gives, errors included."""
-    from arrayport import _elementwise_functions, _plugins
-
     x = xp.asarray(np.linspace(-2.0, 3.0, 6).reshape(shape) if shape else np.float64(-2.5))
-
-    def outcome() -> Any:
-        try:
-            out = call(x)
-        except Exception as exc:
-            return type(exc), str(exc)
-        values = np.from_dlpack(out.to_device("cpu"))
-        return out.dtype, out.device, out.shape, out.readonly, values.tolist()
-
-    outcome()
-    assert xp.Device("cpu") in _plugins.READY
-    fast = outcome()
-    monkeypatch.setattr(_elementwise_functions, "_READY", {})
-    assert outcome() == fast
+    _assert_fast_path_matches_general_path(lambda: call(x), monkeypatch)
