@@ -163,17 +163,12 @@ def _decode(data: bytes | str | None) -> str:
     return data.decode(errors="replace") if isinstance(data, bytes) else data
 
 
+# How both pytest stages start.
+_PYTEST: tuple[str, ...] = (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+
+
 def stage_tests(timeout: float, env: dict[str, str]) -> Result:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "tests/test_cuda_gpu.py",
-        "tests/test_cuda_backend.py",
-    ]
+    cmd = [*_PYTEST, "tests/test_cuda_gpu.py", "tests/test_cuda_backend.py"]
     result, text = run_stage("tests", cmd, timeout, cwd=ROOT, env=env)
     result.detail = _pytest_summary(text)
     return result
@@ -186,12 +181,7 @@ def stage_conformance(timeout: float, max_examples: int, env: dict[str, str]) ->
         return Result("conformance", "skipped", 0.0, why)
     env = dict(env, ARRAY_API_TESTS_MODULE="arrayport", ARRAYPORT_DEFAULT_DEVICE="cuda:0")
     cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
+        *_PYTEST,
         f"--max-examples={max_examples}",
         "--disable-deadline",
     ]
