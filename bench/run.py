@@ -1,16 +1,22 @@
 """Benchmarks: arrayport side by side with NumPy, array-api-strict and torch.
 
-Run ``python bench/run.py`` (about a minute), ``--quick`` (a few seconds, rougher),
-``--only NAME ...`` for some cases, ``--json PATH`` to keep the results. Every statement
-is timed in this one process with ``timeit``: several repeats of enough loops each, and
-the median time per call is reported with its ratio to NumPy. Targets are marked met or
-not met; a missing peer (torch, array-api-strict) or a function arrayport does not have
-yet is shown as ``n/a``.
+Run ``python bench/run.py`` (about two minutes), ``--quick`` (a few seconds, rougher),
+``--only NAME ...`` for some cases, ``--matrix`` for the call-shape matrix alone,
+``--json PATH`` to keep the results. Every statement is timed in this one process with
+``timeit``: several repeats of enough loops each, and the median time per call is
+reported with its ratio to NumPy. Targets are marked met or not met; a missing peer
+(torch, array-api-strict) or a function arrayport does not have yet is shown as ``n/a``.
+
+The call-shape matrix (its rows in ``bench/matrix.py``) times one call per row as
+array-API consumers write it, for arrayport, NumPy and torch, and judges each row
+against a limit relative to torch (and NumPy), with geometric means over the matrix.
+torch runs on one thread (``torch.set_num_threads(1)``), as the others do.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -20,6 +26,8 @@ import timeit
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -36,6 +44,24 @@ try:
     import torch
 except ImportError:  # pragma: no cover - a peer, not a dependency
     torch = None
+else:
+    # One thread, as NumPy and arrayport use for these calls: the same work is timed.
+    torch.set_num_threads(1)
+
+
+def _load_matrix() -> ModuleType:
+    """bench/matrix.py, by its path: this file is run as a script or loaded by path
+    (tests), never as part of a package, so a plain ``import matrix`` may not find it."""
+    name = "arrayport_bench_matrix"
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("matrix.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+matrix = _load_matrix()
 
 LIBRARIES = ("arrayport", "numpy", "array-api-strict", "torch")
 REFERENCE = "numpy"
@@ -305,14 +331,23 @@ def calibrate(timer: timeit.Timer, min_time: float) -> int:
 
 
 def time_statements(
-    stmts: dict[str, str], globals_: dict[str, Any], repeats: int, min_time: float
+    stmts: dict[str, str],
+    globals_: dict[str, Any],
+    repeats: int,
+    min_time: float,
+    own_globals: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, list[float]]:
     """Seconds per call of each statement, one sample per repeat.
 
     The statements take turns within each repeat, so a burst of load from elsewhere on
-    the machine slows all of them alike and the ratios stay fair.
+    the machine slows all of them alike and the ratios stay fair. A statement whose key
+    is in ``own_globals`` runs in those globals instead of ``globals_``.
     """
-    timers = {key: timeit.Timer(stmt, globals=globals_) for key, stmt in stmts.items()}
+    own_globals = own_globals or {}
+    timers = {
+        key: timeit.Timer(stmt, globals=own_globals.get(key, globals_))
+        for key, stmt in stmts.items()
+    }
     numbers = {key: calibrate(timer, min_time) for key, timer in timers.items()}
     samples: dict[str, list[float]] = {key: [] for key in stmts}
     for _ in range(repeats):
@@ -333,6 +368,7 @@ class Result:
     why_not: dict[str, str]
     target: Target | None
     note: str
+    stmts: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float | None:
@@ -363,41 +399,59 @@ class Result:
         }
 
 
-def run_case(case: Case, repeats: int, min_time: float) -> Result:
-    """Time one case for every library."""
-    globals_ = case.setup()
-    seconds: dict[str, float | None] = {}
+def _why_not(
+    lib: str, stmt: str | None, needs: Sequence[str], globals_: dict[str, Any]
+) -> str | None:
+    """Why ``lib``'s statement cannot be timed (it is run once to find out), or None."""
+    if _MODULES[lib] is None:
+        return f"{lib} is not installed"
+    if stmt is None:
+        return "no equivalent"
+    lacking = _missing(lib, needs)
+    if lacking is not None:
+        return f"{lib} has no {lacking}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            eval(stmt, globals_)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}: {exc}"
+    return None
+
+
+def run_case(case: Case | matrix.Row, repeats: int, min_time: float) -> Result:
+    """Time one case for every library, or one ``matrix.Row`` for its libraries, each
+    library's statement in its own globals."""
+    if isinstance(case, Case):
+        libraries, globals_ = LIBRARIES, dict.fromkeys(LIBRARIES, case.setup())
+    else:
+        libraries, globals_ = matrix.LIBRARIES, matrix.setup(_MODULES)
+    seconds: dict[str, float | None] = dict.fromkeys(libraries)
     why_not: dict[str, str] = {}
     runnable: dict[str, str] = {}
-    for lib in LIBRARIES:
-        seconds[lib] = None
+    for lib in libraries:
         stmt = case.stmts.get(lib)
-        if _MODULES[lib] is None:
-            why_not[lib] = f"{lib} is not installed"
-            continue
-        if stmt is None:
-            why_not[lib] = "no equivalent"
-            continue
-        lacking = _missing(lib, case.needs.get(lib, ()))
-        if lacking is not None:
-            why_not[lib] = f"{lib} has no {lacking}"
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                eval(stmt, globals_)
-        except Exception as exc:
-            why_not[lib] = f"error: {type(exc).__name__}: {exc}"
-            continue
-        runnable[lib] = stmt
+        why = _why_not(lib, stmt, case.needs.get(lib, ()), globals_.get(lib, {}))
+        if why is not None:
+            why_not[lib] = why
+        elif stmt is not None:
+            runnable[lib] = stmt
     with warnings.catch_warnings():
         # torch warns once about sharing a read-only buffer; that is the point here.
         warnings.simplefilter("ignore")
-        samples = time_statements(runnable, globals_, repeats, min_time)
+        samples = time_statements(runnable, {}, repeats, min_time, own_globals=globals_)
     for lib, values in samples.items():
         seconds[lib] = statistics.median(values)
     return Result(
-        case.name, case.label, case.group, seconds, samples, why_not, case.target, case.note
+        case.name,
+        case.label,
+        case.group,
+        seconds,
+        samples,
+        why_not,
+        case.target,
+        case.note,
+        dict(case.stmts),
     )
 
 
@@ -445,13 +499,28 @@ class Report:
     mode: str
     results: list[Result]
     checks: list[Check]
+    matrix: list[Result] = field(default_factory=list)
+
+    @property
+    def summary(self) -> Any:
+        """The call-shape matrix's ``matrix.Summary``, or None where it did not run."""
+        if not self.matrix:
+            return None
+        installed = {lib: _MODULES[lib] is not None for lib in matrix.LIBRARIES}
+        return matrix.summarize(self.matrix, installed)
 
     def to_json(self) -> dict[str, Any]:
+        summary = self.summary
         return {
             "machine": self.machine,
             "mode": self.mode,
             "results": [r.to_json() for r in self.results],
             "checks": [vars(c) for c in self.checks],
+            "matrix": {
+                "repeats": matrix.MODES[self.mode][0],
+                "rows": [matrix.row_json(r) for r in self.matrix],
+                "summary": None if summary is None else summary.to_json(),
+            },
         }
 
 
@@ -503,20 +572,29 @@ def _dist_version(name: str) -> str | None:
         return None
 
 
-def run(quick: bool = False, only: Sequence[str] | None = None) -> Report:
-    """Run the cases (those named in ``only``, or all) and return the report."""
-    repeats, min_time = MODES["quick" if quick else "default"]
-    cases = build_cases()
+def run(
+    quick: bool = False, only: Sequence[str] | None = None, matrix_only: bool = False
+) -> Report:
+    """Run the cases and the matrix's rows (those named in ``only``, or all; with
+    ``matrix_only``, only the matrix) and return the report."""
+    mode = "quick" if quick else "default"
+    repeats, min_time = MODES[mode]
+    cases = [] if matrix_only else build_cases()
+    rows = matrix.build_rows()
     if only:
-        unknown = sorted(set(only) - {c.name for c in cases})
+        names = [c.name for c in cases] + [r.name for r in rows]
+        unknown = sorted(set(only) - set(names))
         if unknown:
-            raise ValueError(f"unknown case names {unknown}; choose from {[c.name for c in cases]}")
+            raise ValueError(f"unknown case names {unknown}; choose from {names}")
         cases = [c for c in cases if c.name in only]
+        rows = [r for r in rows if r.name in only]
     results = [run_case(c, repeats, min_time) for c in cases]
     checks = []
     if any(c.name.startswith("asarray-ndarray-") for c in cases):
         checks.append(size_independence(repeats, min_time))
-    return Report(machine(), "quick" if quick else "default", results, checks)
+    row_repeats, row_min_time = matrix.MODES[mode]
+    rows_run = [run_case(r, row_repeats, row_min_time) for r in rows]
+    return Report(machine(), mode, results, checks, rows_run)
 
 
 # --------------------------------------------------------------------------------------
@@ -594,6 +672,10 @@ def format_report(report: Report) -> str:
     ]
     if notes:
         lines += ["", "notes:", *notes]
+    if report.matrix:
+        repeats = matrix.MODES[report.mode][0]
+        lines += [""] if lines[-1] else []
+        lines += matrix.report_lines(report.matrix, report.summary, repeats, format_time)
     return "\n".join(lines)
 
 
@@ -625,6 +707,10 @@ def format_markdown(report: Report) -> str:
     notes = [f"- `{r.label}`: {r.note}." for r in report.results if r.note]
     if notes:
         lines += ["", "Notes:", "", *notes]
+    if report.matrix:
+        repeats = matrix.MODES[report.mode][0]
+        summary = report.summary
+        lines += ["", *matrix.markdown_lines(report.matrix, summary, repeats, format_time)]
     return "\n".join(lines)
 
 
@@ -634,11 +720,12 @@ def profile(name: str, loops: int = 20_000, top: int = 15) -> str:
     import io
     import pstats
 
-    by_name = {c.name: c for c in build_cases()}
+    by_name: dict[str, Any] = {c.name: c for c in build_cases()}
+    by_name.update((r.name, r) for r in matrix.build_rows())
     if name not in by_name:
         raise ValueError(f"unknown case name {name!r}; choose from {sorted(by_name)}")
     case = by_name[name]
-    globals_ = case.setup()
+    globals_ = case.setup() if isinstance(case, Case) else matrix.setup(_MODULES)["arrayport"]
     code = compile(f"for _ in range({loops}):\n    {case.stmts['arrayport']}", name, "exec")
     exec(code, globals_)  # warm up, and fail here rather than inside the profiler
     profiler = cProfile.Profile()
@@ -657,6 +744,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these cases")
+    parser.add_argument(
+        "--matrix", action="store_true", help="run only the call-shape matrix (bench/matrix.py)"
+    )
     parser.add_argument("--list", action="store_true", help="list the case names and exit")
     parser.add_argument(
         "--profile", metavar="NAME", help="profile arrayport's statement of one case and exit"
@@ -667,9 +757,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.list:
         for c in build_cases():
-            print(f"{c.name:<22} {c.label}")
+            print(f"{c.name:<26} {c.label}")
+        for r in matrix.build_rows():
+            print(f"{r.name:<26} {r.label}")
         return 0
-    report = run(quick=args.quick, only=args.only)
+    report = run(quick=args.quick, only=args.only, matrix_only=args.matrix)
     print(format_report(report))
     if args.json:
         with open(args.json, "w") as f:
