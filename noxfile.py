@@ -25,9 +25,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff: lint and import order."""
-    session.install("ruff>=0.6")
+    """ruff (lint and import order) and import-linter (the layers of rule DS-3)."""
+    session.install("-e", ".[test]")
     session.run("ruff", "check", "src", "backends", "tests", "bench", "tools", "noxfile.py")
+    session.run("lint-imports")
 
 
 @nox.session(python=PYTHON)

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import arrayport as xp
-from arrayport import _dispatch
+from arrayport import _conversion, _plugins
 from arrayport._array_object import Grad
 
 CPU, FAKE0, FAKE1, NO_F64 = (
@@ -273,7 +273,7 @@ def test_asarray_fast_path_matches_plan() -> None:
     a = np.arange(3.0)
     x = xp.asarray(a)
     assert xp.asarray(x) is x
-    planned = _dispatch.execute(xp.asarray_plan(a))
+    planned = _conversion.execute(xp.asarray_plan(a))
     assert (planned.device, planned.dtype, data_pointer(planned)) == (
         x.device,
         x.dtype,
@@ -304,7 +304,7 @@ def test_asarray_sequence_fast_path_matches_plan(obj: Any, context: str | None) 
     """AS-D1: the fast path for Python sequences gives what the plan gives."""
     with xp.default_device(context or "cpu"):
         fast = xp.asarray(obj)
-        planned = _dispatch.execute(xp.asarray_plan(obj))
+        planned = _conversion.execute(xp.asarray_plan(obj))
     assert (fast.device, fast.dtype, fast.shape) == (planned.device, planned.dtype, planned.shape)
     assert fast.readonly is planned.readonly is False
     a = np.from_dlpack(fast.to_device("cpu"))
@@ -330,7 +330,7 @@ def test_asarray_sequence_fast_path_errors_match_plan(rule: str, obj: Any, exc: 
     with pytest.raises(exc) as fast:
         xp.asarray(obj)
     with pytest.raises(exc) as planned:
-        _dispatch.execute(xp.asarray_plan(obj))
+        _conversion.execute(xp.asarray_plan(obj))
     assert str(fast.value) == str(planned.value)
 
 
@@ -359,7 +359,7 @@ def test_asarray_cpu_arrays_in_sequences_are_stacked(
     """
     obj = make()
     out = xp.asarray(obj)
-    planned = _dispatch.execute(xp.asarray_plan(make()))
+    planned = _conversion.execute(xp.asarray_plan(make()))
     assert (out.dtype, out.shape) == (dtype, planned.shape)
     assert planned.dtype == dtype
     assert np.array_equal(np.from_dlpack(out), np.from_dlpack(planned))
@@ -1020,7 +1020,7 @@ def test_asarray_sequence_fast_path_property(data: st.DataObject) -> None:
         return out.dtype, out.device, out.shape, out.readonly, values.tobytes()
 
     fast = outcome(lambda: xp.asarray(obj))
-    planned = outcome(lambda: _dispatch.execute(xp.asarray_plan(obj)))
+    planned = outcome(lambda: _conversion.execute(xp.asarray_plan(obj)))
     assert fast == planned
 
 
@@ -1046,18 +1046,20 @@ def test_asarray_native_cast_fast_path_matches_plan(src: str, dst: str, readonly
         return out.dtype, out.device, out.readonly, shares, np.from_dlpack(out).tobytes()
 
     fast = outcome(lambda: xp.asarray(a, dtype=dtype))
-    planned = outcome(lambda: _dispatch.execute(xp.asarray_plan(a, dtype=dtype)))
+    planned = outcome(lambda: _conversion.execute(xp.asarray_plan(a, dtype=dtype)))
     assert fast == planned
 
 
-def test_asarray_native_cast_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AS-C1: a same-device cast of a NumPy array builds no plan; what the plan must
-    decide (a complex to real cast, AS-D4) still goes to it."""
+def test_asarray_native_cast_replays_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AS-C1/DS-1: a same-device cast of a NumPy array replays the plan its key was given
+    once; what the plan must refuse (a complex to real cast, AS-D4) is planned again."""
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a plan was built")
 
-    monkeypatch.setattr(_dispatch, "_plan", refuse)
+    _plugins.registry().decisions.clear()
+    xp.asarray(np.arange(3.0), dtype=xp.float32)  # the key's plan, built once
+    monkeypatch.setattr(_conversion, "plan_for", refuse)
     out = xp.asarray(np.arange(3.0), dtype=xp.float32)
     assert (out.dtype, out.device, out.readonly) == (xp.float32, CPU, False)
     assert np.array_equal(np.from_dlpack(out), [0.0, 1.0, 2.0])
@@ -1096,21 +1098,24 @@ def test_from_dlpack_native_fast_path_matches_plan(rule: str, make: Callable[[],
 
     fast = outcome(lambda: xp.from_dlpack(a))
     planned = outcome(
-        lambda: _dispatch.execute(
-            _dispatch._plan(a, None, None, None, False, "from_dlpack", dlpack_only=True)
+        lambda: _conversion.execute(
+            _conversion.plan_for(a, None, None, None, False, "from_dlpack", dlpack_only=True)
         )
     )
     assert fast == planned
 
 
-def test_from_dlpack_native_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AS-K2: from_dlpack of a NumPy array builds no plan unless device= or copy= asks."""
+def test_from_dlpack_native_replays_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AS-K2/DS-1: from_dlpack of a NumPy array replays its key's plan; a new key
+    (copy=True) is planned."""
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a plan was built")
 
     a = np.arange(3.0)
-    monkeypatch.setattr(_dispatch, "_plan", refuse)
+    _plugins.registry().decisions.clear()
+    xp.from_dlpack(np.arange(2.0))  # the key's plan, built once
+    monkeypatch.setattr(_conversion, "plan_for", refuse)
     assert data_pointer(xp.from_dlpack(a)) == a.ctypes.data
     with pytest.raises(AssertionError, match="a plan was built"):
         xp.from_dlpack(a, copy=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import arrayport as xp
-from arrayport import _dispatch
+from arrayport import _placement
 from arrayport._devices import Device
 
 PARSE = [
@@ -85,26 +85,26 @@ RESOLVE = [
 @pytest.mark.parametrize(("rule", "obj", "expected"), RESOLVE, ids=[c[0] for c in RESOLVE])
 def test_resolve_device(rule: str, obj: object, expected: Device) -> None:
     """DV-1: devices, strings and bare kinds resolve to served devices."""
-    assert _dispatch.resolve_device(obj) == expected
+    assert _placement.resolve_device(obj) == expected
     assert xp.asarray([1.0], device=obj).device == expected
 
 
 def test_resolve_torch_device() -> None:
     """DV-1: another library's device object is mapped by the backend that knows it."""
     torch = pytest.importorskip("torch")
-    assert _dispatch.resolve_device(torch.device("cpu")) == Device("cpu")
+    assert _placement.resolve_device(torch.device("cpu")) == Device("cpu")
     with pytest.raises(xp.DeviceError, match="device="):
-        _dispatch.resolve_device(torch.device("meta"))
+        _placement.resolve_device(torch.device("meta"))
 
 
 def test_resolve_device_errors() -> None:
     """DV-1: unknown devices raise DeviceError listing the available ones."""
     with pytest.raises(xp.DeviceError, match="available devices: cpu, fake:0, fake:1, fake:2"):
-        _dispatch.resolve_device("fake:9")
+        _placement.resolve_device("fake:9")
     with pytest.raises(xp.DeviceError, match=r"got 3\.5"):
-        _dispatch.resolve_device(3.5)
+        _placement.resolve_device(3.5)
     with pytest.raises(xp.DeviceError, match="malformed"):
-        _dispatch.resolve_device("Fake 1")
+        _placement.resolve_device("Fake 1")
 
 
 def test_default_device_context_is_per_thread() -> None:

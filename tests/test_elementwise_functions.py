@@ -542,9 +542,9 @@ def test_every_elementwise_function_is_tested_and_exported() -> None:
 
 
 def _assert_fast_path_matches_general_path(call: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``call()`` on cpu gives the same result, or error, with the devices that need no
-    context known (READY, the fast paths) and with none known (the general path)."""
-    from arrayport import _elementwise_functions, _plugins
+    """``call()`` gives the same result, or error, decided afresh and replayed from the
+    decision cache (rule DS-1)."""
+    from arrayport._plugins import registry
 
     def outcome() -> Any:
         try:
@@ -554,11 +554,13 @@ def _assert_fast_path_matches_general_path(call: Any, monkeypatch: pytest.Monkey
         values = np.from_dlpack(out.to_device("cpu"))
         return out.dtype, out.device, out.shape, out.readonly, values.tolist()
 
-    outcome()  # the dispatcher learns that cpu needs no context, and the result's dtype
-    assert xp.Device("cpu") in _plugins.READY  # so the fast paths are open
-    fast = outcome()
-    monkeypatch.setattr(_elementwise_functions, "_READY", {})
-    assert outcome() == fast
+    registry().decisions.clear()
+    fresh = outcome()
+    replayed = outcome()
+    assert replayed == fresh
+    registry().decisions.clear()
+    registry().needs_context.clear()
+    assert outcome() == fresh
 
 
 FAST_PATH_CASES = [
@@ -586,21 +588,19 @@ def test_binary_fast_path_matches_general_path(
     _assert_fast_path_matches_general_path(lambda: call(a, b), monkeypatch)
 
 
-def test_binary_fast_path_skips_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DT-3: the inlined path settles two same-dtype arrays without the general path."""
-    from arrayport import _elementwise_functions
-
+def test_binary_replay_decides_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DS-1: a call whose key was decided before replays the decision: decide is not run."""
     a = xp.asarray(np.arange(3.0))
-    xp.add(a, a)  # the dispatcher learns that cpu needs no device context
+    xp.add(a, a)  # decided once for (float64, cpu) x2
 
     def refuse(*args: Any) -> None:
-        raise AssertionError("the general path ran")
+        raise AssertionError("decided again")
 
-    monkeypatch.setattr(_elementwise_functions, "_fast_operands", refuse)
+    monkeypatch.setattr(xp.add.operation, "decide", refuse)
     assert np.array_equal(np.from_dlpack(xp.add(a, a)), [0.0, 2.0, 4.0])
-    assert np.array_equal(np.from_dlpack(a * a), [0.0, 1.0, 4.0])
-    with pytest.raises(AssertionError, match="general path"):
-        xp.add(a, 1.0)
+    assert np.array_equal(np.from_dlpack(a + a), [0.0, 2.0, 4.0])
+    with pytest.raises(AssertionError, match="decided again"):
+        xp.add(a, xp.astype(a, xp.float32))  # a new key
 
 
 UNARY_FAST_CASES = [

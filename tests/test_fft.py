@@ -227,7 +227,7 @@ def test_frequencies(rule: str, kwargs: dict[str, Any], device: str, dtype: str,
 @pytest.mark.parametrize("name", ["fftfreq", "rfftfreq"])
 def test_frequencies_follow_the_device_context(name: str) -> None:
     """EX-10: inside default_device(...) the context's device and its default dtype are used."""
-    from arrayport._devices import default_device
+    from arrayport import default_device
 
     with default_device("fake:2"):
         out = getattr(fft, name)(8)

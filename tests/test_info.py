@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import arrayport as xp
-from arrayport._devices import default_device
+from arrayport import default_device
 
 # The standard's kind names and their members (2025.12, "dtypes").
 KINDS: dict[str, set[str]] = {

@@ -299,13 +299,11 @@ def test_computation_runs_in_the_backend_device_context(monkeypatch: pytest.Monk
         entered.append(str(device))
         yield
 
-    from arrayport import _plugins
-
     monkeypatch.setattr(registry().by_kind["fake"], "device_context", lambda device: on(device))
-    # Whether a device needs a context is cached (BK-8), and so is the list of devices
-    # that need none.
+    # Whether a device needs a context is cached (BK-8), and so is every decision made
+    # with that answer (DS-1).
     registry().needs_context.clear()
-    _plugins.READY.clear()
+    registry().decisions.clear()
     try:
         x = xp.asarray([1.0, 2.0], device="fake:1")
         xp.sin(x)
@@ -315,6 +313,6 @@ def test_computation_runs_in_the_backend_device_context(monkeypatch: pytest.Monk
         x += 1.0
     finally:
         registry().needs_context.clear()
-        _plugins.READY.clear()
+        registry().decisions.clear()
     assert entered.count("fake:1") >= 6
     assert set(entered) == {"fake:1"}

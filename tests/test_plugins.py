@@ -418,7 +418,7 @@ def test_plugins_builder_wraps_library_scalars(
         scalars.append(obj)
         return np.array(obj)
 
-    monkeypatch.setitem(_plugins.BUILDERS, Device("cpu"), spy)
+    monkeypatch.setitem(_plugins.registry().builders, Device("cpu"), spy)
     total = xp.sum(xp.asarray(np.arange(4.0)))
     assert len(scalars) == 1 and type(scalars[0]) is np.float64  # NumPy's sum gave a scalar
     assert (total.shape, total.dtype, total.device) == ((), xp.float64, Device("cpu"))

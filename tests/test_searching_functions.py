@@ -207,7 +207,7 @@ class ContextProbe(NamedTuple):
 @pytest.fixture
 def context_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[ContextProbe]:
     """fake:1 gets a device context, and a compute namespace that must run inside it."""
-    from arrayport import _dispatch, _plugins
+    from arrayport._operations import compute_of
     from arrayport._plugins import registry
 
     device = xp.Device("fake:1")
@@ -224,18 +224,18 @@ def context_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[ContextProbe]:
         finally:
             inside[0] = old
 
-    checked = _ContextChecked(_dispatch.namespace_of(device), inside)
+    checked = _ContextChecked(compute_of(reg, device)[0], inside)
     monkeypatch.setitem(reg.namespaces, device, checked)
     monkeypatch.setattr(
         reg.by_kind["fake"], "device_context", lambda device: on() if device.index == 1 else None
     )
-    # Whether a device needs a context is cached (BK-8), and so are the namespaces of the
-    # devices that need none.
+    # Whether a device needs a context is cached (BK-8), and so is every decision made
+    # with that answer (DS-1).
     reg.needs_context.clear()
-    _plugins.READY.clear()
+    reg.decisions.clear()
     yield ContextProbe(device, entered)
     reg.needs_context.clear()
-    _plugins.READY.clear()
+    reg.decisions.clear()
 
 
 IN_CONTEXT: list[tuple[str, Callable[[xp.Device], Any]]] = [

@@ -37,8 +37,9 @@ from typing import Any, Final
 
 import numpy as np
 
-from arrayport._dtypes import ALL_DTYPES, DTYPES_BY_NAME
 from arrayport.hookspecs import (
+    ALL_DTYPES,
+    DTYPES_BY_NAME,
     CastResult,
     DefaultDTypes,
     Device,

@@ -9,7 +9,8 @@ their docstrings: ``Device``, ``default_device``, ``asarray_plan``, ``backends``
 
 # ---- objects -------------------------------------------------------------------------
 from arrayport._array_object import Array
-from arrayport._devices import Device, default_device
+from arrayport._devices import Device
+from arrayport._placement import default_device_context as default_device
 
 # ---- dtypes --------------------------------------------------------------------------
 from arrayport._dtypes import (
@@ -216,8 +217,12 @@ from arrayport._info import __array_namespace_info__
 # ---- extensions ----------------------------------------------------------------------
 from arrayport import fft, linalg
 
+# ---- the Array's operators, from the functions above -----------------------------------
+from arrayport import _operators  # noqa: F401 - installs the Array's operators
+
 # ---- plans, backends and errors (non-standard) ---------------------------------------
-from arrayport._dispatch import Plan, Step, asarray_plan
+from arrayport._plans import Plan, Step
+from arrayport._conversion import asarray_plan
 from arrayport._plugins import BackendInfo, backends, register_backend, unregister_backend
 from arrayport._errors import (
     ArrayportError,

@@ -1,44 +1,50 @@
-"""Argument checks shared by the namespace functions, and the compute context of a device."""
+"""Argument checks for decisions: over operands (``Operand`` records) and parameters.
+
+Decide functions see arrays as ``Operand`` records and other operands as their types
+(rule DS-1), so every check here reads only what a call key holds.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import operator
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from typing import Any, Final
+from typing import Any
 
-from arrayport import _dispatch
-from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import DType
-from arrayport._plugins import registry
+from arrayport._operations import Operand, operands_device
+from arrayport._placement import check_dtype_supported
+from arrayport._plans import check_dtype_arg
+from arrayport._plugins import Registry
 from arrayport.hookspecs import DefaultDTypes
 
 __all__ = [
-    "check_array",
     "check_bool",
     "check_int",
-    "check_same_device",
-    "compute",
     "default_dtypes",
+    "expect_array",
+    "expect_arrays",
     "normalize_axes",
     "normalize_axis",
-    "promoted_natives",
     "resolve_dtype",
-    "wrap",
-    "wrap_view",
 ]
 
 
-def check_array(x: object, fn: str, name: str = "x") -> Array:
-    """``x`` itself when it is an arrayport array; ``TypeError`` otherwise."""
-    if type(x) is not Array:
+def expect_array(x: object, fn: str, name: str = "x") -> Operand:
+    """``x`` itself when it stands for an arrayport array; ``TypeError`` otherwise."""
+    if type(x) is not Operand:
+        got = getattr(x, "__name__", type(x).__name__)
         raise TypeError(
-            f"{fn}: {name} must be an arrayport array; got {type(x).__name__}: convert it "
-            "with arrayport.asarray() first"
+            f"{fn}: {name} must be an arrayport array; got {got}: convert it with "
+            "arrayport.asarray() first"
         )
     return x
+
+
+def expect_arrays(arrays: Sequence[object], fn: str) -> tuple[list[Operand], Device]:
+    """Every operand an array, all on one device (rules NS-3, DV-4)."""
+    checked = [expect_array(a, fn, f"arrays[{i}]") for i, a in enumerate(arrays)]
+    return checked, operands_device(fn, checked)
 
 
 def check_bool(value: object, fn: str, name: str) -> bool:
@@ -48,8 +54,8 @@ def check_bool(value: object, fn: str, name: str) -> bool:
 
 
 def check_int(value: object, fn: str, name: str) -> int:
-    """``value`` as an int; bools and non-integers raise ``TypeError``."""
-    if isinstance(value, bool) or type(value) is Array:
+    """``value`` as an int; bools, arrays and non-integers raise ``TypeError``."""
+    if isinstance(value, bool) or type(value) is Operand or hasattr(value, "__array_namespace__"):
         raise TypeError(f"{fn}: {name} must be a Python int; got {value!r}")
     try:
         return operator.index(value)  # type: ignore[arg-type]
@@ -57,17 +63,9 @@ def check_int(value: object, fn: str, name: str) -> int:
         raise TypeError(f"{fn}: {name} must be a Python int; got {value!r}") from None
 
 
-def check_same_device(fn: str, arrays: Sequence[Array]) -> Device:
-    """The one device of ``arrays``; ``DeviceMismatchError`` otherwise (rules DV-4, NS-2)."""
-    device = arrays[0]._device
-    for a in arrays[1:]:
-        if a._device != device:
-            _dispatch.check_same_device(device, a._device, fn=fn)
-    return device
-
-
-def normalize_axis(axis: object, ndim: int, fn: str, name: str = "axis") -> int:
+def normalize_axis(axis: object, ndim: int | None, fn: str, name: str = "axis") -> int:
     """``axis`` as a non-negative int; out of ``[-ndim, ndim)`` raises ``IndexError`` (NS-10)."""
+    assert ndim is not None, "the operation must be declared with ndim=True"
     a = check_int(axis, fn, name)
     if not -ndim <= a < ndim:
         raise IndexError(
@@ -77,7 +75,7 @@ def normalize_axis(axis: object, ndim: int, fn: str, name: str = "axis") -> int:
     return a % ndim if ndim else a
 
 
-def normalize_axes(axis: object, ndim: int, fn: str) -> tuple[int, ...] | None:
+def normalize_axes(axis: object, ndim: int | None, fn: str) -> tuple[int, ...] | None:
     """``axis`` (None, an int or a tuple of ints) as a tuple; repeats raise ``ValueError``."""
     if axis is None:
         return None
@@ -89,51 +87,25 @@ def normalize_axes(axis: object, ndim: int, fn: str) -> tuple[int, ...] | None:
     return (normalize_axis(axis, ndim, fn),)
 
 
-def default_dtypes(device: Device) -> DefaultDTypes:
+def default_dtypes(reg: Registry, device: Device) -> DefaultDTypes:
     """The default dtypes of ``device``, as its backend reports them."""
-    return registry().spec(device).default_dtypes
+    return reg.spec(device).default_dtypes
 
 
-def resolve_dtype(dtype: object, device: Device) -> DType | None:
+def resolve_dtype(reg: Registry, dtype: object, device: Device) -> DType | None:
     """Check a ``dtype=`` argument and that ``device`` supports it (rule DT-2)."""
-    out = _dispatch._check_dtype_arg(dtype)
+    out = check_dtype_arg(dtype)
     if out is not None:
-        _dispatch.check_dtype_supported(out, device)
+        check_dtype_supported(out, device, reg)
     return out
 
 
-def compute(device: Device) -> tuple[Any, AbstractContextManager[Any]]:
-    """The compute namespace of ``device`` and the context to run its calls in.
+def natives_as(ns: Any, dtype: DType, operands: Sequence[Operand]) -> Any:
+    """How each operand's native becomes ``dtype`` (None: as it is), for promotion."""
+    nd = getattr(ns, dtype.name)
+    astype = ns.astype
 
-    The context is the backend's device context (a multi-GPU backend computes on the
-    current device), or a null context when the backend needs none.
-    """
-    ctx = _dispatch.device_context(device)
-    ns = _dispatch.namespace_of(device)
-    return ns, (ctx if ctx is not None else _NO_CONTEXT)
+    def cast(native: Any) -> Any:
+        return astype(native, nd)
 
-
-# nullcontext holds no state, so one instance serves every call.
-_NO_CONTEXT: Final = contextlib.nullcontext()
-
-
-def wrap_view(native: Any, x: Array, ns: Any) -> Array:
-    """Wrap a result that may view ``x``: views of read-only arrays stay read-only (NS-9)."""
-    out = wrap(native, x._device, ns)
-    # x.readonly, not x._readonly: an adopted x may not have asked its backend yet, and a
-    # backend may report the flag for x's memory only, not for views of it.
-    if x.readonly:
-        out._readonly = True
-    return out
-
-
-def promoted_natives(arrays: Sequence[Array], ns: Any) -> tuple[DType, list[Any]]:
-    """The promoted dtype of ``arrays`` (rule DT-3) and their natives cast to it."""
-    dtype = _dispatch.result_type(*(a._dtype for a in arrays))
-    nd = _dispatch.ns_dtype(ns, dtype)
-    return dtype, [a._native if a._dtype is dtype else ns.astype(a._native, nd) for a in arrays]
-
-
-def wrap(native: Any, device: Device, ns: Any) -> Array:
-    """Wrap a compute result (``_dispatch.wrap``)."""
-    return _dispatch.wrap(native, device, ns)  # type: ignore[no-any-return]
+    return tuple(None if o.dtype is dtype else cast for o in operands)

@@ -1,39 +1,38 @@
-"""The Array object: a native array of some backend, its device, dtype and flags."""
+"""The Array object, and the seam through which every operation passes (rule DS-2).
+
+The seam (``apply1``, ``apply2``, ``applyn``) builds a call's key, finds the decision
+for it in the installed registry (deciding once on a miss), runs it on the operands'
+natives, in the device's context when it needs one, and wraps the result as an Array.
+Device checks and promotion happen in the decision; autograd will record here, and a
+lazy backend receives every operation here, as a call of its namespace.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import types
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from arrayport import _dispatch
+from arrayport import _plugins
 from arrayport._devices import Device
 from arrayport._dlpack import mark_copied, mark_readonly
 from arrayport._dtypes import DType
 from arrayport._errors import ReadOnlyError
-from arrayport._plugins import registry
+from arrayport._indexing import decide_getitem, decide_setitem
+from arrayport._operations import VIEW, Decision, Operand, Operation, compute_of, dtype_of_native
+from arrayport._placement import (
+    VOLATILE,
+    check_dtype_supported,
+    current_registry,
+    resolve_device_in,
+)
+from arrayport._plugins import Registry
+from arrayport._transfers import export_dlpack, transfer
 from arrayport.hookspecs import DLPACK_CPU
 
-__all__ = ["Array", "Grad"]
+__all__ = ["EXPORTS", "Array", "Grad", "apply1", "apply2", "applyn", "wrap"]
 
 _API_VERSIONS: Final = frozenset({"2021.12", "2022.12", "2023.12", "2024.12", "2025.12"})
-
-
-def _index_or_none(k: Any) -> int | None:
-    """``k.__index__()``, or None when ``k`` is no integer (NumPy arrays have the method)."""
-    method = getattr(type(k), "__index__", None)
-    if method is None:
-        return None
-    try:
-        return int(method(k))
-    except TypeError:
-        return None
-
-
-_SLICE_BOUND: Final = (int, type(None))
-# For devices whose backend needs no device context; it holds no state.
-_NO_CONTEXT: Final = contextlib.nullcontext()
 
 # A fresh token is stored here whenever another library may be reading an array's values
 # (the conversion methods below). asarray(list) reads it before and after handing the
@@ -42,7 +41,9 @@ _NO_CONTEXT: Final = contextlib.nullcontext()
 # so another thread's reads can only cause a needless second look, never hide one.
 EXPORTS: Final[list[object]] = [object()]
 _token: Final = object
-_object_new: Final = object.__new__
+_new: Final = object.__new__
+# Decisions kept per registry; past this many, the table starts afresh.
+_MAX_DECISIONS: Final = 4096
 
 
 class Grad(NamedTuple):
@@ -65,18 +66,13 @@ class Array:
 
     # Every slot is always set: an unset slot makes each read raise and catch
     # AttributeError, which costs more than the store.
-    __slots__ = (
-        "__weakref__",
-        "_device",
-        "_dtype",
-        "_grad",
-        "_native",
-        "_readonly",
-    )
+    __slots__ = ("__weakref__", "_device", "_dtype", "_grad", "_native", "_readonly")
 
     # NumPy must not take over mixed operations (``x + np.float64(1)`` would silently
     # come back as a NumPy array through ``__array__``): its ufuncs and operators defer.
     __array_ufunc__ = None
+    # Arrays compare elementwise, so they cannot be hashed (as in NumPy).
+    __hash__ = None  # type: ignore[assignment]
 
     _native: Any
     _device: Device
@@ -94,7 +90,8 @@ class Array:
 
     @staticmethod
     def _new(native: Any, device: Device, dtype: DType, readonly: bool | None) -> Array:
-        self = object.__new__(Array)
+        """The one constructor: every Array is made here."""
+        self = _new(Array)
         self._native = native
         self._device = device
         self._dtype = dtype
@@ -131,33 +128,19 @@ class Array:
 
     @property
     def T(self) -> Array:
-        if len(self._native.shape) != 2:
-            raise ValueError(
-                f"x.T is defined for 2-D arrays only; got {self.ndim} dimensions: use x.mT "
-                "or arrayport.permute_dims"
-            )
-        ns = _dispatch.namespace_of(self._device)
-        out = ns.permute_dims(self._native, (1, 0))
-        return Array._new(out, self._device, self._dtype, self._view_readonly())
+        return apply1(_T, self)  # type: ignore[no-any-return]
 
     @property
     def mT(self) -> Array:
-        if len(self._native.shape) < 2:
-            raise ValueError(f"x.mT needs at least 2 dimensions; got {self.ndim}")
-        ns = _dispatch.namespace_of(self._device)
-        out = ns.matrix_transpose(self._native)
-        return Array._new(out, self._device, self._dtype, self._view_readonly())
+        return apply1(_MT, self)  # type: ignore[no-any-return]
 
     @property
     def readonly(self) -> bool:
         """Whether writes into this array are refused (non-standard)."""
         ro = self._readonly
         if ro is None:
-            ro = bool(
-                registry()
-                .backend(self._device)
-                .is_readonly(native=self._native, device=self._device)
-            )
+            backend = current_registry().backend(self._device)
+            ro = bool(backend.is_readonly(native=self._native, device=self._device))
             self._readonly = ro
         return ro
 
@@ -168,23 +151,24 @@ class Array:
 
     # ---- devices and interchange -----------------------------------------------------
 
-    def __array_namespace__(self, /, *, api_version: str | None = None) -> types.ModuleType:
+    def __array_namespace__(self, /, *, api_version: str | None = None) -> Any:
         if api_version is not None and api_version not in _API_VERSIONS:
             raise ValueError(
                 f"unsupported array API version {api_version!r}; expected one of "
                 f"{sorted(_API_VERSIONS)}"
             )
-        import arrayport
-
-        return arrayport
+        # The package that holds this module; importing it here would run against the
+        # layers (DS-3), and it is always imported first.
+        return sys.modules["arrayport"]
 
     def to_device(self, device: object, /, *, stream: Any = None) -> Array:
         """Notes: the same device returns ``self``; other devices always copy."""
-        dst = _dispatch.resolve_device(device)
-        if dst == self._device:
+        reg = current_registry()
+        dst = resolve_device_in(device, reg)
+        if dst is self._device:
             return self
-        _dispatch.check_dtype_supported(self._dtype, dst)
-        native = _dispatch.transfer(self._native, self._device, dst, stream=stream)
+        check_dtype_supported(self._dtype, dst, reg)
+        native = transfer(self._native, self._device, dst, reg=reg, stream=stream)
         out = Array._new(native, dst, self._dtype, False)
         out._grad = self._grad
         return out
@@ -199,9 +183,7 @@ class Array:
         copy: bool | None = None,
     ) -> Any:
         EXPORTS[0] = _token()
-        capsule = _dispatch.export_dlpack(
-            self._native, self._device, stream, max_version, dl_device, copy
-        )
+        capsule = export_dlpack(self._native, self._device, stream, max_version, dl_device, copy)
         if dl_device is not None and tuple(dl_device) != self.__dlpack_device__():
             # Another DLPack device is always a copy, made by the backend or by a transfer:
             # the standard requires the flag whoever copied.
@@ -212,15 +194,14 @@ class Array:
         return capsule
 
     def __dlpack_device__(self, /) -> tuple[int, int]:
-        return registry().spec(self._device).dlpack_device
+        return current_registry().spec(self._device).dlpack_device
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
         """NumPy interop, for arrays in host memory only (non-standard)."""
         import numpy as np
 
         EXPORTS[0] = _token()
-        reg = registry()
-        if reg.spec(self._device).dlpack_device[0] != DLPACK_CPU:
+        if self.__dlpack_device__()[0] != DLPACK_CPU:
             raise TypeError(
                 f"this array is on {self._device}; NumPy can only see host memory: call "
                 "x.to_device('cpu') first"
@@ -261,139 +242,9 @@ class Array:
 
     # ---- indexing --------------------------------------------------------------------
 
-    def _key(self, key: Any) -> tuple[Any, bool]:
-        """Check an index key (rules NS-7, NS-8); the backend's key and whether it gives a view."""
-        parts = key if type(key) is tuple else (key,)
-        shape = self._native.shape
-        ndim = len(shape)
-        native_parts: list[Any] = []
-        consumes: list[int] = []
-        ellipsis_at = -1
-        view = True
-        for k in parts:
-            t = type(k)
-            if t is Array:
-                if k._device != self._device:
-                    _dispatch.check_same_device(self._device, k._device, fn="indexing")
-                kind = k._dtype.kind
-                if kind == "bool":
-                    consumes.append(k.ndim)
-                elif kind in ("signed integer", "unsigned integer"):
-                    consumes.append(1)
-                else:
-                    raise IndexError(
-                        f"an array used as an index must have an integer or bool dtype; got "
-                        f"{k._dtype!r}"
-                    )
-                native_parts.append(k._native)
-                view = False
-            elif k is Ellipsis:
-                if ellipsis_at >= 0:
-                    raise IndexError("an index may contain at most one ellipsis (...)")
-                ellipsis_at = len(native_parts)
-                native_parts.append(k)
-                consumes.append(0)
-            elif k is None:
-                native_parts.append(k)
-                consumes.append(0)
-            elif t is slice:
-                for v in (k.start, k.stop, k.step):
-                    if v is not None and (isinstance(v, bool) or not hasattr(type(v), "__index__")):
-                        raise IndexError(f"slice bounds must be ints or None; got {k!r}")
-                if k.step is not None and k.step.__index__() == 0:
-                    raise ValueError(f"slice step must not be 0; got {k!r}")
-                native_parts.append(k)
-                consumes.append(1)
-            elif t is bool:
-                native_parts.append(k)
-                consumes.append(0)
-                view = False
-            elif (index := _index_or_none(k)) is not None:
-                native_parts.append(index)
-                consumes.append(1)
-            else:
-                raise IndexError(
-                    "only integers, slices (:), ellipsis (...), None and arrayport integer "
-                    f"or bool arrays are valid indices; got {k!r}"
-                )
-        if sum(consumes) > ndim:
-            raise IndexError(
-                f"too many indices for an array of {ndim} dimensions: {key!r} indexes "
-                f"{sum(consumes)}"
-            )
-        # Bounds of integer indices, by the axis each one indexes (rule NS-7).
-        axis = 0
-        for i, (k, n) in enumerate(zip(native_parts, consumes, strict=True)):
-            if i == ellipsis_at:
-                axis = ndim - sum(consumes[i + 1 :])
-            elif type(k) is int:
-                size = shape[axis]
-                if size is not None and not -size <= k < size:
-                    raise IndexError(
-                        f"index {k} is out of bounds for axis {axis} of size {size}; valid "
-                        f"indices are in [{-size}, {size})"
-                    )
-            axis += n
-        if view and ellipsis_at < 0:
-            # A trailing ellipsis makes the backend return a 0-d view, never a scalar.
-            native_parts.append(Ellipsis)
-        return tuple(native_parts), view
-
-    def _view_readonly(self) -> bool:
-        """The read-only flag of a view of this array: this array's own (rule NS-9)."""
-        ro = self._readonly
-        if ro is None:
-            ro = self.readonly  # the backend may report it for this memory only, not views
-        return ro
-
     def __getitem__(self, key: Any, /) -> Array:
         """Notes: basic indexing gives views, and views of read-only arrays are read-only."""
-        native = self._native
-        # One in-bounds int or a plain slice on the first axis: the most common keys, with
-        # the checks of _key done inline. The general path gives the same result.
-        t = type(key)
-        if t is int or t is slice:
-            # A view is read-only when this array is (NS-9): _view_readonly, inlined.
-            ro = self._readonly
-            if ro is None:
-                ro = self.readonly
-            shape = native.shape
-            if shape and (size := shape[0]) is not None:
-                if t is int:
-                    if not -size <= key < size:
-                        return self._getitem(key)  # which raises the IndexError
-                    # A trailing ellipsis gives a 0-d view, never a scalar (NS-8).
-                    out = native[key, ...]
-                elif (
-                    type(key.start) in _SLICE_BOUND
-                    and type(key.stop) in _SLICE_BOUND
-                    and (key.step is None or (type(key.step) is int and key.step != 0))
-                ):
-                    out = native[key]
-                else:
-                    return self._getitem(key)
-                # Array._new, inlined.
-                view = _object_new(Array)
-                view._native = out
-                view._device = self._device
-                view._dtype = self._dtype
-                view._readonly = ro
-                view._grad = None
-                return view
-        return self._getitem(key)
-
-    def _getitem(self, key: Any) -> Array:
-        """``__getitem__`` for every key (rules NS-7, NS-8, NS-9)."""
-        native = self._native
-        native_key, view = self._key(key)
-        # Basic indexing only makes a view; array keys compute, in the device's context.
-        ctx = None if view else _dispatch.device_context(self._device)
-        with _NO_CONTEXT if ctx is None else ctx:
-            out = native[native_key]
-            if type(out) is not type(native):
-                ns = _dispatch.namespace_of(self._device)
-                out = ns.asarray(out)
-        return Array._new(out, self._device, self._dtype, self._view_readonly() if view else False)
+        return apply2(_GETITEM, self, key)  # type: ignore[no-any-return]
 
     def __iter__(self) -> Iterator[Array]:
         """Iterate over the first axis (non-standard; NumPy's behaviour).
@@ -416,38 +267,17 @@ class Array:
                 "cannot write into a read-only array (it shares memory with a read-only "
                 "source); make a writeable copy with asarray(x, copy=True)"
             )
-        native_key, _ = self._key(key)
-        if type(value) is Array:
-            if value._device != self._device:
-                _dispatch.check_same_device(self._device, value._device, fn="__setitem__")
-            dtype, vdtype = self._dtype, value._dtype
-            if vdtype is not dtype and _dispatch.PROMOTION_TABLE.get((dtype, vdtype)) is not dtype:
-                raise TypeError(
-                    f"__setitem__: a value of dtype {vdtype!r} does not promote to the array's "
-                    f"dtype {dtype!r}; convert it first: value.astype(arrayport.{dtype.name})"
-                )
-            value = value._native
-        elif _dispatch.scalar_dtype(self._dtype, value, "__setitem__") is not self._dtype:
-            raise TypeError(
-                f"__setitem__: a Python {type(value).__name__} cannot be stored in an array of "
-                f"dtype {self._dtype!r}"
-            )
-        ctx = _dispatch.device_context(self._device)
-        if ctx is None:
-            self._native[native_key] = value
-        else:
-            with ctx:
-                self._native[native_key] = value
+        applyn(_SETITEM, (self, key, value))
 
     # ---- display ---------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        reg = registry()
+        reg = current_registry()
         native = self._native
         host = reg.host
-        if host is not None and self._device != host:
+        if host is not None and self._device is not host:
             try:
-                native = _dispatch.transfer(native, self._device, host, reg=reg)
+                native = transfer(native, self._device, host, reg=reg)
             except Exception:  # repr must not fail; say what is missing instead
                 return (
                     f"arrayport.Array(<{self.shape}>, dtype={self._dtype}, device='{self._device}')"
@@ -458,7 +288,7 @@ class Array:
 
     __str__ = __repr__
 
-    # ---- operators (set from the tables below; declared here for type checkers) -------
+    # ---- operators (installed by _operators; declared here for type checkers) --------
 
     if TYPE_CHECKING:
 
@@ -514,167 +344,235 @@ class Array:
 
 
 # --------------------------------------------------------------------------------------
-# Operators, from tables (rules DT-5, DT-6, DT-13, DT-14)
+# The seam (rules DS-1, DS-2)
 # --------------------------------------------------------------------------------------
 
-# Imported here, not at the top: the elementwise functions need Array to exist, and
-# ``arrayport/__init__`` always imports this module first.
-from arrayport import _elementwise_functions  # noqa: E402
 
-_PY_SCALARS: Final = (bool, int, float, complex)
-
-# (operator stem, function, symbol): each gives __stem__, __rstem__ and __istem__.
-_ARITHMETIC: Final = (
-    ("add", "add", "+"),
-    ("sub", "subtract", "-"),
-    ("mul", "multiply", "*"),
-    ("truediv", "divide", "/"),
-    ("floordiv", "floor_divide", "//"),
-    ("mod", "remainder", "%"),
-    ("pow", "pow", "**"),
-    ("and", "bitwise_and", "&"),
-    ("or", "bitwise_or", "|"),
-    ("xor", "bitwise_xor", "^"),
-    ("lshift", "bitwise_left_shift", "<<"),
-    ("rshift", "bitwise_right_shift", ">>"),
-    ("matmul", "matmul", "@"),
-)
-# Comparisons have no reflected form: Python swaps ``<`` and ``>`` itself.
-_COMPARISON: Final = (
-    ("eq", "equal"),
-    ("ne", "not_equal"),
-    ("lt", "less"),
-    ("le", "less_equal"),
-    ("gt", "greater"),
-    ("ge", "greater_equal"),
-)
-_UNARY: Final = (
-    ("neg", "negative"),
-    ("pos", "positive"),
-    ("abs", "abs"),
-    ("invert", "bitwise_invert"),
-)
+def apply1(op: Operation, x: Any, params: tuple[Any, ...] = ()) -> Any:
+    """Run ``op`` on one array operand ``x`` with hashable ``params``."""
+    if type(x) is not Array:
+        return applyn(op, (x,), params)
+    reg = _plugins._REGISTRY or current_registry()
+    # Parameters by value and by type: True == 1 == 1.0, yet only one may be valid.
+    kind = (params, *map(type, params)) if params else params
+    if op.ndim:
+        key: tuple[Any, ...] = (op, kind, x._dtype, x._device, len(x._native.shape))
+    else:
+        key = (op, kind, x._dtype, x._device)
+    try:
+        d = reg.decisions[key]
+    except (KeyError, TypeError):
+        d = decide(reg, op, (x,), params, key)
+    native = x._native
+    if d.context:
+        with reg.backend(d.device).device_context(device=d.device):
+            out = d.run(native)
+    else:
+        out = d.run(native)
+    if type(out) is type(native) and d.multi is None:
+        # wrap(), without the lookups that a result of the operand's own type needs not.
+        result = _new(Array)
+        result._native = out
+        result._device = d.device
+        result._dtype = d.dtype or dtype_of_native(out.dtype)  # type: ignore[assignment]
+        result._readonly = x.readonly if d.readonly is VIEW else d.readonly
+        result._grad = None
+        return result
+    return _results(reg, d, out, x)
 
 
-def _matmul(x1: Array, x2: Array, /) -> Array:
-    """``@`` is ``matmul`` of the linear algebra functions."""
-    # Imported on use: that module imports this one.
-    from arrayport._linear_algebra_functions import matmul
+def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any:
+    """Run ``op`` on two operands: arrays, or an array and a Python scalar or index key."""
+    t1, t2 = type(x1), type(x2)
+    kind = (params, *map(type, params)) if params else params
+    if t1 is Array:
+        first = x1
+        n1 = x1._native
+        if t2 is Array:
+            n2 = x2._native
+            if op.ndim:
+                key: tuple[Any, ...] = (
+                    op, kind, x1._dtype, x1._device, len(n1.shape),
+                    x2._dtype, x2._device, len(n2.shape),
+                )  # fmt: skip
+            else:
+                key = (op, kind, x1._dtype, x1._device, x2._dtype, x2._device)
+        else:
+            n2 = x2
+            k2 = t2 if t2 is not tuple else signature(x2)
+            if op.ndim:
+                key = (op, kind, x1._dtype, x1._device, len(n1.shape), k2)
+            else:
+                key = (op, kind, x1._dtype, x1._device, k2)
+    elif t2 is Array and not op.ndim:
+        first = x2
+        n1, n2 = x1, x2._native
+        key = (op, kind, t1 if t1 is not tuple else signature(x1), x2._dtype, x2._device)
+    else:
+        return applyn(op, (x1, x2), params)
+    reg = _plugins._REGISTRY or current_registry()
+    try:
+        d = reg.decisions[key]
+    except (KeyError, TypeError):
+        d = decide(reg, op, (x1, x2), params, key)
+    if d.context:
+        with reg.backend(d.device).device_context(device=d.device):
+            out = d.run(n1, n2)
+    else:
+        out = d.run(n1, n2)
+    if type(out) is type(first._native) and d.multi is None:
+        result = _new(Array)
+        result._native = out
+        result._device = d.device
+        result._dtype = d.dtype or dtype_of_native(out.dtype)  # type: ignore[assignment]
+        result._readonly = first.readonly if d.readonly is VIEW else d.readonly
+        result._grad = None
+        return result
+    return _results(reg, d, out, first)
 
-    return matmul(x1, x2)
+
+def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> Any:
+    """Run ``op`` on any number of operands (arrays, scalars, None, index keys)."""
+    reg = _plugins._REGISTRY or current_registry()
+    key: list[Any] = [op, (params, *map(type, params)) if params else params]
+    natives = []
+    first = None
+    for a in args:
+        if type(a) is Array:
+            n = a._native
+            key += (a._dtype, a._device, len(n.shape)) if op.ndim else (a._dtype, a._device)
+            natives.append(n)
+            if first is None:
+                first = a
+        else:
+            key.append(signature(a))
+            natives.append(a)
+    frozen = tuple(key)
+    try:
+        d = reg.decisions[frozen]
+    except (KeyError, TypeError):
+        d = decide(reg, op, args, params, frozen)
+    if d.context:
+        with reg.backend(d.device).device_context(device=d.device):
+            out = d.run(*natives)
+    else:
+        out = d.run(*natives)
+    return _results(reg, d, out, first)
 
 
-def _function(name: str) -> Callable[..., Array]:
-    if name == "matmul":
-        return _matmul
-    return getattr(_elementwise_functions, name)  # type: ignore[no-any-return]
-
-
-def _operands_ok(other: object, name: str) -> bool:
-    t = type(other)
+def signature(a: object) -> object:
+    """A non-array operand's part of a call key: its type, or for a tuple (an index key)
+    the parts' signatures, with an ``Operand`` for each array in it."""
+    t = type(a)
+    if t is tuple:
+        return tuple(signature(p) for p in a)  # type: ignore[attr-defined]
     if t is Array:
-        return True
-    return t in _PY_SCALARS and name != "matmul"
+        return Operand(a._device, a._dtype, len(a._native.shape))  # type: ignore[attr-defined]
+    return t
 
 
-def _forward(name: str) -> Callable[[Array, object], Any]:
-    func = _function(name)
+def decide(
+    reg: Registry,
+    op: Operation,
+    args: Sequence[Any],
+    params: tuple[Any, ...],
+    key: tuple[Any, ...],
+) -> Decision:
+    """Decide for a key not met yet, and keep the decision when the key is hashable."""
+    operands = [
+        Operand(a._device, a._dtype, len(a._native.shape) if op.ndim else None)
+        if type(a) is Array
+        else signature(a)
+        for a in args
+    ]
+    VOLATILE.seen = False
+    d = op.decide(reg, *operands, *params)
+    if VOLATILE.seen:  # a device that follows state: decided again on each call
+        return d
+    table = reg.decisions
+    try:
+        if len(table) >= _MAX_DECISIONS:
+            table.clear()
+        table[key] = d
+    except TypeError:  # unhashable parameters: decided again on each call
+        pass
+    return d
 
-    def op(self: Array, other: object, /) -> Any:
-        # Two arrays, the common case, skip the _operands_ok call.
-        if type(other) is not Array and not _operands_ok(other, name):
-            return NotImplemented
-        return func(self, other)
 
-    # The namespace function's own fast path, in front: ``a + b`` then costs no more
-    # than ``add(a, b)``.
-    fast = _elementwise_functions.FAST_BINARY.get(name)
-    return op if fast is None else fast(op)
+def _results(reg: Registry, d: Decision, out: Any, first: Array | None) -> Any:
+    if d.multi is not None:
+        return d.multi([_result(reg, d, o, first) for o in out])
+    return _result(reg, d, out, first)
 
 
-def _reflected(name: str) -> Callable[[Array, object], Any]:
-    func = _function(name)
+def _result(reg: Registry, d: Decision, native: Any, first: Array | None) -> Any:
+    if d.readonly is VIEW:
+        assert first is not None
+        readonly: bool | None = first.readonly
+    else:
+        readonly = d.readonly  # type: ignore[assignment]
+    if native is None:  # an operation with no result (__setitem__)
+        return None
+    return wrap(reg, native, d.device, d.dtype, readonly)
 
-    def op(self: Array, other: object, /) -> Any:
-        if type(other) is not Array and not _operands_ok(other, name):
-            return NotImplemented
-        return func(other, self)
 
-    return op
+def wrap(
+    reg: Registry, native: Any, device: Device, dtype: DType | None, readonly: bool | None
+) -> Array:
+    """A compute result on ``device`` as an Array.
 
-
-def _inplace(name: str, symbol: str) -> Callable[[Array, object], Any]:
-    func = _function(name)
-
-    def op(self: Array, other: object, /) -> Any:
-        if not _operands_ok(other, name):
-            return NotImplemented
-        if self.readonly:
-            raise ReadOnlyError(
-                f"x {symbol}= ... writes into x, which is read-only (it shares memory with a "
-                f"read-only source); write x = x {symbol} ... or copy it with "
-                "asarray(x, copy=True) first"
-            )
-        if type(other) is Array:
-            if other._device != self._device:
-                _dispatch.check_same_device(self._device, other._device, fn=name)  # DT-13
-            promoted = _dispatch.result_type(self._dtype, other._dtype)
-        else:
-            promoted = _dispatch.scalar_dtype(self._dtype, other, f"x {symbol}= ...")
-        if promoted is not self._dtype:  # rule DT-13
+    Backends' namespaces may return scalars of their library (NumPy reductions do);
+    those become 0-d arrays, through the device's ``NativeType.build`` when it declares
+    one (rule BK-10), else its namespace's ``asarray``.
+    """
+    if not hasattr(native, "__dlpack__"):
+        build = reg.builders.get(device)
+        native = build(native) if build is not None else compute_of(reg, device)[0].asarray(native)
+    if dtype is None:
+        dtype = dtype_of_native(native.dtype)
+        if dtype is None:
             raise TypeError(
-                f"x {symbol}= y would change x's dtype {self._dtype!r} to {promoted!r}; an "
-                f"in-place operator keeps x's dtype: write x = x {symbol} y instead"
+                f"the backend of {device} returned an array of non-standard dtype {native.dtype}"
             )
-        out = func(self, other)
-        if out._dtype is not self._dtype:
-            raise TypeError(
-                f"x {symbol}= y gives dtype {out._dtype!r}, not x's dtype {self._dtype!r}; "
-                f"write x = x {symbol} y instead"
-            )
-        if out.shape != self.shape:
-            raise ValueError(
-                f"x {symbol}= y would broadcast x from shape {self.shape} to {out.shape}; "
-                f"an in-place operator cannot change x's shape: write x = x {symbol} y"
-            )
-        ctx = _elementwise_functions._device_context(self._device)
-        if ctx is None:
-            self._native[...] = out._native
-        else:
-            with ctx:
-                self._native[...] = out._native
-        return self
-
-    return op
+    return Array._new(native, device, dtype, readonly)
 
 
-def _unary(name: str) -> Callable[[Array], Array]:
-    # The namespace function itself, as a new function object (it gets its own name):
-    # self is always an Array, so no layer is needed between the two.
-    func = _function(name)
-    op = types.FunctionType(
-        func.__code__, func.__globals__, name, func.__defaults__, func.__closure__
-    )
-    op.__doc__ = func.__doc__
-    return op
+# --------------------------------------------------------------------------------------
+# The Array's own operations
+# --------------------------------------------------------------------------------------
 
 
-def _install_operators() -> None:
-    methods: dict[str, Callable[..., Any]] = {}
-    for stem, name, symbol in _ARITHMETIC:
-        methods[f"__{stem}__"] = _forward(name)
-        methods[f"__r{stem}__"] = _reflected(name)
-        methods[f"__i{stem}__"] = _inplace(name, symbol)
-    for stem, name in _COMPARISON:
-        methods[f"__{stem}__"] = _forward(name)
-    for stem, name in _UNARY:
-        methods[f"__{stem}__"] = _unary(name)
-    for attr, method in methods.items():
-        method.__name__ = attr
-        method.__qualname__ = f"Array.{attr}"
-        setattr(Array, attr, method)
+def _decide_transpose(reg: Registry, x: Operand) -> Decision:
+    if x.ndim != 2:
+        raise ValueError(
+            f"x.T is defined for 2-D arrays only; got {x.ndim} dimensions: use x.mT or "
+            "arrayport.permute_dims"
+        )
+    ns, needs_context = compute_of(reg, x.device)
+    permute = ns.permute_dims
+
+    def run(native: Any) -> Any:
+        return permute(native, (1, 0))
+
+    return Decision(run, x.device, x.dtype, context=needs_context, readonly=VIEW)
 
 
-_install_operators()
-# Arrays compare elementwise, so they cannot be hashed (as in NumPy).
-Array.__hash__ = None  # type: ignore[assignment]
+def _decide_matrix_transpose(reg: Registry, x: Operand) -> Decision:
+    if x.ndim is None or x.ndim < 2:
+        raise ValueError(f"x.mT needs at least 2 dimensions; got {x.ndim}")
+    ns, needs_context = compute_of(reg, x.device)
+    return Decision(ns.matrix_transpose, x.device, x.dtype, context=needs_context, readonly=VIEW)
+
+
+def _decide_getitem(reg: Registry, x: Operand, key: object) -> Decision:
+    return decide_getitem(reg, x, key)
+
+
+def _decide_setitem(reg: Registry, x: Operand, key: object, value: object) -> Decision:
+    return decide_setitem(reg, x, key, value)
+
+
+_T: Final = Operation("T", _decide_transpose, ndim=True)
+_MT: Final = Operation("mT", _decide_matrix_transpose, ndim=True)
+_GETITEM: Final = Operation("__getitem__", _decide_getitem, ndim=True)
+_SETITEM: Final = Operation("__setitem__", _decide_setitem, ndim=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Final
 
-from arrayport import _dispatch, _dtypes
+from arrayport import _dtypes
 from arrayport._array_object import Array
+from arrayport._conversion import convert
 from arrayport._dtypes import KIND_MEMBERS, DType
+from arrayport._placement import check_dtype_supported, check_same_device
 from arrayport._plugins import registry
 
 __all__ = [
@@ -75,46 +76,16 @@ def astype(x: Array, dtype: DType, /, *, copy: bool = True, device: object = Non
     -----
     A dtype the target device lacks raises ``UnsupportedDTypeError`` (rule DT-2).
     Complex to real raises ``TypeError``: take ``real(x)`` or ``imag(x)`` first (rule
-    DT-7). ``device=`` moves the result with ``to_device`` (rule DT-7).
+    DT-7). ``device=`` moves the result to that device. The conversion is asarray's plan
+    (rule DT-7): a cast and a transfer run on whichever side moves fewer bytes (AS-C3).
     """
     if type(x) is not Array:
         raise TypeError(f"astype expects an arrayport array; got {type(x).__name__}")
-    dtype = _check_dtype("astype", dtype)
+    _check_dtype("astype", dtype)
     if copy is not True and copy is not False:
         raise TypeError(f"astype: copy must be True or False; got {copy!r}")
-    # Complex to bool is defined (0 + 0j is False); to a real-valued dtype it is not.
-    if x._dtype.kind == "complex floating" and dtype.kind not in ("complex floating", "bool"):
-        raise TypeError(
-            f"astype from {x._dtype!r} to {dtype!r} would drop the imaginary part; the "
-            f"standard forbids it: cast real(x) or imag(x) instead"
-        )
-    target = x._device if device is None else _dispatch.resolve_device(device)
-    _dispatch.check_dtype_supported(dtype, target)
-    if dtype is x._dtype and not copy and target == x._device:
-        return x
-    src = x
-    if target != x._device and dtype.itemsize < x._dtype.itemsize:
-        # Cast on whichever side moves fewer bytes, as asarray does (rule AS-C3).
-        src = _cast(x, dtype, copy=False)
-        return src.to_device(target)
-    out = _cast(src, dtype, copy=copy and target == x._device)
-    return out.to_device(target) if target != x._device else out
-
-
-def _cast(x: Array, dtype: DType, *, copy: bool) -> Array:
-    if dtype is x._dtype and not copy:
-        return x
-    device = x._device
-    backend = registry().backend(device)
-    result = backend.astype(native=x._native, dtype=dtype, device=device, copy=copy)
-    if result is not None:
-        native = result.native
-    else:
-        ns = _dispatch.namespace_of(device)
-        ctx = backend.device_context(device=device)
-        with ctx if ctx is not None else contextlib.nullcontext():
-            native = ns.astype(x._native, _dispatch.ns_dtype(ns, dtype), copy=copy)
-    return Array._new(native, device, dtype, None if native is x._native else False)
+    # astype's copy=False is asarray's copy=None: copy only what the cast needs.
+    return convert(x, "astype", {"dtype": dtype, "device": device, "copy": copy or None})
 
 
 def can_cast(from_: DType | Array, to: DType, /) -> bool:
@@ -130,7 +101,7 @@ def can_cast(from_: DType | Array, to: DType, /) -> bool:
         return False
     if src is to:
         return True
-    return _dispatch.PROMOTION_TABLE.get((src, to)) is to
+    return _dtypes.PROMOTION_TABLE.get((src, to)) is to
 
 
 def finfo(type: DType | Array, /) -> finfo_object:
@@ -201,10 +172,10 @@ def result_type(*arrays_and_dtypes: Array | DType | complex) -> DType:
             "result_type needs at least one array or dtype; Python scalars alone have no "
             "dtype: pass e.g. arrayport.float64 with them"
         )
-    out = _dispatch.result_type(*dtypes)
+    out = _dtypes.result_type(*dtypes)
     for s in scalars:
-        out = _dispatch.scalar_dtype(out, s, "result_type")
+        out = _dtypes.scalar_dtype(out, s, "result_type")
     if devices:
-        device = _dispatch.check_same_device(*devices)
-        _dispatch.check_dtype_supported(out, device)
+        device = check_same_device(*devices)
+        check_dtype_supported(out, device)
     return out

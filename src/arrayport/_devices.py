@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Final
 
-__all__ = ["Device", "default_device"]
+__all__ = ["Device", "context_device"]
 
 _SPEC: Final = re.compile(r"(?P<kind>[a-z][a-z0-9_]*)(?::(?P<index>\d+))?")
 
@@ -87,29 +85,3 @@ CONTEXT_USED: Final[list[bool]] = [False]
 def context_device() -> Device | None:
     """The device set by the innermost active ``default_device`` block, if any."""
     return _CONTEXT_DEVICE.get()
-
-
-@contextlib.contextmanager
-def default_device(device: object) -> Iterator[Device]:
-    """Make ``device`` the default placement inside a ``with`` block (non-standard).
-
-    Placement precedence is: an explicit ``device=``, then the device of the input, then
-    the innermost ``default_device`` block, then the global default (the
-    ``ARRAYPORT_DEFAULT_DEVICE`` environment variable, else the host device).
-
-    Examples
-    --------
-    >>> import arrayport as xp
-    >>> with xp.default_device("cpu"):
-    ...     xp.asarray([1.0]).device
-    arrayport.Device('cpu')
-    """
-    from arrayport._dispatch import resolve_device
-
-    resolved = resolve_device(device)
-    CONTEXT_USED[0] = True
-    token = _CONTEXT_DEVICE.set(resolved)
-    try:
-        yield resolved
-    finally:
-        _CONTEXT_DEVICE.reset(token)

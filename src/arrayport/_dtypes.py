@@ -116,3 +116,107 @@ def dtype_from_name(name: str) -> DType:
         raise TypeError(
             f"unknown dtype name {name!r}; expected one of {sorted(DTYPES_BY_NAME)}"
         ) from None
+
+
+# --------------------------------------------------------------------------------------
+# Type promotion (rules DT-3 .. DT-5)
+# --------------------------------------------------------------------------------------
+
+
+def _promotion_table() -> dict[tuple[DType, DType], DType]:
+    """The standard's promotion table, both orders (rule DT-3)."""
+    i1, i2, i4, i8 = int8, int16, int32, int64
+    u1, u2, u4, u8 = uint8, uint16, uint32, uint64
+    f4, f8, c8, c16 = float32, float64, complex64, complex128
+    pairs: dict[tuple[DType, DType], DType] = {(bool, bool): bool}
+    for group in ((i1, i2, i4, i8), (u1, u2, u4, u8), (f4, f8), (c8, c16)):
+        for a in group:
+            for b in group:
+                pairs[a, b] = a if a.itemsize >= b.itemsize else b
+    mixed = {
+        (u1, i1): i2, (u1, i2): i2, (u1, i4): i4, (u1, i8): i8,
+        (u2, i1): i4, (u2, i2): i4, (u2, i4): i4, (u2, i8): i8,
+        (u4, i1): i8, (u4, i2): i8, (u4, i4): i8, (u4, i8): i8,
+        (f4, c8): c8, (f4, c16): c16, (f8, c8): c16, (f8, c16): c16,
+    }  # fmt: skip
+    for (a, b), r in mixed.items():
+        pairs[a, b] = pairs[b, a] = r
+    return pairs
+
+
+PROMOTION_TABLE: Final = _promotion_table()
+_KIND_ORDER: Final = (
+    "bool", "unsigned integer", "signed integer", "real floating", "complex floating",
+)  # fmt: skip
+
+
+def result_type(*dtypes: DType) -> DType:
+    """Promote dtypes by the standard's table; undefined pairs raise ``TypeError`` (DT-4)."""
+    if not dtypes:
+        raise ValueError("at least one array or dtype is required")
+    out = dtypes[0]
+    for d in dtypes[1:]:
+        if d is out:
+            continue
+        r = PROMOTION_TABLE.get((out, d))
+        if r is None:
+            wider = out if _KIND_ORDER.index(out.kind) >= _KIND_ORDER.index(d.kind) else d
+            raise TypeError(
+                f"the standard does not define promotion of {out!r} with {d!r}; arrayport "
+                f"never guesses: convert one operand first, e.g. arrayport.astype(x, "
+                f"arrayport.{wider.name})"
+            )
+        out = r
+    return out
+
+
+def scalar_dtype(dtype: DType, value: object, name: str) -> DType:
+    """Check a Python scalar against an array's dtype; the dtype the pair gives (DT-5).
+
+    Python scalars take the array's dtype: ``bool`` only with bool arrays; ``int`` with
+    integer and floating arrays (in range, else ``OverflowError``); ``float`` with
+    floating arrays; ``complex`` with floating arrays, giving the complex dtype of the
+    same precision.
+    """
+    out = scalar_kind_dtype(dtype, type(value), name)
+    if type(value) is int and dtype.kind in ("signed integer", "unsigned integer"):
+        check_int_range(value, dtype, name)
+    return out
+
+
+def scalar_kind_dtype(dtype: DType, t: type, name: str) -> DType:
+    """``scalar_dtype`` by the scalar's type alone: what a decision may know (DT-5)."""
+    kind = dtype.kind
+    if t is _builtin_bool:
+        if kind == "bool":
+            return dtype
+    elif t is int:
+        if kind != "bool":
+            return dtype
+    elif t is float:
+        if kind in ("real floating", "complex floating"):
+            return dtype
+    elif t is complex:
+        if kind == "complex floating":
+            return dtype
+        if kind == "real floating":
+            return complex64 if dtype is float32 else complex128
+    else:
+        raise TypeError(
+            f"{name}: expected an arrayport array or a bool/int/float/complex scalar; got "
+            f"{t.__name__}"
+        )
+    raise TypeError(
+        f"{name}: a Python {t.__name__} cannot be combined with an array of dtype {dtype!r}; "
+        f"the standard leaves that undefined: convert one operand first, e.g. asarray(value, "
+        f"dtype=...) or arrayport.astype(x, ...)"
+    )
+
+
+def check_int_range(value: int, dtype: DType, name: str) -> None:
+    """``OverflowError`` for a Python int outside an integer dtype's range (DT-5, AS-S2)."""
+    lo, hi = integer_bounds(dtype)
+    if not lo <= value <= hi:
+        raise OverflowError(
+            f"{name}: Python int {value!r} is out of range for {dtype!r} [{lo}, {hi}]"
+        )

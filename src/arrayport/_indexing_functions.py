@@ -1,50 +1,78 @@
-"""Indexing functions of the standard: take and take_along_axis."""
+"""Indexing functions of the standard: take and take_along_axis.
+
+Each is an ``Operation`` (rule DS-1): dtypes, devices, numbers of dimensions and the
+axis are checked once per key; the backend checks the index values.
+"""
 
 from __future__ import annotations
 
-from arrayport._arguments import check_array, check_same_device, compute, normalize_axis, wrap
-from arrayport._array_object import Array
+from typing import Any, Final
+
+from arrayport._arguments import expect_array, normalize_axis
+from arrayport._array_object import Array, apply2
+from arrayport._operations import Decision, Operand, Operation, compute_of, operands_device
+from arrayport._plugins import Registry
 
 __all__ = ["take", "take_along_axis"]
 
 
-def _check_indices(fn: str, indices: Array) -> None:
-    check_array(indices, fn, "indices")
-    if indices._dtype.kind not in ("signed integer", "unsigned integer"):
-        raise TypeError(f"{fn}: indices must have an integer dtype; got {indices._dtype!r}")
+def _check_indices(fn: str, indices: object) -> Operand:
+    indices = expect_array(indices, fn, "indices")
+    if indices.dtype.kind not in ("signed integer", "unsigned integer"):
+        raise TypeError(f"{fn}: indices must have an integer dtype; got {indices.dtype!r}")
+    return indices
 
 
-def take(x: Array, indices: Array, /, *, axis: int | None = None) -> Array:
-    """Return elements of an array along an axis (``indices`` on ``x``'s device, NS-3)."""
-    check_array(x, "take")
-    _check_indices("take", indices)
+def _decision(reg: Registry, fn: str, x: Operand, indices: Operand, axis: int) -> Decision:
+    device = operands_device(fn, (x, indices))
+    ns, needs_context = compute_of(reg, device)
+    take_ = getattr(ns, fn)
+
+    def run(native: Any, index: Any) -> Any:
+        return take_(native, index, axis=axis)
+
+    return Decision(run, device, x.dtype, context=needs_context)
+
+
+def _decide_take(reg: Registry, x: object, indices: object, axis: object) -> Decision:
+    x = expect_array(x, "take")
+    indices = _check_indices("take", indices)
+    assert x.ndim is not None
     if indices.ndim != 1:
-        raise ValueError(f"take: indices must be one-dimensional; got shape {indices.shape}")
+        raise ValueError(f"take: indices must be one-dimensional; got {indices.ndim} dimensions")
     if axis is None:
         if x.ndim > 1:
             raise ValueError(f"take: axis must be given for an array of {x.ndim} dimensions")
         axis = 0
     if x.ndim == 0:
         raise ValueError("take: x must have at least one dimension")
-    axis = normalize_axis(axis, x.ndim, "take")
-    device = check_same_device("take", [x, indices])
-    ns, ctx = compute(device)
-    with ctx:
-        return wrap(ns.take(x._native, indices._native, axis=axis), device, ns)
+    return _decision(reg, "take", x, indices, normalize_axis(axis, x.ndim, "take"))
+
+
+_TAKE: Final = Operation("take", _decide_take, ndim=True)
+
+
+def take(x: Array, indices: Array, /, *, axis: int | None = None) -> Array:
+    """Return elements of an array along an axis (``indices`` on ``x``'s device, NS-3)."""
+    return apply2(_TAKE, x, indices, (axis,))  # type: ignore[no-any-return]
+
+
+def _decide_take_along_axis(reg: Registry, x: object, indices: object, axis: object) -> Decision:
+    x = expect_array(x, "take_along_axis")
+    indices = _check_indices("take_along_axis", indices)
+    assert x.ndim is not None
+    if x.ndim == 0 or indices.ndim != x.ndim:
+        raise ValueError(
+            f"take_along_axis: x and indices must have the same number (>= 1) of dimensions; "
+            f"got {x.ndim} and {indices.ndim}"
+        )
+    axis = normalize_axis(axis, x.ndim, "take_along_axis")
+    return _decision(reg, "take_along_axis", x, indices, axis)
+
+
+_TAKE_ALONG_AXIS: Final = Operation("take_along_axis", _decide_take_along_axis, ndim=True)
 
 
 def take_along_axis(x: Array, indices: Array, /, *, axis: int = -1) -> Array:
     """Take values along an axis at matching indices (``indices`` on ``x``'s device, NS-3)."""
-    check_array(x, "take_along_axis")
-    _check_indices("take_along_axis", indices)
-    if x.ndim == 0 or indices.ndim != x.ndim:
-        raise ValueError(
-            f"take_along_axis: x and indices must have the same number (>= 1) of dimensions; "
-            f"got shapes {x.shape} and {indices.shape}"
-        )
-    axis = normalize_axis(axis, x.ndim, "take_along_axis")
-    device = check_same_device("take_along_axis", [x, indices])
-    ns, ctx = compute(device)
-    with ctx:
-        native = ns.take_along_axis(x._native, indices._native, axis=axis)
-        return wrap(native, device, ns)
+    return apply2(_TAKE_ALONG_AXIS, x, indices, (axis,))  # type: ignore[no-any-return]

@@ -1,19 +1,30 @@
-"""Manipulation functions of the standard: reshape, concat, stack, broadcast_to, ..."""
+"""Manipulation functions of the standard: reshape, concat, stack, broadcast_to, ...
+
+Each is an ``Operation`` (rule DS-1): its decision checks the arguments, normalizes the
+axes and picks the backend's function once per dtype, device, number of dimensions and
+parameters. Shapes, repetitions and shifts are operands: their kinds are decided on,
+their values (and the operands' shapes) are checked when the decision runs.
+"""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from arrayport import _dtypes
 from arrayport._arguments import (
-    check_array,
-    check_int,
-    check_same_device,
-    compute,
+    expect_array,
+    expect_arrays,
+    natives_as,
     normalize_axes,
     normalize_axis,
-    promoted_natives,
-    wrap,
-    wrap_view,
 )
-from arrayport._array_object import Array
+from arrayport._array_object import Array, apply1, apply2, applyn
+from arrayport._devices import Device
+from arrayport._dtypes import DType
+from arrayport._operations import VIEW, Decision, Operand, Operation, compute_of, operands_device
+from arrayport._plugins import Registry
 
 __all__ = [
     "broadcast_arrays",
@@ -34,20 +45,43 @@ __all__ = [
 ]
 
 
-def _check_arrays(arrays: object, fn: str) -> list[Array]:
+def _check_arrays(arrays: object, fn: str) -> tuple[Any, ...]:
+    """The arrays of a list or tuple argument, at least one (their kinds: the decision)."""
     if not isinstance(arrays, (list, tuple)):
         raise TypeError(
             f"{fn}: arrays must be a tuple or list of arrays; got {type(arrays).__name__}"
         )
     if not arrays:
         raise ValueError(f"{fn}: at least one array is required")
-    return [check_array(a, fn, f"arrays[{i}]") for i, a in enumerate(arrays)]
+    return tuple(arrays)
 
 
-def _check_shape(shape: object, fn: str) -> tuple[int, ...]:
-    if type(shape) is not tuple:
-        raise TypeError(f"{fn}: shape must be a tuple of ints; got {shape!r}")
-    return tuple(check_int(s, fn, "shape") for s in shape)
+def _type_name(t: object) -> str:
+    return getattr(t, "__name__", "an array")
+
+
+def _is_int_type(t: object) -> bool:
+    """Whether an operand of this signature is an integer (not a bool, not an array)."""
+    return isinstance(t, type) and t is not bool and hasattr(t, "__index__") and t is not Array
+
+
+def _check_ints(signature: object, fn: str, name: str) -> int:
+    """A tuple-of-ints operand of this signature; its length (values: when it runs)."""
+    if type(signature) is not tuple:
+        raise TypeError(f"{fn}: {name} must be a tuple of ints; got {_type_name(signature)}")
+    for part in signature:
+        if not _is_int_type(part):
+            raise TypeError(f"{fn}: {name} must be a Python int; got {_type_name(part)}")
+    return len(signature)
+
+
+def _ints(value: tuple[Any, ...]) -> tuple[int, ...]:
+    return tuple(operator.index(v) for v in value)
+
+
+# --------------------------------------------------------------------------------------
+# Broadcasting
+# --------------------------------------------------------------------------------------
 
 
 def broadcast_shapes(*shapes: tuple[int | None, ...]) -> tuple[int | None, ...]:
@@ -81,6 +115,24 @@ def broadcast_shapes(*shapes: tuple[int | None, ...]) -> tuple[int | None, ...]:
     return tuple(out)
 
 
+def _decide_broadcast_arrays(reg: Registry, *arrays: object) -> Decision:
+    checked, device = expect_arrays(arrays, "broadcast_arrays")
+    ns, needs_context = compute_of(reg, device)
+    broadcast = ns.broadcast_to
+    dtypes = {a.dtype for a in checked}
+    dtype = checked[0].dtype if len(dtypes) == 1 else None
+
+    def run(*natives: Any) -> Any:
+        shape = broadcast_shapes(*(tuple(n.shape) for n in natives))
+        return [broadcast(n, shape) for n in natives]
+
+    # Read-only views (rule NS-9): a write through one would show in many elements.
+    return Decision(run, device, dtype, context=needs_context, readonly=True, multi=tuple)
+
+
+_BROADCAST_ARRAYS: Final = Operation("broadcast_arrays", _decide_broadcast_arrays)
+
+
 def broadcast_arrays(*arrays: Array) -> tuple[Array, ...]:
     """Broadcast arrays against each other (device check: rule NS-3).
 
@@ -89,17 +141,28 @@ def broadcast_arrays(*arrays: Array) -> tuple[Array, ...]:
     The results are read-only views (rule NS-9): a write through one would show in many
     elements.
     """
-    checked = [check_array(a, "broadcast_arrays", f"arrays[{i}]") for i, a in enumerate(arrays)]
-    if not checked:
+    if not arrays:
         return ()
-    device = check_same_device("broadcast_arrays", checked)
-    shape = broadcast_shapes(*(a.shape for a in checked))
-    ns, ctx = compute(device)
-    with ctx:
-        out = tuple(wrap_view(ns.broadcast_to(a._native, shape), a, ns) for a in checked)
-    for a in out:
-        a._readonly = True
-    return out
+    return applyn(_BROADCAST_ARRAYS, arrays)  # type: ignore[no-any-return]
+
+
+def _decide_broadcast_to(reg: Registry, x: object, shape: object) -> Decision:
+    x = expect_array(x, "broadcast_to")
+    _check_ints(shape, "broadcast_to", "shape")
+    ns, needs_context = compute_of(reg, x.device)
+    broadcast = ns.broadcast_to
+
+    def run(native: Any, value: tuple[Any, ...]) -> Any:
+        target = _ints(value)
+        have = tuple(native.shape)
+        if broadcast_shapes(have, target) != target:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {have} to {target}")
+        return broadcast(native, target)
+
+    return Decision(run, x.device, x.dtype, context=needs_context, readonly=True)
+
+
+_BROADCAST_TO: Final = Operation("broadcast_to", _decide_broadcast_to)
 
 
 def broadcast_to(x: Array, /, shape: tuple[int, ...]) -> Array:
@@ -109,74 +172,137 @@ def broadcast_to(x: Array, /, shape: tuple[int, ...]) -> Array:
     -----
     The result is a read-only view (rule NS-9).
     """
-    check_array(x, "broadcast_to")
-    shape = _check_shape(shape, "broadcast_to")
-    if broadcast_shapes(x.shape, shape) != shape:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
-    ns, ctx = compute(x._device)
-    with ctx:
-        out = wrap_view(ns.broadcast_to(x._native, shape), x, ns)
-    out._readonly = True
-    return out
+    return apply2(_BROADCAST_TO, x, shape)  # type: ignore[no-any-return]
 
 
-def concat(arrays: tuple[Array, ...] | list[Array], /, *, axis: int | None = 0) -> Array:
-    """Join arrays along an existing axis (device check: NS-3; type promotion: DT-3)."""
-    checked = _check_arrays(arrays, "concat")
-    device = check_same_device("concat", checked)
+# --------------------------------------------------------------------------------------
+# Joining
+# --------------------------------------------------------------------------------------
+
+
+def _joined(
+    reg: Registry, fn: str, arrays: Sequence[object]
+) -> tuple[list[Operand], Device, DType, Any, bool, Callable[..., list[Any]]]:
+    """Checked operands, their device and promoted dtype (DT-3), the namespace, whether
+    it needs a context, and how the natives become the promoted dtype."""
+    checked, device = expect_arrays(arrays, fn)
+    dtype = _dtypes.result_type(*(a.dtype for a in checked))
+    ns, needs_context = compute_of(reg, device)
+    casts = natives_as(ns, dtype, checked)
+
+    def promoted(*natives: Any) -> list[Any]:
+        return [n if c is None else c(n) for n, c in zip(natives, casts, strict=True)]
+
+    return checked, device, dtype, ns, needs_context, promoted
+
+
+def _decide_concat(reg: Registry, *args: object) -> Decision:
+    *arrays, axis = args
+    checked, device, dtype, ns, needs_context, promoted = _joined(reg, "concat", arrays)
     if axis is not None:
         ndim = checked[0].ndim
         if ndim == 0:
             raise ValueError("concat: zero-dimensional arrays cannot be concatenated; use stack")
         axis = normalize_axis(axis, ndim, "concat")
-    ns, ctx = compute(device)
-    with ctx:
-        _, natives = promoted_natives(checked, ns)
-        return wrap(ns.concat(natives, axis=axis), device, ns)
+    concat_ = ns.concat
+
+    def run(*natives: Any) -> Any:
+        return concat_(promoted(*natives), axis=axis)
+
+    return Decision(run, device, dtype, context=needs_context)
+
+
+_CONCAT: Final = Operation("concat", _decide_concat, ndim=True)
+
+
+def concat(arrays: tuple[Array, ...] | list[Array], /, *, axis: int | None = 0) -> Array:
+    """Join arrays along an existing axis (device check: NS-3; type promotion: DT-3)."""
+    return applyn(_CONCAT, _check_arrays(arrays, "concat"), (axis,))  # type: ignore[no-any-return]
+
+
+def _decide_stack(reg: Registry, *args: object) -> Decision:
+    *arrays, axis = args
+    checked, device, dtype, ns, needs_context, promoted = _joined(reg, "stack", arrays)
+    ndim = checked[0].ndim
+    assert ndim is not None
+    # Arrays of different ranks have different shapes: that error is raised when run.
+    if all(a.ndim == ndim for a in checked):
+        axis = normalize_axis(axis, ndim + 1, "stack")
+    stack_ = ns.stack
+
+    def run(*natives: Any) -> Any:
+        shapes = {tuple(n.shape) for n in natives}
+        if len(shapes) != 1:
+            raise ValueError(f"stack: arrays must have one shape; got {sorted(shapes, key=str)}")
+        return stack_(promoted(*natives), axis=axis)
+
+    return Decision(run, device, dtype, context=needs_context)
+
+
+_STACK: Final = Operation("stack", _decide_stack, ndim=True)
 
 
 def stack(arrays: tuple[Array, ...] | list[Array], /, *, axis: int = 0) -> Array:
     """Join arrays along a new axis (device check: NS-3; type promotion: DT-3)."""
-    checked = _check_arrays(arrays, "stack")
-    device = check_same_device("stack", checked)
-    shapes = {a.shape for a in checked}
-    if len(shapes) != 1:
-        raise ValueError(f"stack: arrays must have one shape; got {sorted(shapes, key=str)}")
-    axis = normalize_axis(axis, checked[0].ndim + 1, "stack")
-    ns, ctx = compute(device)
-    with ctx:
-        _, natives = promoted_natives(checked, ns)
-        return wrap(ns.stack(natives, axis=axis), device, ns)
+    return applyn(_STACK, _check_arrays(arrays, "stack"), (axis,))  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------------------
+# Views: the result may share memory with x (rule NS-9)
+# --------------------------------------------------------------------------------------
+
+
+def _decide_expand_dims(reg: Registry, x: object, axis: object) -> Decision:
+    x = expect_array(x, "expand_dims")
+    assert x.ndim is not None
+    n = len(axis) if type(axis) is tuple else 1
+    axes = normalize_axes(axis, x.ndim + n, "expand_dims")
+    assert axes is not None
+    order = sorted(axes)
+    ns, needs_context = compute_of(reg, x.device)
+    reshape_ = ns.reshape
+
+    def run(native: Any) -> Any:
+        shape = list(native.shape)
+        for a in order:
+            shape.insert(a, 1)
+        return reshape_(native, tuple(shape))
+
+    return Decision(run, x.device, x.dtype, context=needs_context, readonly=VIEW)
+
+
+_EXPAND_DIMS: Final = Operation("expand_dims", _decide_expand_dims, ndim=True)
 
 
 def expand_dims(x: Array, /, axis: int | tuple[int, ...]) -> Array:
     """Expand the shape of an array by inserting axes of size one."""
-    check_array(x, "expand_dims")
-    n = len(axis) if type(axis) is tuple else 1
-    axes = normalize_axes(axis, x.ndim + n, "expand_dims")
-    assert axes is not None
-    shape = list(x.shape)
-    for a in sorted(axes):
-        shape.insert(a, 1)
-    ns, ctx = compute(x._device)
-    with ctx:
-        return wrap_view(ns.reshape(x._native, tuple(shape)), x, ns)
+    return apply1(_EXPAND_DIMS, x, (axis,))  # type: ignore[no-any-return]
+
+
+def _decide_flip(reg: Registry, x: object, axis: object) -> Decision:
+    x = expect_array(x, "flip")
+    axes = normalize_axes(axis, x.ndim, "flip")
+    ns, needs_context = compute_of(reg, x.device)
+    flip_ = ns.flip
+    return Decision(
+        lambda native: flip_(native, axis=axes),
+        x.device,
+        x.dtype,
+        context=needs_context,
+        readonly=VIEW,
+    )
+
+
+_FLIP: Final = Operation("flip", _decide_flip, ndim=True)
 
 
 def flip(x: Array, /, *, axis: int | tuple[int, ...] | None = None) -> Array:
     """Reverse the order of elements along the given axes."""
-    check_array(x, "flip")
-    axes = normalize_axes(axis, x.ndim, "flip")
-    ns, ctx = compute(x._device)
-    with ctx:
-        return wrap_view(ns.flip(x._native, axis=axes), x, ns)
+    return apply1(_FLIP, x, (axis,))  # type: ignore[no-any-return]
 
 
-def moveaxis(
-    x: Array, source: int | tuple[int, ...], destination: int | tuple[int, ...], /
-) -> Array:
-    """Move axes of an array to new positions."""
-    check_array(x, "moveaxis")
+def _decide_moveaxis(reg: Registry, x: object, source: object, destination: object) -> Decision:
+    x = expect_array(x, "moveaxis")
     src = normalize_axes(source, x.ndim, "moveaxis")
     dst = normalize_axes(destination, x.ndim, "moveaxis")
     assert src is not None and dst is not None
@@ -184,43 +310,100 @@ def moveaxis(
         raise ValueError(
             f"moveaxis: source {source!r} and destination {destination!r} must name as many axes"
         )
-    ns, ctx = compute(x._device)
-    with ctx:
-        return wrap_view(ns.moveaxis(x._native, src, dst), x, ns)
+    ns, needs_context = compute_of(reg, x.device)
+    moveaxis_ = ns.moveaxis
+    return Decision(
+        lambda native: moveaxis_(native, src, dst),
+        x.device,
+        x.dtype,
+        context=needs_context,
+        readonly=VIEW,
+    )
 
 
-def permute_dims(x: Array, /, axes: tuple[int, ...]) -> Array:
-    """Permute the axes of an array."""
-    check_array(x, "permute_dims")
+_MOVEAXIS: Final = Operation("moveaxis", _decide_moveaxis, ndim=True)
+
+
+def moveaxis(
+    x: Array, source: int | tuple[int, ...], destination: int | tuple[int, ...], /
+) -> Array:
+    """Move axes of an array to new positions."""
+    return apply1(_MOVEAXIS, x, (source, destination))  # type: ignore[no-any-return]
+
+
+def _decide_permute_dims(reg: Registry, x: object, axes: object) -> Decision:
+    x = expect_array(x, "permute_dims")
     if type(axes) is not tuple:
         raise TypeError(f"permute_dims: axes must be a tuple of ints; got {axes!r}")
     norm = normalize_axes(axes, x.ndim, "permute_dims")
     if norm is None or len(norm) != x.ndim:
         raise ValueError(f"permute_dims: axes {axes!r} is not a permutation of {x.ndim} axes")
-    ns, ctx = compute(x._device)
-    with ctx:
-        return wrap_view(ns.permute_dims(x._native, norm), x, ns)
+    ns, needs_context = compute_of(reg, x.device)
+    permute = ns.permute_dims
+    return Decision(
+        lambda native: permute(native, norm),
+        x.device,
+        x.dtype,
+        context=needs_context,
+        readonly=VIEW,
+    )
 
 
-def repeat(x: Array, repeats: int | Array, /, *, axis: int | None = None) -> Array:
-    """Repeat each element of an array (device check of ``repeats``: rule NS-3)."""
-    check_array(x, "repeat")
-    if type(repeats) is Array:
-        check_same_device("repeat", [x, repeats])
-        if repeats._dtype.kind not in ("signed integer", "unsigned integer"):
-            raise TypeError(f"repeat: repeats must have an integer dtype; got {repeats._dtype!r}")
-        if repeats.ndim > 1:
-            raise ValueError(f"repeat: repeats must be 0-d or 1-d; got shape {repeats.shape}")
-        reps = repeats._native
-    else:
-        reps = check_int(repeats, "repeat", "repeats")
-        if reps < 0:
-            raise ValueError(f"repeat: repeats must be >= 0; got {reps!r}")
-    if axis is not None:
-        axis = normalize_axis(axis, x.ndim, "repeat")
-    ns, ctx = compute(x._device)
-    with ctx:
-        return wrap(ns.repeat(x._native, reps, axis=axis), x._device, ns)
+_PERMUTE_DIMS: Final = Operation("permute_dims", _decide_permute_dims, ndim=True)
+
+
+def permute_dims(x: Array, /, axes: tuple[int, ...]) -> Array:
+    """Permute the axes of an array."""
+    return apply1(_PERMUTE_DIMS, x, (axes,))  # type: ignore[no-any-return]
+
+
+def _view_or_copy(parts: Sequence[Any]) -> Any:
+    """reshape's result: a view keeps x's read-only flag, a copy is writeable (NS-9)."""
+    out = parts[0]
+    if len(parts) > 1:  # the run made new memory
+        out._readonly = False
+    return out
+
+
+def _decide_reshape(reg: Registry, x: object, shape: object, copy: object) -> Decision:
+    x = expect_array(x, "reshape")
+    _check_ints(shape, "reshape", "shape")
+    if copy is not None and copy is not True and copy is not False:
+        raise TypeError(f"reshape: copy must be True, False or None; got {copy!r}")
+    ns, needs_context = compute_of(reg, x.device)
+    reshape_ = ns.reshape
+
+    def sizes(value: tuple[Any, ...]) -> tuple[int, ...]:
+        s = _ints(value)
+        if sum(1 for v in s if v == -1) > 1 or any(v < -1 for v in s):
+            raise ValueError(
+                f"reshape: shape {s!r} may hold at most one -1 and no other negative size"
+            )
+        return s
+
+    if copy is None:
+        # Only a view keeps the read-only flag (NS-9): ask for one, copy if impossible;
+        # a copy says so with a second part, so that it comes back writeable.
+        def run(native: Any, value: tuple[Any, ...]) -> Any:
+            s = sizes(value)
+            try:
+                return (reshape_(native, s, copy=False),)
+            except ValueError:
+                return (reshape_(native, s, copy=True), None)
+
+        return Decision(
+            run, x.device, x.dtype, context=needs_context, readonly=VIEW, multi=_view_or_copy
+        )
+
+    def run_copy(native: Any, value: tuple[Any, ...]) -> Any:
+        return reshape_(native, sizes(value), copy=copy)
+
+    return Decision(
+        run_copy, x.device, x.dtype, context=needs_context, readonly=False if copy else VIEW
+    )
+
+
+_RESHAPE: Final = Operation("reshape", _decide_reshape)
 
 
 def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Array:
@@ -232,26 +415,123 @@ def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) ->
     read-only array is read-only; a copy (``copy=True``, or ``copy=None`` where no view
     exists) is writeable (rule NS-9).
     """
-    check_array(x, "reshape")
-    shape = _check_shape(shape, "reshape")
-    if copy is not None and copy is not True and copy is not False:
-        raise TypeError(f"reshape: copy must be True, False or None; got {copy!r}")
-    if sum(1 for s in shape if s == -1) > 1 or any(s < -1 for s in shape):
-        raise ValueError(
-            f"reshape: shape {shape!r} may hold at most one -1 and no other negative size"
-        )
-    ns, ctx = compute(x._device)
-    with ctx:
-        if copy is None and x.readonly:
-            # Only a view keeps the read-only flag (NS-9): ask for one, copy if impossible.
-            try:
-                return wrap_view(ns.reshape(x._native, shape, copy=False), x, ns)
-            except ValueError:
-                copy = True
-        native = ns.reshape(x._native, shape, copy=copy)
-        if copy:
-            return wrap(native, x._device, ns)
-        return wrap_view(native, x, ns)
+    return apply2(_RESHAPE, x, shape, (copy,))  # type: ignore[no-any-return]
+
+
+def _decide_squeeze(reg: Registry, x: object, axis: object) -> Decision:
+    x = expect_array(x, "squeeze")
+    axes = normalize_axes(axis, x.ndim, "squeeze")
+    assert axes is not None
+    ns, needs_context = compute_of(reg, x.device)
+    squeeze_ = ns.squeeze
+
+    def run(native: Any) -> Any:
+        shape = native.shape
+        for a in axes:
+            if shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} has size {shape[a]}, not 1")
+        return squeeze_(native, axis=axes)
+
+    return Decision(run, x.device, x.dtype, context=needs_context, readonly=VIEW)
+
+
+_SQUEEZE: Final = Operation("squeeze", _decide_squeeze, ndim=True)
+
+
+def squeeze(x: Array, /, axis: int | tuple[int, ...]) -> Array:
+    """Remove axes of size one."""
+    return apply1(_SQUEEZE, x, (axis,))  # type: ignore[no-any-return]
+
+
+def _decide_unstack(reg: Registry, x: object, axis: object) -> Decision:
+    x = expect_array(x, "unstack")
+    if x.ndim == 0:
+        raise ValueError("unstack: x must have at least one dimension")
+    axis = normalize_axis(axis, x.ndim, "unstack")
+    ns, needs_context = compute_of(reg, x.device)
+    moveaxis_ = ns.moveaxis
+
+    def run(native: Any) -> Any:
+        moved = moveaxis_(native, axis, 0)
+        return [moved[i, ...] for i in range(moved.shape[0])]
+
+    return Decision(run, x.device, x.dtype, context=needs_context, readonly=VIEW, multi=tuple)
+
+
+_UNSTACK: Final = Operation("unstack", _decide_unstack, ndim=True)
+
+
+def unstack(x: Array, /, *, axis: int = 0) -> tuple[Array, ...]:
+    """Split an array into a tuple of arrays along an axis."""
+    return apply1(_UNSTACK, x, (axis,))  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------------------
+# New arrays from x's elements
+# --------------------------------------------------------------------------------------
+
+
+def _decide_repeat(reg: Registry, x: object, repeats: object, axis: object) -> Decision:
+    x = expect_array(x, "repeat")
+    if type(repeats) is Operand:
+        operands_device("repeat", (x, repeats))
+        if repeats.dtype.kind not in ("signed integer", "unsigned integer"):
+            raise TypeError(f"repeat: repeats must have an integer dtype; got {repeats.dtype!r}")
+        array_repeats = True
+    else:
+        if not _is_int_type(repeats):
+            raise TypeError(f"repeat: repeats must be a Python int; got {_type_name(repeats)}")
+        array_repeats = False
+    if axis is not None:
+        axis = normalize_axis(axis, x.ndim, "repeat")
+    ns, needs_context = compute_of(reg, x.device)
+    repeat_ = ns.repeat
+
+    def run(native: Any, reps: Any) -> Any:
+        if array_repeats:
+            if len(reps.shape) > 1:
+                raise ValueError(
+                    f"repeat: repeats must be 0-d or 1-d; got shape {tuple(reps.shape)}"
+                )
+        else:
+            reps = operator.index(reps)
+            if reps < 0:
+                raise ValueError(f"repeat: repeats must be >= 0; got {reps!r}")
+        return repeat_(native, reps, axis=axis)
+
+    return Decision(run, x.device, x.dtype, context=needs_context)
+
+
+_REPEAT: Final = Operation("repeat", _decide_repeat, ndim=True)
+
+
+def repeat(x: Array, repeats: int | Array, /, *, axis: int | None = None) -> Array:
+    """Repeat each element of an array (device check of ``repeats``: rule NS-3)."""
+    return apply2(_REPEAT, x, repeats, (axis,))  # type: ignore[no-any-return]
+
+
+def _decide_roll(reg: Registry, x: object, shift: object, axis: object) -> Decision:
+    x = expect_array(x, "roll")
+    if type(shift) is tuple:
+        n = _check_ints(shift, "roll", "shift")
+    elif _is_int_type(shift):
+        n = -1
+    else:
+        raise TypeError(f"roll: shift must be a Python int; got {_type_name(shift)}")
+    axes = normalize_axes(axis, x.ndim, "roll") if axis is not None else None
+    if n >= 0 and (axes is None or len(axes) != n):
+        raise ValueError(f"roll: a tuple shift of {n} ints needs an axis tuple of the same length")
+    ns, needs_context = compute_of(reg, x.device)
+    roll_ = ns.roll
+
+    def run(native: Any, value: Any) -> Any:
+        shifts = _ints(value) if n >= 0 else operator.index(value)
+        return roll_(native, shifts, axis=axes)
+
+    return Decision(run, x.device, x.dtype, context=needs_context)
+
+
+_ROLL: Final = Operation("roll", _decide_roll, ndim=True)
 
 
 def roll(
@@ -262,53 +542,27 @@ def roll(
     axis: int | tuple[int, ...] | None = None,
 ) -> Array:
     """Roll array elements along the given axes."""
-    check_array(x, "roll")
-    shifts: int | tuple[int, ...]
-    if type(shift) is tuple:
-        shifts = tuple(check_int(s, "roll", "shift") for s in shift)
-    else:
-        shifts = check_int(shift, "roll", "shift")
-    axes = normalize_axes(axis, x.ndim, "roll") if axis is not None else None
-    if type(shifts) is tuple and (axes is None or len(axes) != len(shifts)):
-        raise ValueError(f"roll: a tuple shift {shift!r} needs an axis tuple of the same length")
-    ns, ctx = compute(x._device)
-    with ctx:
-        return wrap(ns.roll(x._native, shifts, axis=axes), x._device, ns)
+    return apply2(_ROLL, x, shift, (axis,))  # type: ignore[no-any-return]
 
 
-def squeeze(x: Array, /, axis: int | tuple[int, ...]) -> Array:
-    """Remove axes of size one."""
-    check_array(x, "squeeze")
-    axes = normalize_axes(axis, x.ndim, "squeeze")
-    assert axes is not None
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} has size {x.shape[a]}, not 1")
-    ns, ctx = compute(x._device)
-    with ctx:
-        return wrap_view(ns.squeeze(x._native, axis=axes), x, ns)
+def _decide_tile(reg: Registry, x: object, repetitions: object) -> Decision:
+    x = expect_array(x, "tile")
+    _check_ints(repetitions, "tile", "repetitions")
+    ns, needs_context = compute_of(reg, x.device)
+    tile_ = ns.tile
+
+    def run(native: Any, value: tuple[Any, ...]) -> Any:
+        reps = _ints(value)
+        if any(r < 0 for r in reps):
+            raise ValueError(f"tile: repetitions must be >= 0; got {value!r}")
+        return tile_(native, reps)
+
+    return Decision(run, x.device, x.dtype, context=needs_context)
+
+
+_TILE: Final = Operation("tile", _decide_tile)
 
 
 def tile(x: Array, repetitions: tuple[int, ...], /) -> Array:
     """Construct an array by tiling ``x``."""
-    check_array(x, "tile")
-    if type(repetitions) is not tuple:
-        raise TypeError(f"tile: repetitions must be a tuple of ints; got {repetitions!r}")
-    reps = tuple(check_int(r, "tile", "repetitions") for r in repetitions)
-    if any(r < 0 for r in reps):
-        raise ValueError(f"tile: repetitions must be >= 0; got {repetitions!r}")
-    ns, ctx = compute(x._device)
-    with ctx:
-        return wrap(ns.tile(x._native, reps), x._device, ns)
-
-
-def unstack(x: Array, /, *, axis: int = 0) -> tuple[Array, ...]:
-    """Split an array into a tuple of arrays along an axis."""
-    check_array(x, "unstack")
-    if x.ndim == 0:
-        raise ValueError("unstack: x must have at least one dimension")
-    axis = normalize_axis(axis, x.ndim, "unstack")
-    ns, ctx = compute(x._device)
-    with ctx:
-        moved = ns.moveaxis(x._native, axis, 0)
-        return tuple(wrap_view(moved[i, ...], x, ns) for i in range(moved.shape[0]))
+    return apply2(_TILE, x, repetitions)  # type: ignore[no-any-return]

@@ -187,6 +187,9 @@ class Registry:
     fast_sequence: FastSequence | None = None
     # Device -> its NativeType.build, for every device that declares one (rule BK-10).
     builders: dict[Device, Callable[[Any], Any]] = field(default_factory=dict, compare=False)
+    # Decisions of the dispatcher, by call key (rule DS-1): filled on first use of a key,
+    # read on every later call, and gone with this registry when another is installed.
+    decisions: dict[Any, Any] = field(default_factory=dict, compare=False)
 
     def adopt(self, obj: object) -> Any:
         for backend in self.adopters:
@@ -283,37 +286,14 @@ def _reset() -> None:
     _install(None)
 
 
-# The installed registry's fast_natives, as one module-level dict that keeps its identity
-# (filled in place), so that asarray reaches it with a single lookup.
-FAST_NATIVES: dict[type, tuple[Device, Mapping[Any, DType]]] = {}
-# The installed registry's builders, kept the same way for wrapping compute results.
-BUILDERS: dict[Device, Callable[[Any], Any]] = {}
-# Device -> compute namespace, for devices known to need no device context: an
-# elementwise operation on them is one lookup. Filled by the dispatcher as it learns.
-READY: dict[Device, Any] = {}
-# Called with the registry (or None) each time one is installed: modules whose hot paths
-# read a registry's answers as their own globals keep them here.
-_LISTENERS: list[Callable[[Registry | None], None]] = []
-
-
-def on_install(listener: Callable[[Registry | None], None]) -> None:
-    """Call ``listener`` now and whenever another registry is installed."""
-    _LISTENERS.append(listener)
-    listener(_REGISTRY)
-
-
 def _install(reg: Registry | None) -> None:
-    """Make ``reg`` the registry in use (None: load again on next use)."""
+    """Make ``reg`` the registry in use (None: load again on next use).
+
+    One assignment: a reader that took the old registry keeps a whole one, with its own
+    tables and decisions (rule BK-11).
+    """
     global _REGISTRY
     _REGISTRY = reg
-    FAST_NATIVES.clear()
-    BUILDERS.clear()
-    READY.clear()
-    if reg is not None:
-        FAST_NATIVES.update(reg.fast_natives)
-        BUILDERS.update(reg.builders)
-    for listener in _LISTENERS:
-        listener(reg)
 
 
 def _entry_points() -> list[tuple[str, Callable[[], object], str]]:

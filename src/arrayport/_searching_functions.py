@@ -1,80 +1,179 @@
-"""Searching functions of the standard: argmax, argmin, nonzero, searchsorted, where, ..."""
+"""Searching functions of the standard: argmax, argmin, nonzero, searchsorted, where, ...
+
+Each is an ``Operation`` (rule DS-1): its decision fixes the result's dtype (the
+device's default indexing or integer dtype for indices and counts, rule NS-4), the
+promotion of the operands and the backend's function once per key. Sizes are checked
+when the decision runs.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
-from arrayport import _dispatch
 from arrayport._arguments import (
-    check_array,
     check_bool,
-    check_same_device,
-    compute,
     default_dtypes,
+    expect_array,
     normalize_axes,
     normalize_axis,
-    wrap,
 )
-from arrayport._array_object import Array
+from arrayport._array_object import Array, apply1, applyn
 from arrayport._dtypes import DType
+from arrayport._operations import Decision, Operand, Operation, compute_of, operands_device, promote
+from arrayport._plugins import Registry
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where"]
 
-_PY_SCALARS = (bool, int, float, complex)
+_PY_SCALARS: Final = (bool, int, float, complex)
 
 
-def _as_dtype(native: Any, dtype: DType, device: Any, ns: Any) -> Array:
-    out = ns.astype(native, _dispatch.ns_dtype(ns, dtype), copy=False)
-    return Array._new(ns.asarray(out), device, dtype, False)
+def _as_dtype(ns: Any, dtype: DType) -> Callable[[Any], Any]:
+    """How a native index or count result becomes an array of ``dtype`` (rule NS-4)."""
+    nd = getattr(ns, dtype.name)
+    astype, asarray = ns.astype, ns.asarray
+
+    def cast(native: Any) -> Any:
+        return asarray(astype(native, nd, copy=False))
+
+    return cast
 
 
-def _arg_extreme(fn: str, x: Array, axis: int | None, keepdims: bool) -> Array:
-    check_array(x, fn)
-    check_bool(keepdims, fn, "keepdims")
-    if x._dtype.kind == "complex floating":
-        raise TypeError(f"{fn}: complex arrays have no order; got dtype {x._dtype!r}")
-    if axis is not None:
-        axis = normalize_axis(axis, x.ndim, fn)
-    if x.size == 0:
-        raise ValueError(f"{fn}: x is empty (shape {x.shape}); an empty array has no {fn[3:]}imum")
-    ns, ctx = compute(x._device)
-    with ctx:
-        native = getattr(ns, fn)(x._native, axis=axis, keepdims=keepdims)
-        return _as_dtype(native, default_dtypes(x._device).indexing, x._device, ns)
+def _arg_extreme(fn: str) -> Operation:
+    def decide(reg: Registry, x: object, axis: object, keepdims: object) -> Decision:
+        x = expect_array(x, fn)
+        check_bool(keepdims, fn, "keepdims")
+        if x.dtype.kind == "complex floating":
+            raise TypeError(f"{fn}: complex arrays have no order; got dtype {x.dtype!r}")
+        if axis is not None:
+            axis = normalize_axis(axis, x.ndim, fn)
+        indexing = default_dtypes(reg, x.device).indexing
+        ns, needs_context = compute_of(reg, x.device)
+        find, cast = getattr(ns, fn), _as_dtype(ns, indexing)
+
+        def run(native: Any) -> Any:
+            shape = native.shape
+            if 0 in shape:
+                raise ValueError(
+                    f"{fn}: x is empty (shape {tuple(shape)}); an empty array has no {fn[3:]}imum"
+                )
+            return cast(find(native, axis=axis, keepdims=keepdims))
+
+        return Decision(run, x.device, indexing, context=needs_context, readonly=False)
+
+    return Operation(fn, decide, ndim=True)
+
+
+_ARGMAX: Final = _arg_extreme("argmax")
+_ARGMIN: Final = _arg_extreme("argmin")
 
 
 def argmax(x: Array, /, *, axis: int | None = None, keepdims: bool = False) -> Array:
     """Return the indices of the maximum values (the device's default indexing dtype, NS-4)."""
-    return _arg_extreme("argmax", x, axis, keepdims)
+    return apply1(_ARGMAX, x, (axis, keepdims))  # type: ignore[no-any-return]
 
 
 def argmin(x: Array, /, *, axis: int | None = None, keepdims: bool = False) -> Array:
     """Return the indices of the minimum values (the device's default indexing dtype, NS-4)."""
-    return _arg_extreme("argmin", x, axis, keepdims)
+    return apply1(_ARGMIN, x, (axis, keepdims))  # type: ignore[no-any-return]
+
+
+def _decide_count_nonzero(reg: Registry, x: object, axis: object, keepdims: object) -> Decision:
+    x = expect_array(x, "count_nonzero")
+    check_bool(keepdims, "count_nonzero", "keepdims")
+    axes = normalize_axes(axis, x.ndim, "count_nonzero")
+    integral = default_dtypes(reg, x.device).integral
+    ns, needs_context = compute_of(reg, x.device)
+    count, cast = ns.count_nonzero, _as_dtype(ns, integral)
+
+    def run(native: Any) -> Any:
+        return cast(count(native, axis=axes, keepdims=keepdims))
+
+    return Decision(run, x.device, integral, context=needs_context, readonly=False)
+
+
+_COUNT_NONZERO: Final = Operation("count_nonzero", _decide_count_nonzero, ndim=True)
 
 
 def count_nonzero(
     x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
 ) -> Array:
     """Count the non-zero elements (the device's default integer dtype, NS-4)."""
-    check_array(x, "count_nonzero")
-    check_bool(keepdims, "count_nonzero", "keepdims")
-    axes = normalize_axes(axis, x.ndim, "count_nonzero")
-    ns, ctx = compute(x._device)
-    with ctx:
-        native = ns.count_nonzero(x._native, axis=axes, keepdims=keepdims)
-        return _as_dtype(native, default_dtypes(x._device).integral, x._device, ns)
+    return apply1(_COUNT_NONZERO, x, (axis, keepdims))  # type: ignore[no-any-return]
+
+
+def _decide_nonzero(reg: Registry, x: object) -> Decision:
+    x = expect_array(x, "nonzero")
+    if x.ndim == 0:
+        raise ValueError("nonzero: x must have at least one dimension; use x[None] for a 0-d array")
+    indexing = default_dtypes(reg, x.device).indexing
+    ns, needs_context = compute_of(reg, x.device)
+    nonzero_, cast = ns.nonzero, _as_dtype(ns, indexing)
+
+    def run(native: Any) -> Any:
+        return [cast(n) for n in nonzero_(native)]
+
+    return Decision(run, x.device, indexing, context=needs_context, readonly=False, multi=tuple)
+
+
+_NONZERO: Final = Operation("nonzero", _decide_nonzero, ndim=True)
 
 
 def nonzero(x: Array, /) -> tuple[Array, ...]:
     """Return the indices of the non-zero elements, one array per axis (NS-4)."""
-    check_array(x, "nonzero")
-    if x.ndim == 0:
-        raise ValueError("nonzero: x must have at least one dimension; use x[None] for a 0-d array")
-    indexing = default_dtypes(x._device).indexing
-    ns, ctx = compute(x._device)
-    with ctx:
-        return tuple(_as_dtype(n, indexing, x._device, ns) for n in ns.nonzero(x._native))
+    return apply1(_NONZERO, x)  # type: ignore[no-any-return]
+
+
+def _decide_searchsorted(
+    reg: Registry, x1: object, x2: object, sorter: object, side: object
+) -> Decision:
+    x1 = expect_array(x1, "searchsorted", "x1")
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right'; got {side!r}")
+    if x1.ndim != 1:
+        raise ValueError(f"searchsorted: x1 must be one-dimensional; got {x1.ndim} dimensions")
+    if x1.dtype.kind == "complex floating":
+        raise TypeError(f"searchsorted: complex arrays have no order; got dtype {x1.dtype!r}")
+    operands: list[object] = [x1]
+    if sorter is not type(None):
+        sorter = expect_array(sorter, "searchsorted", "sorter")
+        if sorter.dtype.kind not in ("signed integer", "unsigned integer"):
+            raise TypeError(
+                f"searchsorted: sorter must have an integer dtype; got {sorter.dtype!r}"
+            )
+        operands.append(sorter)
+    if type(x2) is not Operand and x2 not in _PY_SCALARS:
+        raise TypeError(
+            "searchsorted: x2 must be an array or a Python scalar; got "
+            f"{getattr(x2, '__name__', type(x2).__name__)}"
+        )
+    operands.append(x2)
+    operands_device("searchsorted", operands)
+    device, dtype, (s1, s2) = promote(reg, "searchsorted", (x1, x2))
+    if dtype.kind == "complex floating":  # complex x2 (rule NS-5)
+        raise TypeError(
+            f"searchsorted: complex numbers have no order; x2 makes the values "
+            f"{dtype!r}: search real(x2) or abs(x2) instead"
+        )
+    indexing = default_dtypes(reg, device).indexing
+    ns, needs_context = compute_of(reg, device)
+    search, cast = ns.searchsorted, _as_dtype(ns, indexing)
+
+    def run(n1: Any, n2: Any, order: Any) -> Any:
+        if order is not None and tuple(order.shape) != tuple(n1.shape):
+            raise ValueError(
+                f"searchsorted: sorter must have the shape of x1 {tuple(n1.shape)}; got "
+                f"{tuple(order.shape)}"
+            )
+        # Inside the context: a scalar operand or a promotion makes arrays on the device.
+        a = n1 if s1 is None else s1(n1)
+        v = n2 if s2 is None else s2(n2)
+        return cast(search(a, v, side=side, sorter=order))
+
+    return Decision(run, device, indexing, context=needs_context, readonly=False)
+
+
+_SEARCHSORTED: Final = Operation("searchsorted", _decide_searchsorted, ndim=True)
 
 
 def searchsorted(
@@ -92,45 +191,38 @@ def searchsorted(
     ``x1``, ``x2`` and ``sorter`` must share a device (rule NS-3); ``x1`` and ``x2`` are
     promoted by the standard's rules (DT-3, DT-5).
     """
-    check_array(x1, "searchsorted", "x1")
-    if side not in ("left", "right"):
-        raise ValueError(f"searchsorted: side must be 'left' or 'right'; got {side!r}")
-    if x1.ndim != 1:
-        raise ValueError(f"searchsorted: x1 must be one-dimensional; got shape {x1.shape}")
-    if x1._dtype.kind == "complex floating":
-        raise TypeError(f"searchsorted: complex arrays have no order; got dtype {x1._dtype!r}")
-    arrays = [x1]
-    if sorter is not None:
-        check_array(sorter, "searchsorted", "sorter")
-        if sorter._dtype.kind not in ("signed integer", "unsigned integer"):
-            raise TypeError(
-                f"searchsorted: sorter must have an integer dtype; got {sorter._dtype!r}"
-            )
-        if sorter.shape != x1.shape:
-            raise ValueError(
-                f"searchsorted: sorter must have the shape of x1 {x1.shape}; got {sorter.shape}"
-            )
-        arrays.append(sorter)
-    if type(x2) is not Array and type(x2) not in _PY_SCALARS:
+    return applyn(_SEARCHSORTED, (x1, x2, sorter), (side,))  # type: ignore[no-any-return]
+
+
+def _decide_where(reg: Registry, condition: object, x1: object, x2: object) -> Decision:
+    condition = expect_array(condition, "where", "condition")
+    if condition.dtype.kind != "bool":
         raise TypeError(
-            f"searchsorted: x2 must be an array or a Python scalar; got {type(x2).__name__}"
+            f"where: condition must have dtype bool; got {condition.dtype!r}: compare "
+            "explicitly, e.g. where(x != 0, ...)"
         )
-    if type(x2) is Array:
-        arrays.append(x2)
-    device = check_same_device("searchsorted", arrays)
-    ns, ctx = compute(device)
-    with ctx:
-        # Inside the context: a scalar operand or a promotion makes arrays on the device.
-        ops = _dispatch.binary_operands("searchsorted", x1, x2)
-        if ops.dtype.kind == "complex floating":  # complex x2 (rule NS-5)
+    operands_device("where", (condition, x1, x2))
+    for o in (x1, x2):
+        if type(o) is not Operand and o not in _PY_SCALARS:
             raise TypeError(
-                f"searchsorted: complex numbers have no order; x2 makes the values "
-                f"{ops.dtype!r}: search real(x2) or abs(x2) instead"
+                "where: expected an arrayport array or a bool/int/float/complex scalar; got "
+                f"{getattr(o, '__name__', type(o).__name__)}"
             )
-        native = ns.searchsorted(
-            ops.n1, ops.n2, side=side, sorter=None if sorter is None else sorter._native
-        )
-        return _as_dtype(native, default_dtypes(device).indexing, device, ns)
+    device, dtype, (s1, s2) = promote(reg, "where", (x1, x2))
+    ns, needs_context = compute_of(reg, device)
+    where_ = ns.where
+    if s1 is None and s2 is None:
+        run = where_
+    else:
+
+        def run(c: Any, n1: Any, n2: Any) -> Any:
+            # Inside the context: a scalar operand or a promotion makes arrays on the device.
+            return where_(c, n1 if s1 is None else s1(n1), n2 if s2 is None else s2(n2))
+
+    return Decision(run, device, dtype, context=needs_context)
+
+
+_WHERE: Final = Operation("where", _decide_where)
 
 
 def where(
@@ -145,15 +237,4 @@ def where(
     -----
     All array arguments must share a device (rule NS-3). ``condition`` must be boolean.
     """
-    check_array(condition, "where", "condition")
-    if condition._dtype.kind != "bool":
-        raise TypeError(
-            f"where: condition must have dtype bool; got {condition._dtype!r}: compare "
-            "explicitly, e.g. where(x != 0, ...)"
-        )
-    device = check_same_device("where", [condition, *(a for a in (x1, x2) if type(a) is Array)])
-    ns, ctx = compute(device)
-    with ctx:
-        # Inside the context: a scalar operand or a promotion makes arrays on the device.
-        ops = _dispatch.binary_operands("where", x1, x2)
-        return wrap(ns.where(condition._native, ops.n1, ops.n2), device, ns)
+    return applyn(_WHERE, (condition, x1, x2))  # type: ignore[no-any-return]

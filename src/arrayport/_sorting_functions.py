@@ -1,23 +1,83 @@
-"""Sorting functions of the standard: argsort and sort."""
+"""Sorting functions of the standard: argsort and sort.
+
+Each is an ``Operation`` (rule DS-1): the order's computation (rule NS-5) and the
+result's dtype are decided once per dtype, device, number of dimensions and parameters.
+"""
 
 from __future__ import annotations
 
-from arrayport import _dispatch
-from arrayport._arguments import check_array, check_bool, compute, default_dtypes, normalize_axis
-from arrayport._array_object import Array
+from collections.abc import Callable
+from typing import Any, Final
+
+from arrayport._arguments import check_bool, default_dtypes, expect_array, normalize_axis
+from arrayport._array_object import Array, apply1
+from arrayport._operations import Decision, Operand, Operation, compute_of
+from arrayport._plugins import Registry
 
 __all__ = ["argsort", "sort"]
 
 
-def _check(fn: str, x: Array, axis: int, descending: bool, stable: bool) -> int:
-    check_array(x, fn)
+def _check(
+    fn: str, x: object, axis: object, descending: object, stable: object
+) -> tuple[Operand, int]:
+    x = expect_array(x, fn)
     check_bool(descending, fn, "descending")
     check_bool(stable, fn, "stable")
-    if x._dtype.kind == "complex floating":
-        raise TypeError(f"{fn}: complex arrays have no order; got dtype {x._dtype!r}")
+    if x.dtype.kind == "complex floating":
+        raise TypeError(f"{fn}: complex arrays have no order; got dtype {x.dtype!r}")
     if x.ndim == 0:
         raise ValueError(f"{fn}: x must have at least one dimension")
-    return normalize_axis(axis, x.ndim, fn)
+    return x, normalize_axis(axis, x.ndim, fn)
+
+
+def _order(ns: Any, x: Operand, axis: int, descending: object) -> Callable[[Any], Any]:
+    """The indices that sort a native along ``axis``, from a stable ascending sort (NS-5).
+
+    A descending sort keeps equal elements in their original order, and NaNs sort last
+    in both orders.
+    """
+    argsort_ = ns.argsort
+    if not descending:
+
+        def ascending(native: Any) -> Any:
+            return argsort_(native, axis=axis, stable=True)
+
+        return ascending
+    if x.dtype.kind == "real floating":
+
+        def negated(native: Any) -> Any:
+            # Negation reverses the order of numbers and keeps NaNs last.
+            return argsort_(-native, axis=axis, stable=True)
+
+        return negated
+    flip = ns.flip
+
+    def reversed_(native: Any) -> Any:
+        # Sort the reversed array stably, then undo the reversal: the last of equal
+        # elements in the reversed array is the first in x.
+        n = native.shape[axis]
+        flipped = flip(native, axis=axis)
+        return (n - 1) - flip(argsort_(flipped, axis=axis, stable=True), axis=axis)
+
+    return reversed_
+
+
+def _decide_argsort(
+    reg: Registry, x: object, axis: object, descending: object, stable: object
+) -> Decision:
+    x, axis = _check("argsort", x, axis, descending, stable)
+    indexing = default_dtypes(reg, x.device).indexing
+    ns, needs_context = compute_of(reg, x.device)
+    order = _order(ns, x, axis, descending)
+    nd, astype = getattr(ns, indexing.name), ns.astype
+
+    def run(native: Any) -> Any:
+        return astype(order(native), nd, copy=False)
+
+    return Decision(run, x.device, indexing, context=needs_context, readonly=False)
+
+
+_ARGSORT: Final = Operation("argsort", _decide_argsort, ndim=True)
 
 
 def argsort(x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> Array:
@@ -29,25 +89,30 @@ def argsort(x: Array, /, *, axis: int = -1, descending: bool = False, stable: bo
     (rule NS-5): a descending sort keeps equal elements in their original order, and
     NaNs sort last in both orders. The result has the device's default indexing dtype.
     """
-    axis = _check("argsort", x, axis, descending, stable)
-    device = x._device
-    indexing = default_dtypes(device).indexing
-    ns, ctx = compute(device)
-    with ctx:
-        native = x._native
-        if not descending:
-            idx = ns.argsort(native, axis=axis, stable=True)
-        elif x._dtype.kind == "real floating":
-            # Negation reverses the order of numbers and keeps NaNs last.
-            idx = ns.argsort(-native, axis=axis, stable=True)
-        else:
-            # Sort the reversed array stably, then undo the reversal: the last of equal
-            # elements in the reversed array is the first in x.
-            n = native.shape[axis]
-            flipped = ns.flip(native, axis=axis)
-            idx = (n - 1) - ns.flip(ns.argsort(flipped, axis=axis, stable=True), axis=axis)
-        idx = ns.astype(idx, _dispatch.ns_dtype(ns, indexing), copy=False)
-        return Array._new(idx, device, indexing, False)
+    return apply1(_ARGSORT, x, (axis, descending, stable))  # type: ignore[no-any-return]
+
+
+def _decide_sort(
+    reg: Registry, x: object, axis: object, descending: object, stable: object
+) -> Decision:
+    x, axis = _check("sort", x, axis, descending, stable)
+    ns, needs_context = compute_of(reg, x.device)
+    if not descending:
+        sort_ = ns.sort
+
+        def run(native: Any) -> Any:
+            return sort_(native, axis=axis, stable=True)
+
+    else:
+        order, take = _order(ns, x, axis, descending), ns.take_along_axis
+
+        def run(native: Any) -> Any:
+            return take(native, order(native), axis=axis)
+
+    return Decision(run, x.device, x.dtype, context=needs_context, readonly=False)
+
+
+_SORT: Final = Operation("sort", _decide_sort, ndim=True)
 
 
 def sort(x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> Array:
@@ -57,14 +122,4 @@ def sort(x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool 
     -----
     Descending order is computed here (rule NS-5): NaNs sort last in both orders.
     """
-    axis = _check("sort", x, axis, descending, stable)
-    if not descending:
-        ns, ctx = compute(x._device)
-        with ctx:
-            out = ns.sort(x._native, axis=axis, stable=True)
-        return Array._new(out, x._device, x._dtype, False)
-    idx = argsort(x, axis=axis, descending=True, stable=stable)
-    ns, ctx = compute(x._device)
-    with ctx:
-        out = ns.take_along_axis(x._native, idx._native, axis=axis)
-    return Array._new(out, x._device, x._dtype, False)
+    return apply1(_SORT, x, (axis, descending, stable))  # type: ignore[no-any-return]

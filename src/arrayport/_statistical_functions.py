@@ -1,24 +1,31 @@
-"""Statistical functions of the standard: sums, products, extrema, means and variances."""
+"""Statistical functions of the standard: sums, products, extrema, means and variances.
+
+Each is an ``Operation`` (rule DS-1): its decision fixes the accumulator dtype, the
+normalized axes and the backend's function once per dtype, device, number of
+dimensions and parameters. Sizes (empty reductions, degrees of freedom) are read when
+the decision runs.
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
-from arrayport import _dispatch, _dtypes
+from arrayport import _dtypes
 from arrayport._arguments import (
-    check_array,
     check_bool,
-    compute,
     default_dtypes,
+    expect_array,
     normalize_axes,
     normalize_axis,
     resolve_dtype,
-    wrap,
 )
-from arrayport._array_object import Array
+from arrayport._array_object import Array, apply1
 from arrayport._dtypes import DType
+from arrayport._operations import Decision, Operand, Operation, compute_of
+from arrayport._plugins import Registry
 
 __all__ = [
     "cumulative_prod",
@@ -32,21 +39,23 @@ __all__ = [
     "var",
 ]
 
-_UNSIGNED_BY_SIZE = {d.itemsize: d for d in _dtypes.ALL_DTYPES if d.kind == "unsigned integer"}
+_UNSIGNED_BY_SIZE: Final = {
+    d.itemsize: d for d in _dtypes.ALL_DTYPES if d.kind == "unsigned integer"
+}
 
 
-def _accumulator_dtype(x: Array, dtype: object, fn: str) -> DType:
+def _accumulator_dtype(reg: Registry, x: Operand, dtype: object) -> DType:
     """The dtype of a sum or product (rule NS-6).
 
     ``dtype=`` when given; else ``x``'s dtype, except that integers narrower than the
     device's default integer dtype widen to it (unsigned to the unsigned dtype of its
     size), and bool counts as a narrow signed integer.
     """
-    out = resolve_dtype(dtype, x._device)
+    out = resolve_dtype(reg, dtype, x.device)
     if out is not None:
         return out
-    d = x._dtype
-    default = default_dtypes(x._device).integral
+    d = x.dtype
+    default = default_dtypes(reg, x.device).integral
     if d.kind == "bool" or (d.kind == "signed integer" and d.itemsize < default.itemsize):
         return default
     if d.kind == "unsigned integer" and d.itemsize < default.itemsize:
@@ -54,51 +63,85 @@ def _accumulator_dtype(x: Array, dtype: object, fn: str) -> DType:
     return d
 
 
-def _check_numeric(x: Array, fn: str, allow_bool: bool = False) -> None:
-    kind = x._dtype.kind
-    if kind == "bool" and not allow_bool:
+def _check_numeric(x: Operand, fn: str, allow_bool: bool = False) -> None:
+    if x.dtype.kind == "bool" and not allow_bool:
         raise TypeError(
-            f"{fn}: x must have a numeric dtype; got {x._dtype!r}: convert first, e.g. "
+            f"{fn}: x must have a numeric dtype; got {x.dtype!r}: convert first, e.g. "
             "arrayport.astype(x, arrayport.int64)"
         )
 
 
-def _check_floating(x: Array, fn: str, complex_ok: bool) -> None:
+def _check_floating(reg: Registry, x: Operand, fn: str, complex_ok: bool) -> None:
     kinds = ("real floating", "complex floating") if complex_ok else ("real floating",)
-    if x._dtype.kind not in kinds:
+    if x.dtype.kind not in kinds:
         what = "a floating" if complex_ok else "a real floating"
-        if x._dtype.kind == "complex floating":
+        if x.dtype.kind == "complex floating":
             # astype refuses complex to real (rule DT-7): name the parts instead.
             hint = "take real(x), imag(x) or abs(x) first"
         else:
             # The device's own default: float64 is not on every device.
-            default = default_dtypes(x._device).real_floating
+            default = default_dtypes(reg, x.device).real_floating
             hint = f"convert first, e.g. arrayport.astype(x, arrayport.{default.name})"
-        raise TypeError(f"{fn}: x must have {what} dtype; got {x._dtype!r}: {hint} (rule NS-6)")
+        raise TypeError(f"{fn}: x must have {what} dtype; got {x.dtype!r}: {hint} (rule NS-6)")
 
 
-def _reduce(
-    fn: str, x: Array, axis: object, keepdims: bool, dtype: DType | None = None, **kwargs: Any
-) -> Array:
+def _reduction(
+    reg: Registry,
+    fn: str,
+    x: Operand,
+    axis: object,
+    keepdims: object,
+    dtype: DType | None = None,
+    **kwargs: Any,
+) -> tuple[Callable[[Any], Any], tuple[int, ...] | None, Any]:
+    """The backend's reduction for these parameters, its axes, and the namespace."""
     check_bool(keepdims, fn, "keepdims")
     axes = normalize_axes(axis, x.ndim, fn)
-    device = x._device
-    ns, ctx = compute(device)
-    with ctx:
-        native = x._native
-        extra: dict[str, Any] = dict(kwargs)
-        if dtype is not None:
-            nd = _dispatch.ns_dtype(ns, dtype)
-            if dtype is not x._dtype:
-                native = ns.astype(native, nd)
-            extra["dtype"] = nd
-        out = getattr(ns, fn)(native, axis=axes, keepdims=keepdims, **extra)
-        result: Array = wrap(out, device, ns)
-    if dtype is not None and result._dtype is not dtype:  # pragma: no cover - backend slip
-        raise TypeError(
-            f"the backend of {device} computed {fn} in {result._dtype!r}, not {dtype!r}"
+    ns, _ = compute_of(reg, x.device)
+    reduce = getattr(ns, fn)
+    extra: dict[str, Any] = dict(kwargs)
+    cast = None
+    if dtype is not None:
+        nd = getattr(ns, dtype.name)
+        extra["dtype"] = nd
+        if dtype is not x.dtype:
+            astype = ns.astype
+
+            def cast(native: Any) -> Any:
+                return astype(native, nd)
+
+    def run(native: Any) -> Any:
+        return reduce(
+            native if cast is None else cast(native), axis=axes, keepdims=keepdims, **extra
         )
-    return result
+
+    return run, axes, ns
+
+
+def _decision(
+    reg: Registry, x: Operand, run: Callable[[Any], Any], dtype: DType | None
+) -> Decision:
+    return Decision(run, x.device, dtype, context=compute_of(reg, x.device)[1])
+
+
+def _reduced_size(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
+    """How many elements each result element reduces."""
+    return math.prod(shape[a] for a in (range(len(shape)) if axes is None else axes))
+
+
+def _accumulate(fn: str) -> Operation:
+    def decide(reg: Registry, x: object, axis: object, dtype: object, keepdims: object) -> Decision:
+        x = expect_array(x, fn)
+        _check_numeric(x, fn, allow_bool=True)
+        out = _accumulator_dtype(reg, x, dtype)
+        run, _, _ = _reduction(reg, fn, x, axis, keepdims, out)
+        return _decision(reg, x, run, out)
+
+    return Operation(fn, decide, ndim=True)
+
+
+_SUM: Final = _accumulate("sum")
+_PROD: Final = _accumulate("prod")
 
 
 def sum(
@@ -110,9 +153,7 @@ def sum(
     keepdims: bool = False,
 ) -> Array:
     """Return the sum of elements (dtype: rule NS-6)."""
-    check_array(x, "sum")
-    _check_numeric(x, "sum", allow_bool=True)
-    return _reduce("sum", x, axis, keepdims, _accumulator_dtype(x, dtype, "sum"))
+    return apply1(_SUM, x, (axis, dtype, keepdims))  # type: ignore[no-any-return]
 
 
 def prod(
@@ -124,33 +165,61 @@ def prod(
     keepdims: bool = False,
 ) -> Array:
     """Return the product of elements (dtype: rule NS-6)."""
-    check_array(x, "prod")
-    _check_numeric(x, "prod", allow_bool=True)
-    return _reduce("prod", x, axis, keepdims, _accumulator_dtype(x, dtype, "prod"))
+    return apply1(_PROD, x, (axis, dtype, keepdims))  # type: ignore[no-any-return]
 
 
-def _extreme(fn: str, x: Array, axis: object, keepdims: bool) -> Array:
-    check_array(x, fn)
-    if x._dtype.kind == "complex floating":
-        raise TypeError(f"{fn}: complex arrays have no order; got dtype {x._dtype!r}")
-    axes = normalize_axes(axis, x.ndim, fn)
-    shape = x.shape
-    reduced = range(x.ndim) if axes is None else axes
-    if any(shape[a] == 0 for a in reduced):
-        raise ValueError(
-            f"{fn}: cannot reduce an empty axis of shape {shape}: {fn} has no identity"
-        )
-    return _reduce(fn, x, axis, keepdims)
+def _extreme(fn: str) -> Operation:
+    def decide(reg: Registry, x: object, axis: object, keepdims: object) -> Decision:
+        x = expect_array(x, fn)
+        if x.dtype.kind == "complex floating":
+            raise TypeError(f"{fn}: complex arrays have no order; got dtype {x.dtype!r}")
+        reduce, axes, _ = _reduction(reg, fn, x, axis, keepdims)
+
+        def run(native: Any) -> Any:
+            shape = native.shape
+            if 0 in shape and _reduced_size(shape, axes) == 0:
+                raise ValueError(
+                    f"{fn}: cannot reduce an empty axis of shape {tuple(shape)}: {fn} has no "
+                    "identity"
+                )
+            return reduce(native)
+
+        return _decision(reg, x, run, x.dtype)
+
+    return Operation(fn, decide, ndim=True)
+
+
+_MAX: Final = _extreme("max")
+_MIN: Final = _extreme("min")
 
 
 def max(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Return the maximum; reducing an empty axis raises ``ValueError``."""
-    return _extreme("max", x, axis, keepdims)
+    return apply1(_MAX, x, (axis, keepdims))  # type: ignore[no-any-return]
 
 
 def min(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Return the minimum; reducing an empty axis raises ``ValueError``."""
-    return _extreme("min", x, axis, keepdims)
+    return apply1(_MIN, x, (axis, keepdims))  # type: ignore[no-any-return]
+
+
+def _decide_mean(reg: Registry, x: object, axis: object, keepdims: object) -> Decision:
+    x = expect_array(x, "mean")
+    _check_floating(reg, x, "mean", complex_ok=True)
+    reduce, axes, _ = _reduction(reg, "mean", x, axis, keepdims)
+
+    def run(native: Any) -> Any:
+        if _reduced_size(native.shape, axes) > 0:
+            return reduce(native)
+        # The standard's mean of nothing is NaN; the backend's warning says nothing more.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return reduce(native)
+
+    return _decision(reg, x, run, x.dtype)
+
+
+_MEAN: Final = Operation("mean", _decide_mean, ndim=True)
 
 
 def mean(
@@ -163,21 +232,7 @@ def mean(
     ``x`` must have a floating dtype (rule NS-6): integer means would need a dtype the
     device may lack, so arrayport asks for an explicit ``astype``.
     """
-    check_array(x, "mean")
-    _check_floating(x, "mean", complex_ok=True)
-    if _reduced_size(x, axis, "mean") > 0:
-        return _reduce("mean", x, axis, keepdims)
-    # The standard's mean of nothing is NaN; the backend's warning says nothing more.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return _reduce("mean", x, axis, keepdims)
-
-
-def _reduced_size(x: Array, axis: object, fn: str) -> int:
-    """How many elements each result element reduces."""
-    axes = normalize_axes(axis, x.ndim, fn)
-    shape = x.shape
-    return math.prod(shape[a] for a in (range(x.ndim) if axes is None else axes))  # type: ignore[misc]
+    return apply1(_MEAN, x, (axis, keepdims))  # type: ignore[no-any-return]
 
 
 def _correction(correction: object, fn: str) -> int | float:
@@ -188,20 +243,33 @@ def _correction(correction: object, fn: str) -> int | float:
     return correction
 
 
-def _spread(fn: str, x: Array, axis: object, correction: object, keepdims: bool) -> Array:
-    check_array(x, fn)
-    _check_floating(x, fn, complex_ok=False)
-    c = _correction(correction, fn)
-    if _reduced_size(x, axis, fn) - c > 0:
-        return _reduce(fn, x, axis, keepdims, correction=c)
-    # No degrees of freedom: the standard's result is NaN (NumPy gives inf for M == c).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an empty reduction warns
-        shaped = _reduce(fn, x, axis, keepdims, correction=0)
-    ns, ctx = compute(x._device)
-    with ctx:
-        native = ns.full_like(shaped._native, float("nan"))
-    return Array._new(native, x._device, x._dtype, False)
+def _spread(fn: str) -> Operation:
+    def decide(
+        reg: Registry, x: object, axis: object, correction: object, keepdims: object
+    ) -> Decision:
+        x = expect_array(x, fn)
+        _check_floating(reg, x, fn, complex_ok=False)
+        c = _correction(correction, fn)
+        reduce, axes, ns = _reduction(reg, fn, x, axis, keepdims, correction=c)
+        uncorrected, _, _ = _reduction(reg, fn, x, axis, keepdims, correction=0)
+
+        def run(native: Any) -> Any:
+            if _reduced_size(native.shape, axes) - c > 0:
+                return reduce(native)
+            # No degrees of freedom: the standard's result is NaN (NumPy gives inf for
+            # M == c). An empty reduction warns.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                shaped = uncorrected(native)
+            return ns.full_like(ns.asarray(shaped), float("nan"))
+
+        return _decision(reg, x, run, x.dtype)
+
+    return Operation(fn, decide, ndim=True)
+
+
+_VAR: Final = _spread("var")
+_STD: Final = _spread("std")
 
 
 def var(
@@ -213,7 +281,7 @@ def var(
     keepdims: bool = False,
 ) -> Array:
     """Return the variance (``x`` must be real floating, rule NS-6)."""
-    return _spread("var", x, axis, correction, keepdims)
+    return apply1(_VAR, x, (axis, correction, keepdims))  # type: ignore[no-any-return]
 
 
 def std(
@@ -225,28 +293,40 @@ def std(
     keepdims: bool = False,
 ) -> Array:
     """Return the standard deviation (``x`` must be real floating, rule NS-6)."""
-    return _spread("std", x, axis, correction, keepdims)
+    return apply1(_STD, x, (axis, correction, keepdims))  # type: ignore[no-any-return]
 
 
-def _cumulative(fn: str, x: Array, axis: int | None, dtype: object, include_initial: bool) -> Array:
-    check_array(x, fn)
-    _check_numeric(x, fn, allow_bool=True)
-    check_bool(include_initial, fn, "include_initial")
-    if axis is None:
-        if x.ndim > 1:
-            raise ValueError(f"{fn}: axis must be given for an array of {x.ndim} dimensions")
-        if x.ndim == 0:
-            raise ValueError(f"{fn}: x must have at least one dimension")
-        axis = 0
-    axis = normalize_axis(axis, x.ndim, fn)
-    out_dtype = _accumulator_dtype(x, dtype, fn)
-    device = x._device
-    ns, ctx = compute(device)
-    nd = _dispatch.ns_dtype(ns, out_dtype)
-    with ctx:
-        native = x._native if x._dtype is out_dtype else ns.astype(x._native, nd)
-        out = getattr(ns, fn)(native, axis=axis, dtype=nd, include_initial=include_initial)
-        return Array._new(ns.asarray(out), device, out_dtype, False)
+def _cumulative(fn: str) -> Operation:
+    def decide(
+        reg: Registry, x: object, axis: object, dtype: object, include_initial: object
+    ) -> Decision:
+        x = expect_array(x, fn)
+        _check_numeric(x, fn, allow_bool=True)
+        check_bool(include_initial, fn, "include_initial")
+        if axis is None:
+            if x.ndim is not None and x.ndim > 1:
+                raise ValueError(f"{fn}: axis must be given for an array of {x.ndim} dimensions")
+            if x.ndim == 0:
+                raise ValueError(f"{fn}: x must have at least one dimension")
+            axis = 0
+        axis = normalize_axis(axis, x.ndim, fn)
+        out = _accumulator_dtype(reg, x, dtype)
+        ns, _ = compute_of(reg, x.device)
+        nd, accumulate, asarray = getattr(ns, out.name), getattr(ns, fn), ns.asarray
+        astype = None if x.dtype is out else ns.astype
+
+        def run(native: Any) -> Any:
+            if astype is not None:
+                native = astype(native, nd)
+            return asarray(accumulate(native, axis=axis, dtype=nd, include_initial=include_initial))
+
+        return Decision(run, x.device, out, context=compute_of(reg, x.device)[1], readonly=False)
+
+    return Operation(fn, decide, ndim=True)
+
+
+_CUMULATIVE_SUM: Final = _cumulative("cumulative_sum")
+_CUMULATIVE_PROD: Final = _cumulative("cumulative_prod")
 
 
 def cumulative_sum(
@@ -258,7 +338,7 @@ def cumulative_sum(
     include_initial: bool = False,
 ) -> Array:
     """Return the cumulative sum along an axis (dtype: rule NS-6)."""
-    return _cumulative("cumulative_sum", x, axis, dtype, include_initial)
+    return apply1(_CUMULATIVE_SUM, x, (axis, dtype, include_initial))  # type: ignore[no-any-return]
 
 
 def cumulative_prod(
@@ -270,4 +350,4 @@ def cumulative_prod(
     include_initial: bool = False,
 ) -> Array:
     """Return the cumulative product along an axis (dtype: rule NS-6)."""
-    return _cumulative("cumulative_prod", x, axis, dtype, include_initial)
+    return apply1(_CUMULATIVE_PROD, x, (axis, dtype, include_initial))  # type: ignore[no-any-return]

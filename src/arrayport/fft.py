@@ -4,27 +4,34 @@ The transforms are made by two factories, one per signature; each definition nam
 function, the dtype kind its input must have and the dtype its result gets (rules in
 ``spec/extensions.md``). Results get the standard's dtype whatever the compute library
 returned: ``complex64`` in gives ``complex64`` out.
+
+Each function is an ``Operation`` (rule DS-1): its decision checks the input's kind, the
+axes, lengths and norm, and fixes the backend's function and the result's dtype once per
+key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from arrayport import _dispatch
-from arrayport._arguments import check_int, compute, normalize_axis
-from arrayport._array_object import Array
+from arrayport._arguments import check_int, normalize_axis
+from arrayport._array_object import Array, apply1, applyn
 from arrayport._dtypes import DType
-from arrayport._plugins import registry
-from arrayport.linalg import (
+from arrayport._linear_algebra_functions import (
     _COMPLEX,
     _REAL,
+    _as,
     _check_array,
     _check_kind,
     _complex_of,
+    _got,
     _real_of,
-    _result,
+    _same,
 )
+from arrayport._operations import Decision, Operation, compute_of, ns_dtype
+from arrayport._placement import check_dtype_supported, default_device, resolve_device_in
+from arrayport._plugins import Registry
 
 __all__ = [
     "fft",
@@ -47,10 +54,6 @@ Norm = Literal["backward", "ortho", "forward"]
 _NORMS: Final = ("backward", "ortho", "forward")
 
 
-def _same(dtype: DType) -> DType:
-    return dtype
-
-
 def _check_norm(name: str, norm: object) -> None:
     if norm not in _NORMS:
         raise ValueError(f"fft.{name}: norm must be one of {list(_NORMS)}; got {norm!r}")
@@ -65,7 +68,7 @@ def _check_size(qualified: str, n: object, name: str) -> int:
     return size
 
 
-def _axes(qualified: str, axes: object, ndim: int) -> tuple[int, ...] | None:
+def _axes(qualified: str, axes: object, ndim: int | None) -> tuple[int, ...] | None:
     """``axes`` (None, an int or a sequence of ints) checked by rule NS-10."""
     if axes is None:
         return None
@@ -84,19 +87,27 @@ def _one_axis(
 ) -> Callable[..., Array]:
     qualified = f"fft.{name}"
 
+    def decide(reg: Registry, x: object, n: object, axis: object, norm: object) -> Decision:
+        arr = _check_array(qualified, x)
+        _check_kind(reg, qualified, arr.dtype, arr.device, kinds)
+        _check_norm(name, norm)
+        a = normalize_axis(axis, arr.ndim, qualified)
+        size = None if n is None else _check_size(qualified, n, "n")
+        ns, needs_context = compute_of(reg, arr.device)
+        dtype = result(arr.dtype)
+        transform_, fix = getattr(ns.fft, name), _as(ns, dtype)
+
+        def run(native: Any) -> Any:
+            return fix(transform_(native, n=size, axis=a, norm=norm))
+
+        return Decision(run, arr.device, dtype, context=needs_context)
+
+    op = Operation(qualified, decide, ndim=True)
+
     def transform(
         x: Array, /, *, n: int | None = None, axis: int = -1, norm: Norm = "backward"
     ) -> Array:
-        arr = _check_array(qualified, x)
-        _check_kind(qualified, arr._dtype, arr._device, kinds)
-        _check_norm(name, norm)
-        axis = normalize_axis(axis, arr.ndim, qualified)
-        if n is not None:
-            n = _check_size(qualified, n, "n")
-        ns, ctx = compute(arr._device)
-        with ctx:
-            out = getattr(ns.fft, name)(arr._native, n=n, axis=axis, norm=norm)
-            return _result(out, arr._device, ns, result(arr._dtype))
+        return apply1(op, x, (n, axis, norm))  # type: ignore[no-any-return]
 
     return _named(transform, name, summary)
 
@@ -107,6 +118,39 @@ def _n_axes(
     qualified = f"fft.{name}"
     real_last_axis = name in ("rfftn", "irfftn")
 
+    def decide(reg: Registry, x: object, s: object, axes: object, norm: object) -> Decision:
+        arr = _check_array(qualified, x)
+        _check_kind(reg, qualified, arr.dtype, arr.device, kinds)
+        _check_norm(name, norm)
+        if s is not None and axes is None:
+            raise ValueError(
+                f"{qualified}: s needs axes (the standard leaves s without axes undefined); "
+                f"pass axes= with one axis per entry of s={s!r}"
+            )
+        checked = _axes(qualified, axes, arr.ndim)
+        sizes = None
+        if s is not None:
+            sizes = tuple(_check_size(qualified, k, "s") for k in s)  # type: ignore[attr-defined]
+        if real_last_axis and checked is not None and len(checked) == 0:
+            raise ValueError(
+                f"{qualified}: axes=() names no axis; it needs at least one axis, the last "
+                "of which is transformed as by rfft: pass axes=None for all axes"
+            )
+        ns, needs_context = compute_of(reg, arr.device)
+        dtype = result(arr.dtype)
+        transform_, fix, asarray = getattr(ns.fft, name), _as(ns, dtype), ns.asarray
+
+        def run(native: Any) -> Any:
+            out = transform_(native, s=sizes, axes=checked, norm=norm)
+            if out is native:
+                # NumPy returns x itself for axes=(); a result never shares x's memory.
+                out = asarray(out, copy=True)
+            return fix(out)
+
+        return Decision(run, arr.device, dtype, context=needs_context)
+
+    op = Operation(qualified, decide, ndim=True)
+
     def transform(
         x: Array,
         /,
@@ -115,29 +159,7 @@ def _n_axes(
         axes: Sequence[int] | None = None,
         norm: Norm = "backward",
     ) -> Array:
-        arr = _check_array(qualified, x)
-        _check_kind(qualified, arr._dtype, arr._device, kinds)
-        _check_norm(name, norm)
-        if s is not None and axes is None:
-            raise ValueError(
-                f"{qualified}: s needs axes (the standard leaves s without axes undefined); "
-                f"pass axes= with one axis per entry of s={s!r}"
-            )
-        axes = _axes(qualified, axes, arr.ndim)
-        if s is not None:
-            s = tuple(_check_size(qualified, k, "s") for k in s)
-        if real_last_axis and axes is not None and len(axes) == 0:
-            raise ValueError(
-                f"{qualified}: axes=() names no axis; it needs at least one axis, the last "
-                "of which is transformed as by rfft: pass axes=None for all axes"
-            )
-        ns, ctx = compute(arr._device)
-        with ctx:
-            out = getattr(ns.fft, name)(arr._native, s=s, axes=axes, norm=norm)
-            if out is arr._native:
-                # NumPy returns x itself for axes=(); a result never shares x's memory.
-                out = ns.asarray(out, copy=True)
-            return _result(out, arr._device, ns, result(arr._dtype))
+        return apply1(op, x, (s, axes, norm))  # type: ignore[no-any-return]
 
     return _named(transform, name, summary)
 
@@ -195,6 +217,56 @@ irfftn: Final = _n_axes(
 # --------------------------------------------------------------------------------------
 
 
+def _frequencies(name: str) -> Operation:
+    """The Operation of ``fftfreq`` or ``rfftfreq``: ``n`` and ``d`` are its operands,
+    ``dtype`` and the device (the default one in effect when None) its parameters."""
+    qualified = f"fft.{name}"
+
+    def decide(reg: Registry, n: object, d: object, dtype: object, device: object) -> Decision:
+        if n is bool or not (isinstance(n, type) and issubclass(n, int)):
+            raise TypeError(f"{qualified}: n must be a Python int; got {_got(n)}")
+        if d is not int and d is not float:
+            raise TypeError(
+                f"{qualified}: d must be a Python float (the sample spacing); got {_got(d)}"
+            )
+        target = resolve_device_in(device, reg)
+        out_dtype: DType
+        if dtype is None:
+            out_dtype = reg.spec(target).default_dtypes.real_floating
+        elif type(dtype) is DType and dtype.kind == "real floating":
+            out_dtype = dtype
+        else:
+            raise TypeError(
+                f"{qualified}: dtype must be a real floating dtype such as arrayport.float32, "
+                f"or None; got {dtype!r}"
+            )
+        check_dtype_supported(out_dtype, target, reg)
+        ns, needs_context = compute_of(reg, target)
+        frequencies, nd, fix = getattr(ns.fft, name), ns_dtype(ns, out_dtype), _as(ns, out_dtype)
+
+        def run(size: int, spacing: float) -> Any:
+            if size < 1:
+                raise ValueError(f"{qualified}: n must be a positive int; got {size!r}")
+            if spacing == 0:
+                raise ValueError(
+                    f"{qualified}: d must be non-zero (it divides the frequencies); got {spacing!r}"
+                )
+            return fix(frequencies(size, d=spacing, dtype=nd))
+
+        return Decision(run, target, out_dtype, context=needs_context, readonly=False)
+
+    return Operation(qualified, decide)
+
+
+_FFTFREQ: Final = _frequencies("fftfreq")
+_RFFTFREQ: Final = _frequencies("rfftfreq")
+
+
+def _placement(device: object) -> object:
+    """``device=`` for a call's key: the default device in effect when it is None (DV-2)."""
+    return default_device() if device is None else device
+
+
 def fftfreq(
     n: int, /, *, d: float = 1.0, dtype: DType | None = None, device: object = None
 ) -> Array:
@@ -206,7 +278,7 @@ def fftfreq(
     the global one); with ``dtype=None`` it gets that device's default real floating
     dtype.
     """
-    return _frequencies("fftfreq", n, d, dtype, device)
+    return applyn(_FFTFREQ, (n, d), (dtype, _placement(device)))  # type: ignore[no-any-return]
 
 
 def rfftfreq(
@@ -218,33 +290,28 @@ def rfftfreq(
     -----
     Placement and default dtype as in ``fftfreq``.
     """
-    return _frequencies("rfftfreq", n, d, dtype, device)
+    return applyn(_RFFTFREQ, (n, d), (dtype, _placement(device)))  # type: ignore[no-any-return]
 
 
-def _frequencies(name: str, n: object, d: object, dtype: object, device: object) -> Array:
-    if type(n) is bool or not isinstance(n, int):
-        raise TypeError(f"fft.{name}: n must be a Python int; got {n!r}")
-    if n < 1:
-        raise ValueError(f"fft.{name}: n must be a positive int; got {n!r}")
-    if type(d) not in (int, float):
-        raise TypeError(f"fft.{name}: d must be a Python float (the sample spacing); got {d!r}")
-    if d == 0:
-        raise ValueError(f"fft.{name}: d must be non-zero (it divides the frequencies); got {d!r}")
-    target = _dispatch.default_device() if device is None else _dispatch.resolve_device(device)
-    if dtype is None:
-        out_dtype = registry().spec(target).default_dtypes.real_floating
-    elif type(dtype) is DType and dtype.kind == "real floating":
-        out_dtype = dtype
-    else:
-        raise TypeError(
-            f"fft.{name}: dtype must be a real floating dtype such as arrayport.float32, or "
-            f"None; got {dtype!r}"
-        )
-    _dispatch.check_dtype_supported(out_dtype, target)
-    ns, ctx = compute(target)
-    with ctx:
-        out = getattr(ns.fft, name)(n, d=d, dtype=_dispatch.ns_dtype(ns, out_dtype))
-        return _result(out, target, ns, out_dtype)
+def _shift(name: str) -> Operation:
+    qualified = f"fft.{name}"
+
+    def decide(reg: Registry, x: object, axes: object) -> Decision:
+        arr = _check_array(qualified, x)
+        checked = _axes(qualified, axes, arr.ndim)
+        ns, needs_context = compute_of(reg, arr.device)
+        shift, fix = getattr(ns.fft, name), _as(ns, arr.dtype)
+
+        def run(native: Any) -> Any:
+            return fix(shift(native, axes=checked))
+
+        return Decision(run, arr.device, arr.dtype, context=needs_context)
+
+    return Operation(qualified, decide, ndim=True)
+
+
+_FFTSHIFT: Final = _shift("fftshift")
+_IFFTSHIFT: Final = _shift("ifftshift")
 
 
 def fftshift(x: Array, /, *, axes: int | Sequence[int] | None = None) -> Array:
@@ -254,7 +321,7 @@ def fftshift(x: Array, /, *, axes: int | Sequence[int] | None = None) -> Array:
     -----
     Every dtype is accepted: the shift only moves elements (rule EX-11).
     """
-    return _shift("fftshift", x, axes)
+    return apply1(_FFTSHIFT, x, (axes,))  # type: ignore[no-any-return]
 
 
 def ifftshift(x: Array, /, *, axes: int | Sequence[int] | None = None) -> Array:
@@ -264,13 +331,4 @@ def ifftshift(x: Array, /, *, axes: int | Sequence[int] | None = None) -> Array:
     -----
     Every dtype is accepted: the shift only moves elements (rule EX-11).
     """
-    return _shift("ifftshift", x, axes)
-
-
-def _shift(name: str, x: object, axes: int | Sequence[int] | None) -> Array:
-    arr = _check_array(f"fft.{name}", x)
-    checked = _axes(f"fft.{name}", axes, arr.ndim)
-    ns, ctx = compute(arr._device)
-    with ctx:
-        out = getattr(ns.fft, name)(arr._native, axes=checked)
-        return _result(out, arr._device, ns, arr._dtype)
+    return apply1(_IFFTSHIFT, x, (axes,))  # type: ignore[no-any-return]

@@ -31,10 +31,12 @@ from typing import Any, Final, NamedTuple, TypeVar
 import pluggy
 
 from arrayport._devices import Device
-from arrayport._dtypes import DType
+from arrayport._dtypes import ALL_DTYPES, DTYPES_BY_NAME, DType
 
 __all__ = [
+    "ALL_DTYPES",
     "DLPACK_CPU",
+    "DTYPES_BY_NAME",
     "PROJECT_NAME",
     "CastResult",
     "DefaultDTypes",

@@ -5,30 +5,55 @@ checked before any work (rules in ``spec/extensions.md``): arrays only, one devi
 dtype kind the standard names, and matrix shapes; results get the dtype the standard
 states, whatever the compute library returned.
 
+Each function is an ``Operation`` (rule DS-1): its decision checks kinds, devices and
+parameters and fixes the backend's function and the result's dtype once per key; matrix
+shapes are checked when the decision runs.
+
 ``matmul``, ``matrix_transpose``, ``tensordot`` and ``vecdot`` are the main namespace's
 functions, the same objects.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from typing import Any, Final, Literal, NamedTuple
 
-from arrayport import _dispatch, _dtypes
-from arrayport._arguments import (
-    check_bool,
-    check_int,
-    compute,
-    normalize_axes,
-    promoted_natives,
-)
-from arrayport._array_object import Array
-from arrayport._devices import Device
+from arrayport import _dtypes
+from arrayport._arguments import check_bool, check_int, default_dtypes, normalize_axes
+from arrayport._array_object import Array, apply1, apply2
 from arrayport._dtypes import DType
 
-# The main namespace's functions, the same objects (rule EX-7).
-from arrayport._linear_algebra_functions import matmul, matrix_transpose, tensordot, vecdot
-from arrayport._plugins import registry
+# The main namespace's functions, the same objects (rule EX-7), and the checks and result
+# dtypes that linalg and fft share (rules EX-1 .. EX-4).
+from arrayport._linear_algebra_functions import (
+    _ANY,
+    _FLOATING,
+    _NUMERIC,
+    _REAL,
+    _as,
+    _check_array,
+    _check_kind,
+    _complex_of,
+    _got,
+    _real_of,
+    _refusal,
+    _same,
+    matmul,
+    matrix_transpose,
+    tensordot,
+    vecdot,
+)
+from arrayport._operations import (
+    Decision,
+    Operand,
+    Operation,
+    compute_of,
+    ns_dtype,
+    operands_device,
+    promote,
+)
+from arrayport._placement import check_dtype_supported
+from arrayport._plugins import Registry
 
 __all__ = [
     "cholesky",
@@ -110,60 +135,10 @@ class SVDResult(NamedTuple):
 # Checks and results (rules EX-1 .. EX-4)
 # --------------------------------------------------------------------------------------
 
-_FLOATING: Final = frozenset({"real floating", "complex floating"})
-_REAL: Final = frozenset({"real floating"})
-_COMPLEX: Final = frozenset({"complex floating"})
-_NUMERIC: Final = _FLOATING | {"signed integer", "unsigned integer"}
-_ANY: Final = _NUMERIC | {"bool"}
-_KIND_WORDS: Final = {
-    _FLOATING: "a floating-point",
-    _REAL: "a real floating-point",
-    _COMPLEX: "a complex floating-point",
-    _NUMERIC: "a numeric",
-    _ANY: "any",
-}
 
-_REAL_OF: Final = {_dtypes.complex64: _dtypes.float32, _dtypes.complex128: _dtypes.float64}
-_COMPLEX_OF: Final = {_dtypes.float32: _dtypes.complex64, _dtypes.float64: _dtypes.complex128}
-
-
-def _real_of(dtype: DType) -> DType:
-    """The real floating dtype of the same precision (rule EX-4)."""
-    return _REAL_OF.get(dtype, dtype)
-
-
-def _complex_of(dtype: DType) -> DType:
-    """The complex floating dtype of the same precision (rule EX-4)."""
-    return _COMPLEX_OF.get(dtype, dtype)
-
-
-def _check_array(name: str, x: object) -> Array:
-    if type(x) is not Array:
-        raise TypeError(
-            f"{name}: expected an arrayport array; got {type(x).__name__}: convert it with "
-            "arrayport.asarray() first"
-        )
-    return x
-
-
-def _check_kind(name: str, dtype: DType, device: Device, kinds: frozenset[str]) -> None:
-    """``TypeError`` unless ``dtype`` is of a kind the standard names (rule EX-2)."""
-    if dtype.kind in kinds:
-        return
-    defaults = registry().spec(device).default_dtypes
-    if "real floating" in kinds:
-        hint = _real_of(dtype) if dtype.kind == "complex floating" else defaults.real_floating
-    else:
-        hint = _complex_of(dtype) if dtype.kind == "real floating" else defaults.complex_floating
-    raise TypeError(
-        f"{name} needs {_KIND_WORDS[kinds]} array; got dtype {dtype!r}: convert it first, "
-        f"e.g. arrayport.astype(x, {hint!r})"
-    )
-
-
-def _check_matrix(name: str, x: Array, *, square: bool = False) -> None:
-    """``ValueError`` unless ``x`` is a (stack of) matrices, square where asked (EX-3)."""
-    shape = x.shape
+def _check_matrix(name: str, native: Any, *, square: bool = False) -> None:
+    """``ValueError`` unless ``native`` is a (stack of) matrices, square where asked (EX-3)."""
+    shape = tuple(native.shape)
     if len(shape) < 2:
         raise ValueError(
             f"{name} needs an array of at least 2 dimensions (a matrix or a stack of "
@@ -173,43 +148,100 @@ def _check_matrix(name: str, x: Array, *, square: bool = False) -> None:
         raise ValueError(f"{name} needs square matrices; got shape {shape!r}")
 
 
-def _matrix(
-    name: str, x: object, kinds: frozenset[str] = _FLOATING, *, square: bool = False
-) -> tuple[Array, Any, AbstractContextManager[Any]]:
-    """Check a matrix operand; return it with its device's namespace and compute context."""
+class _Matrix(NamedTuple):
+    """A matrix operand, its device's compute namespace and whether that needs a context."""
+
+    x: Operand
+    ns: Any
+    needs_context: bool
+
+
+def _matrix(reg: Registry, name: str, x: object, kinds: frozenset[str] = _FLOATING) -> _Matrix:
+    """Check a matrix operand's kind (EX-1, EX-2); its shape is checked when the call runs."""
     arr = _check_array(name, x)
-    _check_kind(name, arr._dtype, arr._device, kinds)
-    _check_matrix(name, arr, square=square)
-    ns, ctx = compute(arr._device)
-    return arr, ns, ctx
+    _check_kind(reg, name, arr.dtype, arr.device, kinds)
+    ns, needs_context = compute_of(reg, arr.device)
+    return _Matrix(arr, ns, needs_context)
 
 
-def _pair(name: str, x1: object, x2: object, kinds: frozenset[str]) -> tuple[Array, Array, Device]:
-    """Two array operands on one device, of the kinds named (rules EX-1, EX-2)."""
-    a1, a2 = _check_array(name, x1), _check_array(name, x2)
-    device = _dispatch.check_same_device(a1._device, a2._device, fn=name)
-    _check_kind(name, a1._dtype, device, kinds)
-    _check_kind(name, a2._dtype, device, kinds)
-    return a1, a2, device
+def _single(
+    name: str, m: _Matrix, compute: Callable[..., Any], dtype: DType, *, square: bool = False
+) -> Decision:
+    """A decision that checks the matrix, computes and gives ``dtype`` (EX-3, EX-4)."""
+    fix = _as(m.ns, dtype)
+
+    def run(native: Any, *rest: Any) -> Any:
+        _check_matrix(name, native, square=square)
+        return fix(compute(native, *rest))
+
+    return Decision(run, m.x.device, dtype, context=m.needs_context)
 
 
-def _result(native: Any, device: Device, ns: Any, dtype: DType) -> Array:
-    """Wrap a compute result with the dtype the standard states (rule EX-4)."""
-    out: Array = _dispatch.wrap(native, device, ns)
-    if out._dtype is not dtype:
-        cast = ns.astype(out._native, _dispatch.ns_dtype(ns, dtype))
-        out = Array._new(cast, device, dtype, None)
-    return out
-
-
-def _rtol(name: str, rtol: object, x: Array) -> Any:
+def _rtol(reg: Registry, name: str, rtol: object, x: Operand) -> None:
     """``rtol``: None, a Python float, or a real floating array on ``x``'s device."""
-    if rtol is None or type(rtol) in (int, float):
-        return rtol
+    if rtol is type(None) or rtol is int or rtol is float:
+        return
     arr = _check_array(name, rtol)
-    _dispatch.check_same_device(x._device, arr._device)
-    _check_kind(name, arr._dtype, arr._device, _REAL)
-    return arr._native
+    operands_device(name, (x, arr))
+    _check_kind(reg, name, arr.dtype, arr.device, _REAL)
+
+
+def _check_mode(mode: object, fn: str, name: str) -> object:
+    if mode not in ("reduced", "complete"):
+        # NumPy's other modes return other things; the standard has only these two.
+        raise ValueError(f"{fn}: {name} must be 'reduced' or 'complete'; got {mode!r}")
+    return mode
+
+
+def _as_given(value: object, fn: str, name: str) -> object:
+    return value
+
+
+# How each keyword parameter of a matrix function is checked, by its name.
+_PARAMETERS: Final[dict[str, Callable[[object, str, str], object]]] = {
+    "full_matrices": check_bool,
+    "keepdims": check_bool,
+    "upper": check_bool,
+    "offset": check_int,
+    "mode": _check_mode,
+    "ord": _as_given,
+}
+
+
+def _matrix_function(
+    fn: str,
+    *,
+    square: bool = False,
+    kinds: frozenset[str] = _FLOATING,
+    out: Callable[[DType], Any] = _same,
+    params: tuple[str, ...] = (),
+    parts: Callable[..., Any] | None = None,
+) -> Operation:
+    """The Operation of a function of one matrix whose parameters are keywords of the
+    backend's function of the same name. ``out`` gives the result's dtype from ``x``'s
+    (rule EX-4); for a decomposition, one dtype per part of the named tuple ``parts``."""
+    name = f"linalg.{fn}"
+
+    def decide(reg: Registry, x: object, *values: object) -> Decision:
+        m = _matrix(reg, name, x, kinds)
+        kwargs = {p: _PARAMETERS[p](v, name, p) for p, v in zip(params, values, strict=True)}
+        backend = getattr(m.ns.linalg, fn)
+
+        def compute(native: Any) -> Any:
+            return backend(native, **kwargs)
+
+        if parts is None:
+            return _single(name, m, compute, out(m.x.dtype), square=square)
+        fixes = tuple(_as(m.ns, d) for d in out(m.x.dtype))
+        make = parts
+
+        def run(native: Any) -> Any:
+            _check_matrix(name, native, square=square)
+            return [fix(part) for fix, part in zip(fixes, compute(native), strict=True)]
+
+        return Decision(run, m.x.device, context=m.needs_context, multi=lambda got: make(*got))
+
+    return Operation(name, decide)
 
 
 # --------------------------------------------------------------------------------------
@@ -217,20 +249,37 @@ def _rtol(name: str, rtol: object, x: Array) -> Any:
 # --------------------------------------------------------------------------------------
 
 
+_CHOLESKY: Final = _matrix_function("cholesky", square=True, params=("upper",))
+_DET: Final = _matrix_function("det", square=True)
+_DIAGONAL: Final = _matrix_function("diagonal", kinds=_ANY, params=("offset",))
+_EIG: Final = _matrix_function(
+    "eig", square=True, out=lambda d: (_complex_of(d), _complex_of(d)), parts=EigResult
+)
+_EIGH: Final = _matrix_function(
+    "eigh", square=True, out=lambda d: (_real_of(d), d), parts=EighResult
+)
+_EIGVALS: Final = _matrix_function("eigvals", square=True, out=_complex_of)
+_EIGVALSH: Final = _matrix_function("eigvalsh", square=True, out=_real_of)
+_INV: Final = _matrix_function("inv", square=True)
+_MATRIX_NORM: Final = _matrix_function("matrix_norm", out=_real_of, params=("keepdims", "ord"))
+_QR: Final = _matrix_function("qr", out=lambda d: (d, d), params=("mode",), parts=QRResult)
+_SLOGDET: Final = _matrix_function(
+    "slogdet", square=True, out=lambda d: (d, _real_of(d)), parts=SlogdetResult
+)
+_SVD: Final = _matrix_function(
+    "svd", out=lambda d: (d, _real_of(d), d), params=("full_matrices",), parts=SVDResult
+)
+_SVDVALS: Final = _matrix_function("svdvals", out=_real_of)
+
+
 def cholesky(x: Array, /, *, upper: bool = False) -> Array:
     """Return the lower (or upper) Cholesky factor of a Hermitian positive-definite matrix."""
-    arr, ns, ctx = _matrix("linalg.cholesky", x, square=True)
-    check_bool(upper, "linalg.cholesky", "upper")
-    with ctx:
-        out = ns.linalg.cholesky(arr._native, upper=upper)
-        return _result(out, arr._device, ns, arr._dtype)
+    return apply1(_CHOLESKY, x, (upper,))  # type: ignore[no-any-return]
 
 
 def det(x: Array, /) -> Array:
     """Return the determinant of a square matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.det", x, square=True)
-    with ctx:
-        return _result(ns.linalg.det(arr._native), arr._device, ns, arr._dtype)
+    return apply1(_DET, x)  # type: ignore[no-any-return]
 
 
 def diagonal(x: Array, /, *, offset: int = 0) -> Array:
@@ -241,56 +290,35 @@ def diagonal(x: Array, /, *, offset: int = 0) -> Array:
     Where the backend returns a read-only view (NumPy does), the result is a read-only
     array sharing memory with ``x`` (rule EX-5).
     """
-    arr, ns, ctx = _matrix("linalg.diagonal", x, _ANY)
-    offset = check_int(offset, "linalg.diagonal", "offset")
-    with ctx:
-        out = _result(ns.linalg.diagonal(arr._native, offset=offset), arr._device, ns, arr._dtype)
-    if arr.readonly:  # a view of read-only memory (rule NS-9)
+    out: Array = apply1(_DIAGONAL, x, (offset,))
+    if x.readonly:  # a view of read-only memory (rule NS-9)
         out._readonly = True
     return out
 
 
 def eig(x: Array, /) -> EigResult:
     """Return the eigenvalues and eigenvectors of a square matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.eig", x, square=True)
-    dev, dtype = arr._device, _complex_of(arr._dtype)
-    with ctx:
-        values, vectors = ns.linalg.eig(arr._native)
-        return EigResult(_result(values, dev, ns, dtype), _result(vectors, dev, ns, dtype))
+    return apply1(_EIG, x)  # type: ignore[no-any-return]
 
 
 def eigvals(x: Array, /) -> Array:
     """Return the eigenvalues of a square matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.eigvals", x, square=True)
-    with ctx:
-        out = ns.linalg.eigvals(arr._native)
-        return _result(out, arr._device, ns, _complex_of(arr._dtype))
+    return apply1(_EIGVALS, x)  # type: ignore[no-any-return]
 
 
 def eigh(x: Array, /) -> EighResult:
     """Return the eigenvalues and eigenvectors of a Hermitian or symmetric matrix."""
-    arr, ns, ctx = _matrix("linalg.eigh", x, square=True)
-    dev, dtype = arr._device, arr._dtype
-    with ctx:
-        values, vectors = ns.linalg.eigh(arr._native)
-        return EighResult(
-            _result(values, dev, ns, _real_of(dtype)), _result(vectors, dev, ns, dtype)
-        )
+    return apply1(_EIGH, x)  # type: ignore[no-any-return]
 
 
 def eigvalsh(x: Array, /) -> Array:
     """Return the eigenvalues of a Hermitian or symmetric matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.eigvalsh", x, square=True)
-    with ctx:
-        out = ns.linalg.eigvalsh(arr._native)
-        return _result(out, arr._device, ns, _real_of(arr._dtype))
+    return apply1(_EIGVALSH, x)  # type: ignore[no-any-return]
 
 
 def inv(x: Array, /) -> Array:
     """Return the inverse of a square matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.inv", x, square=True)
-    with ctx:
-        return _result(ns.linalg.inv(arr._native), arr._device, ns, arr._dtype)
+    return apply1(_INV, x)  # type: ignore[no-any-return]
 
 
 def matrix_norm(
@@ -301,24 +329,51 @@ def matrix_norm(
     ord: int | float | Literal["fro", "nuc"] | None = "fro",
 ) -> Array:
     """Return the matrix norm of a matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.matrix_norm", x)
-    check_bool(keepdims, "linalg.matrix_norm", "keepdims")
-    with ctx:
-        out = ns.linalg.matrix_norm(arr._native, keepdims=keepdims, ord=ord)
-        return _result(out, arr._device, ns, _real_of(arr._dtype))
+    return apply1(_MATRIX_NORM, x, (keepdims, ord))  # type: ignore[no-any-return]
+
+
+def _decide_matrix_power(reg: Registry, x: object, n: object) -> Decision:
+    m = _matrix(reg, "linalg.matrix_power", x)
+    if n is bool or not (isinstance(n, type) and issubclass(n, int)):
+        raise TypeError(f"linalg.matrix_power: n must be a Python int; got {_got(n)}")
+    power, asarray = m.ns.linalg.matrix_power, m.ns.asarray
+
+    def compute(native: Any, k: int) -> Any:
+        out = power(native, k)
+        if out is native:
+            # NumPy returns x itself for n=1; a result never shares x's memory (EX-1).
+            out = asarray(out, copy=True)
+        return out
+
+    return _single("linalg.matrix_power", m, compute, m.x.dtype, square=True)
+
+
+_MATRIX_POWER: Final = Operation("linalg.matrix_power", _decide_matrix_power)
 
 
 def matrix_power(x: Array, n: int, /) -> Array:
     """Raise a square matrix (or a stack of them) to the integer power ``n``."""
-    arr, ns, ctx = _matrix("linalg.matrix_power", x, square=True)
-    if type(n) is bool or not isinstance(n, int):
-        raise TypeError(f"linalg.matrix_power: n must be a Python int; got {n!r}")
-    with ctx:
-        out = ns.linalg.matrix_power(arr._native, n)
-        if out is arr._native:
-            # NumPy returns x itself for n=1; a result never shares x's memory (EX-1).
-            out = ns.asarray(out, copy=True)
-        return _result(out, arr._device, ns, arr._dtype)
+    return apply2(_MATRIX_POWER, x, n)  # type: ignore[no-any-return]
+
+
+def _decide_matrix_rank(reg: Registry, x: object, rtol: object) -> Decision:
+    name = "linalg.matrix_rank"
+    m = _matrix(reg, name, x)
+    _rtol(reg, name, rtol, m.x)
+    dtype = default_dtypes(reg, m.x.device).integral
+    rank, zeros, nd = m.ns.linalg.matrix_rank, m.ns.zeros, ns_dtype(m.ns, dtype)
+
+    def compute(native: Any, tol: Any) -> Any:
+        shape = tuple(native.shape)
+        if 0 in shape[-2:]:
+            # An empty matrix has rank 0; the compute libraries fail on its max.
+            return zeros(shape[:-2], dtype=nd)
+        return rank(native, rtol=tol)
+
+    return _single(name, m, compute, dtype)
+
+
+_MATRIX_RANK: Final = Operation("linalg.matrix_rank", _decide_matrix_rank)
 
 
 def matrix_rank(x: Array, /, *, rtol: float | Array | None = None) -> Array:
@@ -328,69 +383,80 @@ def matrix_rank(x: Array, /, *, rtol: float | Array | None = None) -> Array:
     -----
     The result has the default integral dtype of ``x``'s device.
     """
-    arr, ns, ctx = _matrix("linalg.matrix_rank", x)
-    tol = _rtol("linalg.matrix_rank", rtol, arr)
-    dtype = registry().spec(arr._device).default_dtypes.integral
-    with ctx:
-        if 0 in arr.shape[-2:]:
-            # An empty matrix has rank 0; the compute libraries fail on its max.
-            out = ns.zeros(arr.shape[:-2], dtype=_dispatch.ns_dtype(ns, dtype))
-        else:
-            out = ns.linalg.matrix_rank(arr._native, rtol=tol)
-        return _result(out, arr._device, ns, dtype)
+    return apply2(_MATRIX_RANK, x, rtol)  # type: ignore[no-any-return]
+
+
+def _decide_pinv(reg: Registry, x: object, rtol: object) -> Decision:
+    m = _matrix(reg, "linalg.pinv", x)
+    _rtol(reg, "linalg.pinv", rtol, m.x)
+    inverse = m.ns.linalg.pinv
+
+    def compute(native: Any, tol: Any) -> Any:
+        return inverse(native, rtol=tol)
+
+    return _single("linalg.pinv", m, compute, m.x.dtype)
+
+
+_PINV: Final = Operation("linalg.pinv", _decide_pinv)
 
 
 def pinv(x: Array, /, *, rtol: float | Array | None = None) -> Array:
     """Return the Moore-Penrose pseudo-inverse of a matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.pinv", x)
-    tol = _rtol("linalg.pinv", rtol, arr)
-    with ctx:
-        return _result(ns.linalg.pinv(arr._native, rtol=tol), arr._device, ns, arr._dtype)
+    return apply2(_PINV, x, rtol)  # type: ignore[no-any-return]
 
 
 def qr(x: Array, /, *, mode: Literal["reduced", "complete"] = "reduced") -> QRResult:
     """Return the QR decomposition of a matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.qr", x)
-    if mode not in ("reduced", "complete"):
-        # NumPy's other modes return other things; the standard has only these two.
-        raise ValueError(f"linalg.qr: mode must be 'reduced' or 'complete'; got {mode!r}")
-    dev, dtype = arr._device, arr._dtype
-    with ctx:
-        q, r = ns.linalg.qr(arr._native, mode=mode)
-        return QRResult(_result(q, dev, ns, dtype), _result(r, dev, ns, dtype))
+    return apply1(_QR, x, (mode,))  # type: ignore[no-any-return]
 
 
 def slogdet(x: Array, /) -> SlogdetResult:
     """Return the sign and the log of the absolute value of the determinant."""
-    arr, ns, ctx = _matrix("linalg.slogdet", x, square=True)
-    dev, dtype = arr._device, arr._dtype
-    with ctx:
-        sign, logabsdet = ns.linalg.slogdet(arr._native)
-        return SlogdetResult(
-            _result(sign, dev, ns, dtype), _result(logabsdet, dev, ns, _real_of(dtype))
-        )
+    return apply1(_SLOGDET, x)  # type: ignore[no-any-return]
 
 
 def svd(x: Array, /, *, full_matrices: bool = True) -> SVDResult:
     """Return the singular value decomposition of a matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.svd", x)
-    check_bool(full_matrices, "linalg.svd", "full_matrices")
-    dev, dtype = arr._device, arr._dtype
-    with ctx:
-        u, s, vh = ns.linalg.svd(arr._native, full_matrices=full_matrices)
-        return SVDResult(
-            _result(u, dev, ns, dtype),
-            _result(s, dev, ns, _real_of(dtype)),
-            _result(vh, dev, ns, dtype),
-        )
+    return apply1(_SVD, x, (full_matrices,))  # type: ignore[no-any-return]
 
 
 def svdvals(x: Array, /) -> Array:
     """Return the singular values of a matrix (or a stack of them)."""
-    arr, ns, ctx = _matrix("linalg.svdvals", x)
-    with ctx:
-        out = ns.linalg.svdvals(arr._native)
-        return _result(out, arr._device, ns, _real_of(arr._dtype))
+    return apply1(_SVDVALS, x)  # type: ignore[no-any-return]
+
+
+def _trace_dtype(reg: Registry, x: Operand, dtype: object) -> DType:
+    """The dtype of ``trace``: the one asked for, or the standard's sum rule (EX-6)."""
+    if dtype is not None:
+        if type(dtype) is not DType:
+            raise TypeError(
+                f"linalg.trace: dtype must be an arrayport dtype such as arrayport.float32, "
+                f"or None; got {dtype!r}"
+            )
+        check_dtype_supported(dtype, x.device, reg)
+        return dtype
+    default = default_dtypes(reg, x.device).integral
+    kind = x.dtype.kind
+    if kind in ("signed integer", "unsigned integer") and x.dtype.itemsize < default.itemsize:
+        if kind == "signed integer":
+            return default
+        return _dtypes.dtype_from_name(f"u{default.name}")
+    return x.dtype
+
+
+def _decide_trace(reg: Registry, x: object, offset: object, dtype: object) -> Decision:
+    m = _matrix(reg, "linalg.trace", x, _NUMERIC)
+    k = check_int(offset, "linalg.trace", "offset")
+    out_dtype = _trace_dtype(reg, m.x, dtype)
+    total, nd = m.ns.linalg.trace, ns_dtype(m.ns, out_dtype)
+
+    def compute(native: Any) -> Any:
+        return total(native, offset=k, dtype=nd)
+
+    return _single("linalg.trace", m, compute, out_dtype)
+
+
+_TRACE: Final = Operation("linalg.trace", _decide_trace)
 
 
 def trace(x: Array, /, *, offset: int = 0, dtype: DType | None = None) -> Array:
@@ -400,31 +466,26 @@ def trace(x: Array, /, *, offset: int = 0, dtype: DType | None = None) -> Array:
     -----
     The default integral dtype is that of ``x``'s device (rule EX-6).
     """
-    arr, ns, ctx = _matrix("linalg.trace", x, _NUMERIC)
-    offset = check_int(offset, "linalg.trace", "offset")
-    out_dtype = _trace_dtype(arr, dtype)
-    with ctx:
-        out = ns.linalg.trace(arr._native, offset=offset, dtype=_dispatch.ns_dtype(ns, out_dtype))
-        return _result(out, arr._device, ns, out_dtype)
+    return apply1(_TRACE, x, (offset, dtype))  # type: ignore[no-any-return]
 
 
-def _trace_dtype(x: Array, dtype: object) -> DType:
-    """The dtype of ``trace``: the one asked for, or the standard's sum rule (EX-6)."""
-    if dtype is not None:
-        if type(dtype) is not DType:
-            raise TypeError(
-                f"linalg.trace: dtype must be an arrayport dtype such as arrayport.float32, "
-                f"or None; got {dtype!r}"
-            )
-        _dispatch.check_dtype_supported(dtype, x._device)
-        return dtype
-    default = registry().spec(x._device).default_dtypes.integral
-    kind = x._dtype.kind
-    if kind in ("signed integer", "unsigned integer") and x._dtype.itemsize < default.itemsize:
-        if kind == "signed integer":
-            return default
-        return _dtypes.dtype_from_name(f"u{default.name}")
-    return x._dtype
+def _decide_vector_norm(
+    reg: Registry, x: object, axis: object, keepdims: object, ord: object
+) -> Decision:
+    name = "linalg.vector_norm"
+    m = _matrix(reg, name, x)  # any number of dimensions
+    check_bool(keepdims, name, "keepdims")
+    axes = normalize_axes(axis, m.x.ndim, name)
+    dtype = _real_of(m.x.dtype)
+    norm, fix = m.ns.linalg.vector_norm, _as(m.ns, dtype)
+
+    def run(native: Any) -> Any:
+        return fix(norm(native, axis=axes, keepdims=keepdims, ord=ord))
+
+    return Decision(run, m.x.device, dtype, context=m.needs_context)
+
+
+_VECTOR_NORM: Final = Operation("linalg.vector_norm", _decide_vector_norm, ndim=True)
 
 
 def vector_norm(
@@ -436,14 +497,7 @@ def vector_norm(
     ord: int | float = 2,
 ) -> Array:
     """Return the vector norm of ``x`` along ``axis`` (all elements when None)."""
-    arr = _check_array("linalg.vector_norm", x)
-    _check_kind("linalg.vector_norm", arr._dtype, arr._device, _FLOATING)
-    check_bool(keepdims, "linalg.vector_norm", "keepdims")
-    axes = normalize_axes(axis, arr.ndim, "linalg.vector_norm")
-    ns, ctx = compute(arr._device)
-    with ctx:
-        out = ns.linalg.vector_norm(arr._native, axis=axes, keepdims=keepdims, ord=ord)
-        return _result(out, arr._device, ns, _real_of(arr._dtype))
+    return apply1(_VECTOR_NORM, x, (axis, keepdims, ord))  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------------------
@@ -451,42 +505,101 @@ def vector_norm(
 # --------------------------------------------------------------------------------------
 
 
+def _pair(
+    reg: Registry, name: str, x1: object, x2: object, kinds: frozenset[str]
+) -> tuple[Operand, Operand]:
+    """Two array operands on one device, of the kinds named (rules EX-1, EX-2)."""
+    a1, a2 = _check_array(name, x1), _check_array(name, x2)
+    device = operands_device(name, (a1, a2))
+    _check_kind(reg, name, a1.dtype, device, kinds)
+    _check_kind(reg, name, a2.dtype, device, kinds)
+    return a1, a2
+
+
+def _promoted(
+    reg: Registry,
+    name: str,
+    operands: tuple[Operand, Operand],
+    compute: Callable[[Any], Callable[[Any, Any], Any]],
+    check: Callable[[Any, Any], None] | None = None,
+) -> Decision:
+    """A decision on two operands promoted by the standard's table (rules EX-2, EX-4):
+    ``check`` sees their natives, ``compute(ns)`` computes on the promoted ones."""
+    device, dtype, (s1, s2) = promote(reg, name, operands)
+    ns, needs_context = compute_of(reg, device)
+    fn, fix = compute(ns), _as(ns, dtype)
+
+    def run(n1: Any, n2: Any) -> Any:
+        if check is not None:
+            check(n1, n2)
+        return fix(fn(n1 if s1 is None else s1(n1), n2 if s2 is None else s2(n2)))
+
+    return Decision(run, device, dtype, context=needs_context)
+
+
+def _decide_cross(reg: Registry, x1: object, x2: object, axis: object) -> Decision:
+    a1, a2 = _pair(reg, "linalg.cross", x1, x2, _NUMERIC)
+    k = check_int(axis, "linalg.cross", "axis")
+
+    def check(n1: Any, n2: Any) -> None:
+        shape1, shape2 = tuple(n1.shape), tuple(n2.shape)
+        for shape in (shape1, shape2):
+            if not -len(shape) <= k < len(shape) or shape[k] != 3:
+                raise ValueError(
+                    f"linalg.cross needs size 3 along axis {k}; got shapes {shape1!r} "
+                    f"and {shape2!r}"
+                )
+
+    def compute(ns: Any) -> Callable[[Any, Any], Any]:
+        product = ns.linalg.cross
+        return lambda n1, n2: product(n1, n2, axis=k)
+
+    return _promoted(reg, "linalg.cross", (a1, a2), compute, check)
+
+
+_CROSS: Final = Operation("linalg.cross", _decide_cross)
+
+
 def cross(x1: Array, x2: Array, /, *, axis: int = -1) -> Array:
     """Return the cross product of 3-element vectors."""
-    a1, a2, device = _pair("linalg.cross", x1, x2, _NUMERIC)
-    axis = check_int(axis, "linalg.cross", "axis")
-    for shape in (a1.shape, a2.shape):
-        if not -len(shape) <= axis < len(shape) or shape[axis] != 3:
-            raise ValueError(
-                f"linalg.cross needs size 3 along axis {axis}; got shapes {a1.shape!r} "
-                f"and {a2.shape!r}"
-            )
-    ns, ctx = compute(device)
-    with ctx:
-        dtype, (n1, n2) = promoted_natives([a1, a2], ns)
-        return _result(ns.linalg.cross(n1, n2, axis=axis), device, ns, dtype)
+    return apply2(_CROSS, x1, x2, (axis,))  # type: ignore[no-any-return]
+
+
+def _decide_outer(reg: Registry, x1: object, x2: object) -> Decision:
+    a1, a2 = _pair(reg, "linalg.outer", x1, x2, _NUMERIC)
+    if a1.ndim != 1 or a2.ndim != 1:
+        return _refusal(
+            a1.device,
+            lambda n1, n2: ValueError(
+                f"linalg.outer needs two 1-dimensional arrays; got shapes "
+                f"{tuple(n1.shape)!r} and {tuple(n2.shape)!r}"
+            ),
+        )
+    return _promoted(reg, "linalg.outer", (a1, a2), lambda ns: ns.linalg.outer)
+
+
+_OUTER: Final = Operation("linalg.outer", _decide_outer, ndim=True)
 
 
 def outer(x1: Array, x2: Array, /) -> Array:
     """Return the outer product of two vectors."""
-    a1, a2, device = _pair("linalg.outer", x1, x2, _NUMERIC)
-    if a1.ndim != 1 or a2.ndim != 1:
-        raise ValueError(
-            f"linalg.outer needs two 1-dimensional arrays; got shapes {a1.shape!r} and {a2.shape!r}"
-        )
-    ns, ctx = compute(device)
-    with ctx:
-        dtype, (n1, n2) = promoted_natives([a1, a2], ns)
-        return _result(ns.linalg.outer(n1, n2), device, ns, dtype)
+    return apply2(_OUTER, x1, x2)  # type: ignore[no-any-return]
+
+
+def _decide_solve(reg: Registry, x1: object, x2: object) -> Decision:
+    a1, a2 = _pair(reg, "linalg.solve", x1, x2, _FLOATING)
+    if a2.ndim == 0:
+        raise ValueError("linalg.solve needs x2 of at least 1 dimension; got shape ()")
+
+    def check(n1: Any, n2: Any) -> None:
+        _check_matrix("linalg.solve", n1, square=True)
+
+    return _promoted(reg, "linalg.solve", (a1, a2), lambda ns: ns.linalg.solve, check)
+
+
+_SOLVE: Final = Operation("linalg.solve", _decide_solve, ndim=True)
 
 
 def solve(x1: Array, x2: Array, /) -> Array:
     """Return the solution of the linear system ``x1 @ out == x2``."""
-    a1, a2, device = _pair("linalg.solve", x1, x2, _FLOATING)
-    _check_matrix("linalg.solve", a1, square=True)
-    if a2.ndim == 0:
-        raise ValueError(f"linalg.solve needs x2 of at least 1 dimension; got shape {a2.shape!r}")
-    ns, ctx = compute(device)
-    with ctx:
-        dtype, (n1, n2) = promoted_natives([a1, a2], ns)
-        return _result(ns.linalg.solve(n1, n2), device, ns, dtype)
+    return apply2(_SOLVE, x1, x2)  # type: ignore[no-any-return]

@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from arrayport import _dispatch, _dtypes
+from arrayport import _dtypes
+from arrayport._array_object import wrap
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._plugins import Backend, registry
+from arrayport._transfers import transfer
 from arrayport.hookspecs import CastResult, DeviceSpec, Storage
 
 __all__ = ["CONTRACT_CHECKS", "devices_of"]
@@ -50,7 +52,7 @@ def _host_values(native: Any, device: Device) -> list[Any]:
     host = registry().host
     assert host is not None, "the kit needs a host device (a backend with DLPack kDLCPU)"
     if device != host:
-        native = _dispatch.transfer(native, device, host)
+        native = transfer(native, device, host)
     return [v.item() if hasattr(v, "item") else v for v in _flat(native)]
 
 
@@ -106,17 +108,11 @@ def check_transfer_roundtrip(device: Device) -> None:
     """DV-5: data reaches the host and comes back; the copies share no memory."""
     host = registry().host
     assert host is not None
-    x = _dispatch.wrap(
-        registry()
-        .backend(device)
-        .from_sequence(
-            obj=[1.0, 2.0],
-            dtype=registry().spec(device).default_dtypes.real_floating,
-            device=device,
-        )
-        .native,
-        device,
+    reg = registry()
+    built = reg.backend(device).from_sequence(
+        obj=[1.0, 2.0], dtype=reg.spec(device).default_dtypes.real_floating, device=device
     )
+    x = wrap(reg, built.native, device, None, None)
     y = x.to_device(host)
     back = y.to_device(device)
     assert back.device == device
@@ -158,7 +154,7 @@ def check_empty(device: Device) -> None:
     dtype: DType = spec.default_dtypes.real_floating
     native = backend.empty(shape=(2, 3), dtype=dtype, device=device)
     assert tuple(native.shape) == (2, 3)
-    assert _dispatch.wrap(native, device).dtype is dtype
+    assert wrap(registry(), native, device, None, None).dtype is dtype
 
 
 def check_readonly_report(device: Device) -> None:

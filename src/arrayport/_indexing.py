@@ -1,0 +1,170 @@
+"""Indexing decisions: ``x[key]`` and ``x[key] = value`` (rules NS-7, NS-8, NS-9).
+
+A key is decided by its signature: for each part, its type, or an ``Operand`` for an
+array part. Values (integer positions, slice bounds) are checked when the decision
+runs, since they are the key's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final, cast
+
+from arrayport._dtypes import PROMOTION_TABLE, DType, check_int_range, scalar_kind_dtype
+from arrayport._operations import VIEW, Decision, Operand, compute_of, operands_device
+from arrayport._plugins import Registry
+
+__all__ = ["decide_getitem", "decide_setitem", "native_key"]
+
+_INTEGRAL: Final = ("signed integer", "unsigned integer")
+_NOT_AN_INDEX: Final = (
+    "only integers, slices (:), ellipsis (...), None and arrayport integer or bool arrays "
+    "are valid indices"
+)
+
+
+def _parts(signature: object) -> tuple[object, ...]:
+    # An Operand is a tuple too: only a key's own tuple holds parts.
+    return cast(tuple[object, ...], signature) if type(signature) is tuple else (signature,)
+
+
+def native_key(
+    x: Operand, signature: object, fn: str = "indexing"
+) -> tuple[Callable[[tuple[int | None, ...], Any], Any], bool]:
+    """How a key of this signature becomes the backend's key, and whether it gives a view.
+
+    The returned function takes the array's shape and the key, checks the key's values
+    (bounds, slice steps) and returns the backend's key.
+    """
+    parts = _parts(signature)
+    ndim = x.ndim
+    assert ndim is not None
+    consumes: list[int] = []
+    kinds: list[str] = []
+    ellipsis_at = -1
+    view = True
+    for i, p in enumerate(parts):
+        if type(p) is Operand:
+            operands_device(fn, (x, p))
+            if p.dtype.kind == "bool":
+                consumes.append(p.ndim or 0)
+            elif p.dtype.kind in _INTEGRAL:
+                consumes.append(1)
+            else:
+                raise IndexError(
+                    f"an array used as an index must have an integer or bool dtype; got {p.dtype!r}"
+                )
+            kinds.append("array")
+            view = False
+        elif p is type(Ellipsis):
+            if ellipsis_at >= 0:
+                raise IndexError("an index may contain at most one ellipsis (...)")
+            ellipsis_at = i
+            kinds.append("as is")
+            consumes.append(0)
+        elif p is type(None):
+            kinds.append("as is")
+            consumes.append(0)
+        elif p is slice:
+            kinds.append("slice")
+            consumes.append(1)
+        elif p is bool:
+            kinds.append("as is")
+            consumes.append(0)
+            view = False
+        elif p is int or hasattr(p, "__index__"):
+            kinds.append("int")
+            consumes.append(1)
+        else:
+            name = getattr(p, "__name__", repr(p))
+            raise IndexError(_NOT_AN_INDEX + f"; got an index of type {name}")
+    if sum(consumes) > ndim:
+        raise IndexError(
+            f"too many indices for an array of {ndim} dimensions: the key indexes {sum(consumes)}"
+        )
+    # The axis each integer part indexes, for its bounds check (rule NS-7).
+    axes: list[int] = []
+    axis = 0
+    for i, n in enumerate(consumes):
+        if i == ellipsis_at:
+            axis = ndim - sum(consumes[i + 1 :])
+        axes.append(axis)
+        axis += n
+    # A trailing ellipsis makes the backend return a 0-d view, never a scalar (NS-8).
+    tail: tuple[Any, ...] = (Ellipsis,) if view and ellipsis_at < 0 else ()
+    plan = tuple(zip(kinds, axes, strict=True))
+    single = type(signature) is not tuple
+
+    def convert(shape: tuple[int | None, ...], key: Any) -> Any:
+        out: list[Any] = []
+        for (kind, at), k in zip(plan, (key,) if single else key, strict=True):
+            if kind == "int":
+                try:
+                    k = k.__index__()
+                except TypeError:  # NumPy arrays have the method, and refuse
+                    raise IndexError(_NOT_AN_INDEX + f"; got {k!r}") from None
+                size = shape[at]
+                if size is not None and not -size <= k < size:
+                    raise IndexError(
+                        f"index {k} is out of bounds for axis {at} of size {size}; valid "
+                        f"indices are in [{-size}, {size})"
+                    )
+            elif kind == "slice":
+                _check_slice(k)
+            elif kind == "array":
+                k = getattr(k, "_native", k)  # the seam passes a lone array key as its native
+            out.append(k)
+        return (*out, *tail)
+
+    return convert, view
+
+
+def _check_slice(k: slice) -> None:
+    for v in (k.start, k.stop, k.step):
+        if v is not None and (type(v) is bool or not hasattr(type(v), "__index__")):
+            raise IndexError(f"slice bounds must be ints or None; got {k!r}")
+    if k.step is not None and k.step.__index__() == 0:
+        raise ValueError(f"slice step must not be 0; got {k!r}")
+
+
+def decide_getitem(reg: Registry, x: Operand, signature: object) -> Decision:
+    """``x[key]``: basic keys give views (read-only when ``x`` is, NS-9), others compute."""
+    convert, view = native_key(x, signature)
+    ns, needs_context = compute_of(reg, x.device)
+
+    def run(native: Any, key: Any) -> Any:
+        out = native[convert(native.shape, key)]
+        if type(out) is not type(native):
+            out = ns.asarray(out)
+        return out
+
+    return Decision(
+        run, x.device, x.dtype, context=needs_context and not view, readonly=VIEW if view else None
+    )
+
+
+def decide_setitem(reg: Registry, x: Operand, signature: object, value: object) -> Decision:
+    """``x[key] = value``: ``value`` must promote to ``x``'s dtype (rule NS-8)."""
+    convert, _ = native_key(x, signature, "__setitem__")
+    dtype: DType = x.dtype
+    if type(value) is Operand:
+        operands_device("__setitem__", (x, value))
+        if value.dtype is not dtype and PROMOTION_TABLE.get((dtype, value.dtype)) is not dtype:
+            raise TypeError(
+                f"__setitem__: a value of dtype {value.dtype!r} does not promote to the array's "
+                f"dtype {dtype!r}; convert it first: value.astype(arrayport.{dtype.name})"
+            )
+    elif scalar_kind_dtype(dtype, value, "__setitem__") is not dtype:  # type: ignore[arg-type]
+        raise TypeError(
+            f"__setitem__: a Python {value.__name__} cannot be stored in an array of "  # type: ignore[attr-defined]
+            f"dtype {dtype!r}"
+        )
+    _, needs_context = compute_of(reg, x.device)
+    check_range = type(value) is not Operand and value is int and dtype.kind in _INTEGRAL
+
+    def run(native: Any, key: Any, v: Any) -> None:
+        if check_range:
+            check_int_range(v, dtype, "__setitem__")
+        native[convert(native.shape, key)] = v
+
+    return Decision(run, x.device, dtype, context=needs_context)
