@@ -445,7 +445,8 @@ def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> 
             if first is None:
                 first = a
         else:
-            key.append(signature(a))
+            t = type(a)
+            key.append(t if t is not tuple else signature(a))
             natives.append(a)
     frozen = tuple(key)
     try:
@@ -500,20 +501,18 @@ def decide(
 
 
 def _results(reg: Registry, d: Decision, out: Any, first: Array | None) -> Any:
-    if d.multi is not None:
-        return d.multi([_result(reg, d, o, first) for o in out])
-    return _result(reg, d, out, first)
-
-
-def _result(reg: Registry, d: Decision, native: Any, first: Array | None) -> Any:
+    """The Arrays of a decision's result: each of several (``multi``), or one, or None for
+    an operation with no result (``__setitem__``)."""
     if d.readonly is VIEW:
         assert first is not None
         readonly: bool | None = first.readonly
     else:
         readonly = d.readonly  # type: ignore[assignment]
-    if native is None:  # an operation with no result (__setitem__)
+    if d.multi is not None:
+        return d.multi([wrap(reg, o, d.device, d.dtype, readonly) for o in out])
+    if out is None:
         return None
-    return wrap(reg, native, d.device, d.dtype, readonly)
+    return wrap(reg, out, d.device, d.dtype, readonly)
 
 
 def wrap(

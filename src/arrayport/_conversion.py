@@ -22,7 +22,6 @@ from arrayport._plans import (
     check_dtype_arg,
     check_requires_grad,
 )
-from arrayport._plugins import Registry
 from arrayport._sources import Reclassify, classify
 from arrayport._transfers import transfer
 from arrayport.hookspecs import Storage
@@ -88,34 +87,40 @@ def asarray_plan(
     return plan_for(obj, dtype, device, copy, requires_grad, "asarray")
 
 
-def _key(obj: Any, reg: Registry, caller: str, keywords: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """The conversion key of ``obj``, or None for inputs planned afresh each time."""
-    t = type(obj)
-    if t is Array:
-        return (caller, t, obj._dtype, obj._device, obj._grad is None, keywords)
-    if t in reg.fast_natives:
-        return (caller, t, obj.dtype, keywords)
-    if caller == "from_dlpack":
-        return None
-    if t in _PY_SCALARS or t is list or t is tuple:
-        # The target is the default device unless device= says otherwise (rule DV-2).
-        return (caller, t, keywords, default_device(reg))
-    return None
-
-
-def convert(obj: Any, caller: str, kwargs: dict[str, Any]) -> Array:
-    """``obj`` converted as ``caller`` (asarray, from_dlpack, astype) with its keywords,
-    through the cache of plans."""
+def convert(
+    obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, caller: str
+) -> Array:
+    """``obj`` converted by ``caller`` (asarray, from_dlpack, astype), through the cache
+    of plans (rule DS-4)."""
     reg = _plugins._REGISTRY or current_registry()
-    # Keywords by value and by type: copy=1 is refused where copy=True is not (DS-1).
-    key = _key(obj, reg, caller, (*kwargs.items(), *map(type, kwargs.values())) if kwargs else ())
+    t = type(obj)
+    # The keywords by value and, for the flags, by type: copy=1 is refused where
+    # copy=True is not, and 1 == True (DS-1).
+    if t is Array:
+        key: tuple[Any, ...] | None = (
+            caller, t, obj._dtype, obj._device, obj._grad is None,
+            dtype, device, copy, requires_grad, type(copy), type(requires_grad),
+        )  # fmt: skip
+    elif t in reg.fast_natives:
+        key = (
+            caller, t, obj.dtype,
+            dtype, device, copy, requires_grad, type(copy), type(requires_grad),
+        )  # fmt: skip
+    elif caller != "from_dlpack" and (t in _PY_SCALARS or t is list or t is tuple):
+        # The target is the default device unless device= says otherwise (DV-2).
+        key = (
+            caller, t, default_device(reg),
+            dtype, device, copy, requires_grad, type(copy), type(requires_grad),
+        )  # fmt: skip
+    else:
+        key = None  # planned from what it holds, on each call
     try:
         conversion = None if key is None else reg.decisions.get(key)
-    except TypeError:  # an unhashable keyword value: planned afresh
+    except TypeError:  # an unhashable device= object: planned afresh
         key = conversion = None
     if conversion is None:
         VOLATILE.seen = False
-        plan = _plan_call(obj, caller, kwargs)
+        plan = plan_for(obj, dtype, device, copy, requires_grad, caller, caller == "from_dlpack")
         assert plan.classified is not None
         # Kept unless the plan holds for this input only, or it resolved a device that
         # follows state (VOLATILE): both are planned on each call (DS-1, DS-4).
@@ -125,45 +130,27 @@ def convert(obj: Any, caller: str, kwargs: dict[str, Any]) -> Array:
     try:
         return conversion.run(obj)
     except Reclassify:
-        return execute(_plan_call(obj, caller, kwargs), obj)
-
-
-_KEYWORDS: Final = {
-    "asarray": ("dtype", "device", "copy", "requires_grad"),
-    "astype": ("dtype", "device", "copy"),
-    "from_dlpack": ("device", "copy"),
-}
-
-
-def _plan_call(obj: Any, caller: str, kwargs: dict[str, Any]) -> Plan:
-    allowed = _KEYWORDS[caller]
-    for name in kwargs:
-        if name not in allowed:
-            raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}")
-    get = kwargs.get
-    return plan_for(
-        obj,
-        get("dtype"),
-        get("device"),
-        get("copy"),
-        get("requires_grad", False),
-        caller,
-        dlpack_only=caller == "from_dlpack",
-    )
+        return execute(plan_for(obj, dtype, device, copy, requires_grad, caller), obj)
 
 
 def _runner(plan: Plan, obj: Any) -> Callable[[Any], Array]:
     """How a plan runs on each input of its key (``obj`` is one)."""
     src = plan.classified
     assert src is not None
-    if plan.steps or plan.requires_grad or getattr(obj, "_grad", None) is not None:
+    adopts_only = all(step.action == "adopt" for step in plan.steps)
+    if (
+        not adopts_only
+        or src.kind not in ("array", "native")
+        or plan.requires_grad
         # An array with autograd history comes back detached (rule AS-G1): a new Array.
+        or getattr(obj, "_grad", None) is not None
+    ):
         return lambda obj: execute(plan, obj)
     if src.kind == "array":
         # Rule AS-A1: an array that needs no step is returned as it is.
         return _same
-    assert src.kind == "native" and plan.dtype is not None
     device, dtype = plan.device, plan.dtype
+    assert dtype is not None
 
     def adopt(obj: Any) -> Array:
         # Rule AS-N1: adopted in place; read-only is asked of the backend on first use.

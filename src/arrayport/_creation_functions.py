@@ -7,9 +7,8 @@ values are operands, checked when the decision runs.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from arrayport import _dtypes
 from arrayport._arguments import (
@@ -49,42 +48,27 @@ __all__ = [
 ]
 
 
-def _asarray_signature(
+def asarray(
     obj: Any,
     /,
     *,
-    dtype: Any = None,
-    device: Any = None,
+    dtype: DType | None = None,
+    device: Device | str | None = None,
     copy: bool | None = None,
     requires_grad: bool = False,
 ) -> Array:
-    """asarray's signature, as callers, type checkers and ``inspect`` see it."""
-    raise NotImplementedError  # pragma: no cover - never called
+    """Convert ``obj`` to an array.
 
-
-if TYPE_CHECKING:
-    asarray = _asarray_signature
-else:
-
-    def asarray(obj, /, **kwargs):
-        """Convert ``obj`` to an array.
-
-        Notes
-        -----
-        Follows torch.asarray's semantics within the standard's rules
-        (``spec/asarray.md``): arrays, native arrays, DLPack capsules and ``__dlpack__``
-        objects, and buffers share memory unless a dtype or device change or
-        ``copy=True`` needs a copy; scalars and sequences are always copied.
-        ``copy=False`` raises ``CopyError`` before any work when a copy would be needed.
-        ``arrayport.asarray_plan`` shows the steps without running them.
-        ``requires_grad`` is non-standard.
-        """
-        # The keywords arrive as a dict, which is part of the conversion's key (DS-4): a
-        # call without keywords fills no keyword-only defaults, and a keyword passed at
-        # its default costs the same one lookup.
-        return convert(obj, "asarray", kwargs)
-
-    asarray.__signature__ = inspect.signature(_asarray_signature)
+    Notes
+    -----
+    Follows torch.asarray's semantics within the standard's rules (``spec/asarray.md``):
+    arrays, native arrays, DLPack capsules and ``__dlpack__`` objects, and buffers share
+    memory unless a dtype or device change or ``copy=True`` needs a copy; scalars and
+    sequences are always copied. ``copy=False`` raises ``CopyError`` before any work when
+    a copy would be needed. ``arrayport.asarray_plan`` shows the steps without running
+    them. ``requires_grad`` is non-standard.
+    """
+    return convert(obj, dtype, device, copy, requires_grad, "asarray")
 
 
 def from_dlpack(
@@ -98,7 +82,7 @@ def from_dlpack(
     consumed per the DLPack ownership rules. A cross-device import with ``copy=False``
     raises ``CopyError`` (a ``BufferError``).
     """
-    return convert(x, "from_dlpack", {"device": device, "copy": copy})
+    return convert(x, None, device, copy, False, "from_dlpack")
 
 
 # --------------------------------------------------------------------------------------
@@ -126,11 +110,6 @@ def _new_dtype(reg: Registry, dtype: object, device: Device, default: DType) -> 
         check_dtype_supported(default, device, reg)
         return default
     return out
-
-
-def _placement(device: object) -> object:
-    """``device=`` for a call's key: the default device in effect when it is None."""
-    return default_device() if device is None else device
 
 
 def _check_shape(shape: object, fn: str) -> Callable[[Any], tuple[int, ...]]:
@@ -250,21 +229,27 @@ def empty(
     shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
 ) -> Array:
     """Return an uninitialised array (placement: rule NS-1; dtype: rule NS-2)."""
-    return applyn(_EMPTY, (shape,), (dtype, _placement(device)))  # type: ignore[no-any-return]
+    # The default device in effect is part of the key (NS-1, DS-1).
+    placed = device if device is not None else default_device()
+    return applyn(_EMPTY, (shape,), (dtype, placed))  # type: ignore[no-any-return]
 
 
 def zeros(
     shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
 ) -> Array:
     """Return an array filled with zeros (placement: rule NS-1; dtype: rule NS-2)."""
-    return applyn(_ZEROS, (shape,), (dtype, _placement(device)))  # type: ignore[no-any-return]
+    # The default device in effect is part of the key (NS-1, DS-1).
+    placed = device if device is not None else default_device()
+    return applyn(_ZEROS, (shape,), (dtype, placed))  # type: ignore[no-any-return]
 
 
 def ones(
     shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
 ) -> Array:
     """Return an array filled with ones (placement: rule NS-1; dtype: rule NS-2)."""
-    return applyn(_ONES, (shape,), (dtype, _placement(device)))  # type: ignore[no-any-return]
+    # The default device in effect is part of the key (NS-1, DS-1).
+    placed = device if device is not None else default_device()
+    return applyn(_ONES, (shape,), (dtype, placed))  # type: ignore[no-any-return]
 
 
 def _decide_full(
@@ -294,7 +279,9 @@ def full(
     device's defaults (rule NS-2). A Python int out of range of the dtype raises
     ``OverflowError``.
     """
-    return applyn(_FULL, (shape, fill_value), (dtype, _placement(device)))  # type: ignore[no-any-return]
+    # The default device in effect is part of the key (NS-1, DS-1).
+    placed = device if device is not None else default_device()
+    return applyn(_FULL, (shape, fill_value), (dtype, placed))  # type: ignore[no-any-return]
 
 
 def _like_decision(fn: str) -> Callable[..., Decision]:
@@ -403,7 +390,9 @@ def arange(
     Without ``dtype=``, the default integer or real floating dtype of the target device
     (rule NS-2).
     """
-    return applyn(_ARANGE, (start, stop, step), (dtype, _placement(device)))  # type: ignore[no-any-return]
+    # The default device in effect is part of the key (NS-1, DS-1).
+    placed = device if device is not None else default_device()
+    return applyn(_ARANGE, (start, stop, step), (dtype, placed))  # type: ignore[no-any-return]
 
 
 def _decide_eye(
@@ -441,7 +430,9 @@ def eye(
     device: Device | None = None,
 ) -> Array:
     """Return a two-dimensional array with ones on the ``k``-th diagonal (rules NS-1, NS-2)."""
-    return applyn(_EYE, (n_rows, n_cols), (k, dtype, _placement(device)))  # type: ignore[no-any-return]
+    # The default device in effect is part of the key (NS-1, DS-1).
+    placed = device if device is not None else default_device()
+    return applyn(_EYE, (n_rows, n_cols), (k, dtype, placed))  # type: ignore[no-any-return]
 
 
 def _decide_linspace(
@@ -508,9 +499,9 @@ def linspace(
     Without ``dtype=``, the default complex floating dtype of the target device when
     ``start`` or ``stop`` is complex, else its default real floating dtype.
     """
-    return applyn(  # type: ignore[no-any-return]
-        _LINSPACE, (start, stop, num), (dtype, _placement(device), endpoint)
-    )
+    # The default device in effect is part of the key (NS-1, DS-1).
+    placed = device if device is not None else default_device()
+    return applyn(_LINSPACE, (start, stop, num), (dtype, placed, endpoint))  # type: ignore[no-any-return]
 
 
 def _decide_meshgrid(reg: Registry, *args: Any) -> Decision:

@@ -85,7 +85,7 @@ def astype(x: Array, dtype: DType, /, *, copy: bool = True, device: object = Non
     if copy is not True and copy is not False:
         raise TypeError(f"astype: copy must be True or False; got {copy!r}")
     # astype's copy=False is asarray's copy=None: copy only what the cast needs.
-    return convert(x, "astype", {"dtype": dtype, "device": device, "copy": copy or None})
+    return convert(x, dtype, device, copy or None, False, "astype")
 
 
 def can_cast(from_: DType | Array, to: DType, /) -> bool:

@@ -232,8 +232,20 @@ def _floor_divide(ns: Any, dtype: DType) -> Callable[..., Any] | None:
 # --------------------------------------------------------------------------------------
 
 
-def _unary(name: str, category: str, special: Special | None = None) -> Callable[[Array], Array]:
+# The dtype of a result, from the dtype the operands promote to (the standard's rules).
+_COMPONENT: Final = {_dtypes.complex64: _dtypes.float32, _dtypes.complex128: _dtypes.float64}
+_RESULTS: Final[dict[str, Callable[[DType], DType]]] = {
+    "same": lambda dtype: dtype,
+    "bool": lambda dtype: _dtypes.bool,
+    "real": lambda dtype: _COMPONENT.get(dtype, dtype),  # abs, real, imag of complex
+}
+
+
+def _unary(
+    name: str, category: str, special: Special | None = None, *, result: str = "same"
+) -> Callable[[Array], Array]:
     kinds = CATEGORIES[category]
+    result_dtype = _RESULTS[result]
 
     def decide(reg: Registry, x: object) -> Decision:
         x = _check_operand(name, x)
@@ -241,7 +253,9 @@ def _unary(name: str, category: str, special: Special | None = None) -> Callable
             check_category(name, category, x.dtype)
         ns, needs_context = compute_of(reg, x.device)
         run = special(ns, x.dtype) if special is not None else None
-        return Decision(run or getattr(ns, name), x.device, context=needs_context)
+        return Decision(
+            run or getattr(ns, name), x.device, result_dtype(x.dtype), context=needs_context
+        )
 
     op = Operation(name, decide)
 
@@ -255,9 +269,10 @@ def _unary(name: str, category: str, special: Special | None = None) -> Callable
 
 
 def _binary(
-    name: str, category: str, special: Special | None = None
+    name: str, category: str, special: Special | None = None, *, result: str = "same"
 ) -> Callable[[Array | complex, Array | complex], Array]:
     kinds = CATEGORIES[category]
+    result_dtype = _RESULTS[result]
 
     def decide(reg: Registry, x1: object, x2: object) -> Decision:
         operands = (x1, x2)
@@ -282,7 +297,7 @@ def _binary(
             def run(n1: Any, n2: Any) -> Any:
                 return fn(n1 if s1 is None else s1(n1), n2 if s2 is None else s2(n2))
 
-        return Decision(run, device, context=needs_context)
+        return Decision(run, device, result_dtype(dtype), context=needs_context)
 
     op = Operation(name, decide)
 
@@ -301,7 +316,7 @@ def _binary(
 # names exist for readers and type checkers.
 # --------------------------------------------------------------------------------------
 
-abs: Final = _unary("abs", "numeric")
+abs: Final = _unary("abs", "numeric", result="real")
 acos: Final = _unary("acos", "floating-point")
 acosh: Final = _unary("acosh", "floating-point")
 asin: Final = _unary("asin", "floating-point")
@@ -316,22 +331,22 @@ cosh: Final = _unary("cosh", "floating-point")
 exp: Final = _unary("exp", "floating-point")
 expm1: Final = _unary("expm1", "floating-point", _complex_fix("expm1", _EXPM1_CASES))
 floor: Final = _unary("floor", "real-valued", _rounding("floor"))
-imag: Final = _unary("imag", "complex floating-point", _part("imag"))
-isfinite: Final = _unary("isfinite", "numeric")
-isinf: Final = _unary("isinf", "numeric")
-isnan: Final = _unary("isnan", "numeric")
+imag: Final = _unary("imag", "complex floating-point", _part("imag"), result="real")
+isfinite: Final = _unary("isfinite", "numeric", result="bool")
+isinf: Final = _unary("isinf", "numeric", result="bool")
+isnan: Final = _unary("isnan", "numeric", result="bool")
 log: Final = _unary("log", "floating-point")
 log1p: Final = _unary("log1p", "floating-point")
 log2: Final = _unary("log2", "floating-point")
 log10: Final = _unary("log10", "floating-point")
-logical_not: Final = _unary("logical_not", "boolean")
+logical_not: Final = _unary("logical_not", "boolean", result="bool")
 negative: Final = _unary("negative", "numeric")
 positive: Final = _unary("positive", "numeric")
-real: Final = _unary("real", "numeric", _part("real"))
+real: Final = _unary("real", "numeric", _part("real"), result="real")
 reciprocal: Final = _unary("reciprocal", "floating-point")
 round: Final = _unary("round", "numeric", _rounding("round"))
 sign: Final = _unary("sign", "numeric", _sign)
-signbit: Final = _unary("signbit", "real-valued floating-point")
+signbit: Final = _unary("signbit", "real-valued floating-point", result="bool")
 sin: Final = _unary("sin", "floating-point")
 sinh: Final = _unary("sinh", "floating-point")
 sqrt: Final = _unary("sqrt", "floating-point")
@@ -349,22 +364,22 @@ bitwise_right_shift: Final = _binary("bitwise_right_shift", "integer")
 bitwise_xor: Final = _binary("bitwise_xor", "integer or boolean")
 copysign: Final = _binary("copysign", "real-valued floating-point")
 divide: Final = _binary("divide", "floating-point")
-equal: Final = _binary("equal", "all")
+equal: Final = _binary("equal", "all", result="bool")
 floor_divide: Final = _binary("floor_divide", "real-valued", _floor_divide)
-greater: Final = _binary("greater", "real-valued")
-greater_equal: Final = _binary("greater_equal", "real-valued")
+greater: Final = _binary("greater", "real-valued", result="bool")
+greater_equal: Final = _binary("greater_equal", "real-valued", result="bool")
 hypot: Final = _binary("hypot", "real-valued floating-point")
-less: Final = _binary("less", "real-valued")
-less_equal: Final = _binary("less_equal", "real-valued")
+less: Final = _binary("less", "real-valued", result="bool")
+less_equal: Final = _binary("less_equal", "real-valued", result="bool")
 logaddexp: Final = _binary("logaddexp", "real-valued floating-point")
-logical_and: Final = _binary("logical_and", "boolean")
-logical_or: Final = _binary("logical_or", "boolean")
-logical_xor: Final = _binary("logical_xor", "boolean")
+logical_and: Final = _binary("logical_and", "boolean", result="bool")
+logical_or: Final = _binary("logical_or", "boolean", result="bool")
+logical_xor: Final = _binary("logical_xor", "boolean", result="bool")
 maximum: Final = _binary("maximum", "real-valued")
 minimum: Final = _binary("minimum", "real-valued")
 multiply: Final = _binary("multiply", "numeric")
 nextafter: Final = _binary("nextafter", "real-valued floating-point")
-not_equal: Final = _binary("not_equal", "all")
+not_equal: Final = _binary("not_equal", "all", result="bool")
 pow: Final = _binary("pow", "numeric")
 remainder: Final = _binary("remainder", "real-valued")
 subtract: Final = _binary("subtract", "numeric")
@@ -376,8 +391,11 @@ def _decide_clip(reg: Registry, x: object, lo: object, hi: object) -> Decision:
     device = operands_device("clip", (x, lo, hi))
     dtype = x.dtype
     ns, needs_context = compute_of(reg, device)
-    bounds: list[tuple[str, Callable[[Any], Any] | None] | None] = []
-    for bound_name, bound in (("min", lo), ("max", hi)):
+    # Per bound: the backend's maximum (for min) or minimum (for max), and how the
+    # bound's native becomes its operand. The standard's maximum and minimum propagate
+    # NaN, as clip must.
+    bounds: list[tuple[Callable[[Any, Any], Any], Callable[[Any], Any] | None] | None] = []
+    for bound_name, bound, clamp in (("min", lo, ns.maximum), ("max", hi, ns.minimum)):
         if bound is type(None):
             bounds.append(None)
             continue
@@ -390,10 +408,8 @@ def _decide_clip(reg: Registry, x: object, lo: object, hi: object) -> Decision:
             _, _, (_, step) = promote(reg, "clip", (x, bound))
         else:
             _dtypes.scalar_kind_dtype(dtype, bound, "clip")  # type: ignore[arg-type]
-            step = _clip_scalar(ns, dtype, bound_name)
-        bounds.append((bound_name, step))
-    maximum, minimum, isnan, where = ns.maximum, ns.minimum, ns.isnan, ns.where
-    nan_aware = dtype.kind == "real floating"
+            step = _clip_scalar(dtype, bound_name)
+        bounds.append((clamp, step))
     asarray = ns.asarray
 
     def run(native: Any, *values: Any) -> Any:
@@ -401,32 +417,29 @@ def _decide_clip(reg: Registry, x: object, lo: object, hi: object) -> Decision:
         for spec, value in zip(bounds, values, strict=True):
             if spec is None:
                 continue
-            bound_name, step = spec
+            clamp, step = spec
             b = value if step is None else step(value)
-            if b is None:
-                continue  # a bound outside the dtype's range clamps nothing
-            nan = isnan(b) if nan_aware else None
-            out = maximum(out, b) if bound_name == "min" else minimum(out, b)
-            if nan is not None:
-                out = where(nan, b, out)
+            if b is not None:  # None: a bound outside the dtype's range clamps nothing
+                out = clamp(out, b)
         return asarray(out, copy=True) if out is native else out
 
     return Decision(run, device, dtype, context=needs_context)
 
 
-def _clip_scalar(ns: Any, dtype: DType, bound_name: str) -> Callable[[Any], Any]:
-    """A Python scalar bound as a 0-d native of ``dtype`` (rules DT-5, DT-10)."""
-    nd = getattr(ns, dtype.name)
-    asarray = ns.asarray
-    integral = dtype.kind in _INTEGRAL
-    lo, hi = _dtypes.integer_bounds(dtype) if integral else (0, 0)
+def _clip_scalar(dtype: DType, bound_name: str) -> Callable[[Any], Any] | None:
+    """A Python scalar bound, passed as it is (it keeps ``dtype``, rules DT-5, DT-10);
+    an int outside an integer dtype's range clamps nothing on its side, and raises
+    ``OverflowError`` on the other."""
+    if dtype.kind not in _INTEGRAL:
+        return None
+    lo, hi = _dtypes.integer_bounds(dtype)
 
     def step(value: Any) -> Any:
-        if integral and type(value) is int:
+        if type(value) is int:
             if (bound_name == "min" and value <= lo) or (bound_name == "max" and value >= hi):
                 return None
             _dtypes.check_int_range(value, dtype, "clip")
-        return asarray(value, dtype=nd)
+        return value
 
     return step
 

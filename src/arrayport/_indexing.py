@@ -17,6 +17,7 @@ from arrayport._plugins import Registry
 __all__ = ["decide_getitem", "decide_setitem", "native_key"]
 
 _INTEGRAL: Final = ("signed integer", "unsigned integer")
+_PLAIN_BOUNDS: Final = frozenset({int, type(None)})
 _NOT_AN_INDEX: Final = (
     "only integers, slices (:), ellipsis (...), None and arrayport integer or bool arrays "
     "are valid indices"
@@ -120,6 +121,13 @@ def native_key(
 
 
 def _check_slice(k: slice) -> None:
+    step = k.step
+    if (
+        type(k.start) in _PLAIN_BOUNDS
+        and type(k.stop) in _PLAIN_BOUNDS
+        and (step is None or (type(step) is int and step != 0))
+    ):
+        return  # ints and None: what the checks below accept, told apart in C
     for v in (k.start, k.stop, k.step):
         if v is not None and (type(v) is bool or not hasattr(type(v), "__index__")):
             raise IndexError(f"slice bounds must be ints or None; got {k!r}")
@@ -131,6 +139,25 @@ def decide_getitem(reg: Registry, x: Operand, signature: object) -> Decision:
     """``x[key]``: basic keys give views (read-only when ``x`` is, NS-9), others compute."""
     convert, view = native_key(x, signature)
     ns, needs_context = compute_of(reg, x.device)
+    readonly = VIEW if view else None
+    context = needs_context and not view
+    if signature is int:
+        # One int on the first axis, the commonest key: the general conversion's checks,
+        # for that key alone.
+        def run_int(native: Any, key: int) -> Any:
+            size = native.shape[0]
+            if size is not None and not -size <= key < size:
+                convert(native.shape, key)  # which raises the IndexError
+            return native[key, ...]
+
+        return Decision(run_int, x.device, x.dtype, context=context, readonly=readonly)
+    if signature is slice:
+
+        def run_slice(native: Any, key: slice) -> Any:
+            _check_slice(key)
+            return native[key]
+
+        return Decision(run_slice, x.device, x.dtype, context=context, readonly=readonly)
 
     def run(native: Any, key: Any) -> Any:
         out = native[convert(native.shape, key)]
@@ -138,9 +165,7 @@ def decide_getitem(reg: Registry, x: Operand, signature: object) -> Decision:
             out = ns.asarray(out)
         return out
 
-    return Decision(
-        run, x.device, x.dtype, context=needs_context and not view, readonly=VIEW if view else None
-    )
+    return Decision(run, x.device, x.dtype, context=context, readonly=readonly)
 
 
 def decide_setitem(reg: Registry, x: Operand, signature: object, value: object) -> Decision:
