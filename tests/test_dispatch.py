@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -351,3 +353,34 @@ def test_no_registry_mirrors() -> None:
     """BK-11: the plugin table is not mirrored into module globals."""
     for name in ("READY", "FAST_NATIVES", "BUILDERS", "on_install", "_LISTENERS"):
         assert not hasattr(_plugins, name), name
+
+
+def _elementwise_names() -> list[str]:
+    from arrayport import _elementwise_functions
+
+    return sorted(set(_elementwise_functions.__all__) - {"clip"})
+
+
+@pytest.mark.parametrize("device", ["cpu", "fake:2"])
+@pytest.mark.parametrize("name", _elementwise_names())
+def test_declared_dtype_is_the_computed_one(name: str, device: str) -> None:
+    """DS-1: where a decision declares its result's dtype, it is the dtype the backend
+    computed, for every input dtype the function takes (and for a Python scalar operand)."""
+    from arrayport._operations import dtype_of_native
+
+    fn = getattr(xp, name)
+    arity = len([p for p in inspect.signature(fn).parameters.values() if p.default is p.empty])
+    checked = 0
+    for dtype in registry().spec(xp.Device(device)).dtypes:
+        x = xp.ones((2,), dtype=dtype, device=device)
+        operands = [(x,)] if arity == 1 else [(x, x), (x, 1)]
+        for args in operands:
+            try:
+                with warnings.catch_warnings():  # values do not matter here, dtypes do
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    out = fn(*args)
+            except (TypeError, OverflowError):
+                continue  # the function refuses the dtype or the scalar
+            assert out.dtype is dtype_of_native(out._native.dtype), (name, dtype)
+            checked += 1
+    assert checked > 0

@@ -14,7 +14,7 @@ from typing import Any, Final
 from arrayport import _plugins
 from arrayport._array_object import Array, Grad
 from arrayport._errors import CopyError
-from arrayport._placement import VOLATILE, current_registry, default_device, resolve_device_in
+from arrayport._placement import VOLATILE, current_registry, default_placement, resolve_device_in
 from arrayport._plans import (
     Plan,
     build_plan,
@@ -109,7 +109,7 @@ def convert(
     elif caller != "from_dlpack" and (t in _PY_SCALARS or t is list or t is tuple):
         # The target is the default device unless device= says otherwise (DV-2).
         key = (
-            caller, t, default_device(reg),
+            caller, t, default_placement(reg),
             dtype, device, copy, requires_grad, type(copy), type(requires_grad),
         )  # fmt: skip
     else:

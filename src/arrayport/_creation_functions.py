@@ -25,7 +25,7 @@ from arrayport._conversion import convert
 from arrayport._devices import Device
 from arrayport._dtypes import DType, check_int_range, result_type, scalar_kind_dtype
 from arrayport._operations import Decision, Operand, Operation, compute_of
-from arrayport._placement import check_dtype_supported, default_device, resolve_device_in
+from arrayport._placement import check_dtype_supported, default_placement, resolve_device_in
 from arrayport._plugins import Registry
 
 __all__ = [
@@ -99,7 +99,7 @@ def _target(reg: Registry, device: object, like: Operand | None = None) -> Devic
         return resolve_device_in(device, reg)
     if like is not None:
         return like.device
-    return default_device(reg)
+    return default_placement(reg)
 
 
 def _new_dtype(reg: Registry, dtype: object, device: Device, default: DType) -> DType:
@@ -230,7 +230,7 @@ def empty(
 ) -> Array:
     """Return an uninitialised array (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_device()
+    placed = device if device is not None else default_placement()
     return applyn(_EMPTY, (shape,), (dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -239,7 +239,7 @@ def zeros(
 ) -> Array:
     """Return an array filled with zeros (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_device()
+    placed = device if device is not None else default_placement()
     return applyn(_ZEROS, (shape,), (dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -248,7 +248,7 @@ def ones(
 ) -> Array:
     """Return an array filled with ones (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_device()
+    placed = device if device is not None else default_placement()
     return applyn(_ONES, (shape,), (dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -280,7 +280,7 @@ def full(
     ``OverflowError``.
     """
     # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_device()
+    placed = device if device is not None else default_placement()
     return applyn(_FULL, (shape, fill_value), (dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -391,7 +391,7 @@ def arange(
     (rule NS-2).
     """
     # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_device()
+    placed = device if device is not None else default_placement()
     return applyn(_ARANGE, (start, stop, step), (dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -431,7 +431,7 @@ def eye(
 ) -> Array:
     """Return a two-dimensional array with ones on the ``k``-th diagonal (rules NS-1, NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_device()
+    placed = device if device is not None else default_placement()
     return applyn(_EYE, (n_rows, n_cols), (k, dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -500,7 +500,7 @@ def linspace(
     ``start`` or ``stop`` is complex, else its default real floating dtype.
     """
     # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_device()
+    placed = device if device is not None else default_placement()
     return applyn(_LINSPACE, (start, stop, num), (dtype, placed, endpoint))  # type: ignore[no-any-return]
 
 

@@ -16,9 +16,7 @@ __all__ = [
     "astype",
     "can_cast",
     "finfo",
-    "finfo_object",
     "iinfo",
-    "iinfo_object",
     "isdtype",
     "result_type",
 ]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+# The namespace's names (the DType class is reached through any dtype's type).
 __all__ = [
-    "DType",
     "bool",
     "complex64",
     "complex128",

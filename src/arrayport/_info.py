@@ -7,7 +7,7 @@ from typing import Any, Final
 from arrayport._devices import Device
 from arrayport._dtypes import ALL_DTYPES, KIND_MEMBERS, DType
 from arrayport._operations import compute_of
-from arrayport._placement import default_device, resolve_device
+from arrayport._placement import default_placement, resolve_device
 from arrayport._plugins import Registry, registry
 
 __all__ = ["__array_namespace_info__"]
@@ -44,7 +44,7 @@ class __array_namespace_info__:  # the standard's name, lower case
 
     def default_device(self) -> Device:
         """Return the default device: the context's, else the global one (rule DV-2)."""
-        return default_device()
+        return default_placement()
 
     def default_dtypes(self, /, *, device: object = None) -> dict[str, DType]:
         """Return the default dtypes of ``device`` (the default device when None)."""
@@ -71,7 +71,7 @@ class __array_namespace_info__:  # the standard's name, lower case
 
 def _resolve_device(device: object) -> Device:
     """``device=None`` means the default device, context included (rule EX-14)."""
-    return default_device() if device is None else resolve_device(device)
+    return default_placement() if device is None else resolve_device(device)
 
 
 def _kind_members(kind: object) -> frozenset[str]:

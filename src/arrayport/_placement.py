@@ -19,7 +19,7 @@ __all__ = [
     "check_same_device",
     "current_registry",
     "default_device",
-    "default_device_context",
+    "default_placement",
     "resolve_device",
     "resolve_device_in",
 ]
@@ -96,7 +96,7 @@ def _check_served(found: Device, asked: object, reg: Registry) -> Device:
     return found
 
 
-def default_device(reg: Registry | None = None) -> Device:
+def default_placement(reg: Registry | None = None) -> Device:
     """The device used when neither ``device=`` nor the input decides (rule DV-2)."""
     ctx = _CONTEXT_DEVICE.get() if CONTEXT_USED[0] else None
     if ctx is not None:
@@ -121,7 +121,7 @@ def _global_default(reg: Registry) -> Device | None:
 
 
 @contextlib.contextmanager
-def default_device_context(device: object) -> Iterator[Device]:
+def default_device(device: object) -> Iterator[Device]:
     """Make ``device`` the default placement inside a ``with`` block (non-standard).
 
     Placement precedence is: an explicit ``device=``, then the device of the input, then
@@ -131,7 +131,7 @@ def default_device_context(device: object) -> Iterator[Device]:
     Examples
     --------
     >>> import arrayport as xp
-    >>> with xp.default_device("cpu"):
+    >>> with xp.default_placement("cpu"):
     ...     xp.asarray([1.0]).device
     arrayport.Device('cpu')
     """
@@ -142,9 +142,6 @@ def default_device_context(device: object) -> Iterator[Device]:
         yield resolved
     finally:
         _CONTEXT_DEVICE.reset(token)
-
-
-default_device_context.__name__ = default_device_context.__qualname__ = "default_device"
 
 
 def check_same_device(*devices: Device, fn: str | None = None) -> Device:

@@ -16,7 +16,7 @@ from arrayport import _dtypes
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._errors import AutogradError, CopyError
-from arrayport._placement import check_dtype_supported, default_device
+from arrayport._placement import check_dtype_supported, default_placement
 from arrayport._plugins import Registry
 from arrayport.hookspecs import Storage
 
@@ -173,7 +173,7 @@ def build_plan(
 ) -> Plan:
     """The plan for a classified input and the call's checked arguments."""
     # Placement precedence: explicit, input's, context, global (rule DV-2).
-    target = want_device or src.device or default_device(reg)
+    target = want_device or src.device or default_placement(reg)
     steps: list[Step] = [] if src.materialize is None else [src.materialize]
 
     # The source's dtype, or what inference gives on the target device (rule AS-D1).

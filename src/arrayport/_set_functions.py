@@ -15,10 +15,8 @@ from arrayport._array_object import Array, apply1, apply2
 from arrayport._operations import Decision, Operand, Operation, compute_of, promote
 from arrayport._plugins import Registry
 
+# The namespace's names; the result types are reached through the results themselves.
 __all__ = [
-    "UniqueAllResult",
-    "UniqueCountsResult",
-    "UniqueInverseResult",
     "isin",
     "unique_all",
     "unique_counts",

@@ -30,7 +30,7 @@ from arrayport._linear_algebra_functions import (
     _same,
 )
 from arrayport._operations import Decision, Operation, compute_of, ns_dtype
-from arrayport._placement import check_dtype_supported, default_device, resolve_device_in
+from arrayport._placement import check_dtype_supported, default_placement, resolve_device_in
 from arrayport._plugins import Registry
 
 __all__ = [
@@ -264,7 +264,7 @@ _RFFTFREQ: Final = _frequencies("rfftfreq")
 
 def _placement(device: object) -> object:
     """``device=`` for a call's key: the default device in effect when it is None (DV-2)."""
-    return default_device() if device is None else device
+    return default_placement() if device is None else device
 
 
 def fftfreq(
