@@ -10,7 +10,7 @@ lazy backend receives every operation here, as a call of its namespace.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from arrayport import _plugins
@@ -355,30 +355,16 @@ def apply1(op: Operation, x: Any, params: tuple[Any, ...] = ()) -> Any:
     reg = _plugins._REGISTRY or current_registry()
     # Parameters by value and by type: True == 1 == 1.0, yet only one may be valid.
     kind = (params, *map(type, params)) if params else params
+    native = x._native
     if op.ndim:
-        key: tuple[Any, ...] = (op, kind, x._dtype, x._device, len(x._native.shape))
+        key: tuple[Any, ...] = (op, kind, x._dtype, x._device, len(native.shape))
     else:
         key = (op, kind, x._dtype, x._device)
     try:
-        d = reg.decisions[key]
+        replay = reg.decisions[key]
     except (KeyError, TypeError):
-        d = decide(reg, op, (x,), params, key)
-    native = x._native
-    if d.context:
-        with reg.backend(d.device).device_context(device=d.device):
-            out = d.run(native)
-    else:
-        out = d.run(native)
-    if type(out) is type(native) and d.multi is None:
-        # wrap(), without the lookups that a result of the operand's own type needs not.
-        result = _new(Array)
-        result._native = out
-        result._device = d.device
-        result._dtype = d.dtype or dtype_of_native(out.dtype)  # type: ignore[assignment]
-        result._readonly = x.readonly if d.readonly is VIEW else d.readonly
-        result._grad = None
-        return result
-    return _results(reg, d, out, x)
+        replay = decide(reg, op, (x,), params, key)
+    return replay(x, native)
 
 
 def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any:
@@ -412,23 +398,10 @@ def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any
         return applyn(op, (x1, x2), params)
     reg = _plugins._REGISTRY or current_registry()
     try:
-        d = reg.decisions[key]
+        replay = reg.decisions[key]
     except (KeyError, TypeError):
-        d = decide(reg, op, (x1, x2), params, key)
-    if d.context:
-        with reg.backend(d.device).device_context(device=d.device):
-            out = d.run(n1, n2)
-    else:
-        out = d.run(n1, n2)
-    if type(out) is type(first._native) and d.multi is None:
-        result = _new(Array)
-        result._native = out
-        result._device = d.device
-        result._dtype = d.dtype or dtype_of_native(out.dtype)  # type: ignore[assignment]
-        result._readonly = first.readonly if d.readonly is VIEW else d.readonly
-        result._grad = None
-        return result
-    return _results(reg, d, out, first)
+        replay = decide(reg, op, (x1, x2), params, key)
+    return replay(first, n1, n2)
 
 
 def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> Any:
@@ -450,15 +423,10 @@ def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> 
             natives.append(a)
     frozen = tuple(key)
     try:
-        d = reg.decisions[frozen]
+        replay = reg.decisions[frozen]
     except (KeyError, TypeError):
-        d = decide(reg, op, args, params, frozen)
-    if d.context:
-        with reg.backend(d.device).device_context(device=d.device):
-            out = d.run(*natives)
-    else:
-        out = d.run(*natives)
-    return _results(reg, d, out, first)
+        replay = decide(reg, op, args, params, frozen)
+    return replay(first, *natives)
 
 
 def signature(a: object) -> object:
@@ -466,10 +434,16 @@ def signature(a: object) -> object:
     the parts' signatures, with an ``Operand`` for each array in it."""
     t = type(a)
     if t is tuple:
-        return tuple(signature(p) for p in a)  # type: ignore[attr-defined]
+        parts = tuple(map(type, a))  # type: ignore[call-overload]
+        if Array in parts or tuple in parts:
+            return tuple(signature(p) for p in a)  # type: ignore[attr-defined]
+        return parts
     if t is Array:
         return Operand(a._device, a._dtype, len(a._native.shape))  # type: ignore[attr-defined]
     return t
+
+
+Replay = Callable[..., Any]
 
 
 def decide(
@@ -478,7 +452,7 @@ def decide(
     args: Sequence[Any],
     params: tuple[Any, ...],
     key: tuple[Any, ...],
-) -> Decision:
+) -> Replay:
     """Decide for a key not met yet, and keep the decision when the key is hashable."""
     operands = [
         Operand(a._device, a._dtype, len(a._native.shape) if op.ndim else None)
@@ -488,16 +462,61 @@ def decide(
     ]
     VOLATILE.seen = False
     d = op.decide(reg, *operands, *params)
+    first = next((a for a in args if type(a) is Array), None)
+    replay = compile_decision(reg, d, 1 <= len(args) <= 2, first)
     if VOLATILE.seen:  # a device that follows state: decided again on each call
-        return d
+        return replay
     table = reg.decisions
     try:
         if len(table) >= _MAX_DECISIONS:
             table.clear()
-        table[key] = d
+        table[key] = replay
     except TypeError:  # unhashable parameters: decided again on each call
         pass
-    return d
+    return replay
+
+
+_ABSENT: Final = object()
+
+
+def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | None) -> Replay:
+    """The function that replays ``d``: ``replay(first, *natives)``, where ``first`` is
+    the first array operand, or None. ``plain`` where there are one or two operands.
+
+    A plain replay makes its Array itself: it knows the result's dtype and device, and
+    turns a scalar of the backend's library (NumPy reductions give them) into a 0-d array
+    through the device's builder (rule BK-10), else its namespace's ``asarray``.
+    """
+    run, device, dtype, readonly = d.run, d.device, d.dtype, d.readonly
+    if d.context or d.multi is not None or dtype is None or not plain:
+
+        def replay_general(first: Array | None, *natives: Any) -> Any:
+            if d.context:
+                with reg.backend(device).device_context(device=device):
+                    out = run(*natives)
+            else:
+                out = run(*natives)
+            return _results(reg, d, out, first)
+
+        return replay_general
+    view = readonly is VIEW
+    # The native type results have: the first operand's, else the device's own.
+    native_type = type(first._native) if first is not None else reg.native_type(device)
+    to_native = reg.builders.get(device) or compute_of(reg, device)[0].asarray
+
+    def replay(first: Array | None, n1: Any, n2: Any = _ABSENT) -> Any:
+        out = run(n1) if n2 is _ABSENT else run(n1, n2)
+        if type(out) is not native_type and not hasattr(out, "__dlpack__"):
+            out = to_native(out)
+        result = _new(Array)
+        result._native = out
+        result._device = device
+        result._dtype = dtype
+        result._readonly = first.readonly if view else readonly  # type: ignore[union-attr,assignment]
+        result._grad = None
+        return result
+
+    return replay
 
 
 def _results(reg: Registry, d: Decision, out: Any, first: Array | None) -> Any:

@@ -26,20 +26,10 @@ from arrayport._sources import Reclassify, classify
 from arrayport._transfers import transfer
 from arrayport.hookspecs import Storage
 
-__all__ = ["Conversion", "asarray_plan", "convert", "execute", "plan_for"]
+__all__ = ["asarray_plan", "convert", "execute", "plan_for"]
 
 _PY_SCALARS: Final = (bool, int, float, complex)
 _new: Final = object.__new__
-
-
-class Conversion:
-    """A cached conversion: the plan for a key, and how to run it on an input."""
-
-    __slots__ = ("plan", "run")
-
-    def __init__(self, plan: Plan, run: Callable[[Any], Array]) -> None:
-        self.plan = plan
-        self.run = run
 
 
 def plan_for(
@@ -126,9 +116,9 @@ def convert(
         # follows state (VOLATILE): both are planned on each call (DS-1, DS-4).
         if key is None or VOLATILE.seen or not plan.classified.replayable:
             return execute(plan, obj)
-        conversion = reg.decisions[key] = Conversion(plan, _runner(plan, obj))
+        conversion = reg.decisions[key] = _runner(plan, obj)
     try:
-        return conversion.run(obj)
+        return conversion(obj)
     except Reclassify:
         return execute(plan_for(obj, dtype, device, copy, requires_grad, caller), obj)
 

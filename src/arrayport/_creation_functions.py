@@ -113,18 +113,32 @@ def _new_dtype(reg: Registry, dtype: object, device: Device, default: DType) -> 
 
 
 def _check_shape(shape: object, fn: str) -> Callable[[Any], tuple[int, ...]]:
-    """How a shape operand of this kind becomes a tuple of sizes >= 0 (checked per call)."""
-    for part in shape if type(shape) is tuple else (shape,):
+    """How a shape operand of this signature becomes a tuple of sizes >= 0; the sizes
+    themselves are checked per call."""
+    parts = shape if type(shape) is tuple else (shape,)
+    for part in parts:
         if not _is_int_type(part):
             got = getattr(part, "__name__", "an array")
             raise TypeError(f"{fn}: shape must be a Python int or a tuple of ints; got {got}")
 
+    def negative(value: Any) -> ValueError:
+        return ValueError(f"{fn}: shape entries must be >= 0; got {value!r}")
+
+    if shape is int:
+
+        def size(value: int) -> tuple[int, ...]:
+            if value < 0:
+                raise negative(value)
+            return (value,)
+
+        return size
+    exact = all(p is int for p in parts)
+
     def sizes(value: Any) -> tuple[int, ...]:
-        out = tuple(value) if type(value) is tuple else (value,)
-        for s in out:
-            if s < 0:
-                raise ValueError(f"{fn}: shape entries must be >= 0; got {value!r}")
-        return tuple(s.__index__() for s in out)
+        out = value if exact else tuple(s.__index__() for s in value)
+        if out and min(out) < 0:
+            raise negative(value)
+        return out
 
     return sizes
 
@@ -162,48 +176,48 @@ def _scalar_default(value: type, reg: Registry, device: Device, fn: str, name: s
 
 
 def _maker(
-    reg: Registry, fn: str, dtype: DType, device: Device, fill: type | None = None
-) -> tuple[Callable[[tuple[int, ...], Any], Any], bool]:
-    """How ``device``'s backend makes a new array of ``dtype`` (NS-1), from its sizes and
-    fill value; and whether that runs in a device context."""
+    reg: Registry,
+    fn: str,
+    dtype: DType,
+    device: Device,
+    fill: type | None,
+    sizes: Callable[[Any], tuple[int, ...]],
+) -> Decision:
+    """A new array of ``dtype`` on ``device``, made by its backend (NS-1): ``run(shape,
+    fill_value)``, where ``sizes`` turns the shape operand into sizes."""
     ns, needs_context = compute_of(reg, device)
     nd = getattr(ns, dtype.name)
     if fn == "empty":
         hook = reg.backend(device).empty
 
-        def make(sizes: tuple[int, ...], fill_value: Any) -> Any:
-            native = hook(shape=sizes, dtype=dtype, device=device)
-            return ns.empty(sizes, dtype=nd) if native is None else native
+        def run(shape: Any, fill_value: Any = None) -> Any:
+            s = sizes(shape)
+            native = hook(shape=s, dtype=dtype, device=device)
+            return ns.empty(s, dtype=nd) if native is None else native
 
     elif fn in ("zeros", "ones"):
         constant = getattr(ns, fn)
 
-        def make(sizes: tuple[int, ...], fill_value: Any) -> Any:
-            return constant(sizes, dtype=nd)
+        def run(shape: Any, fill_value: Any = None) -> Any:
+            return constant(sizes(shape), dtype=nd)
 
     else:
         full = ns.full
         check_range = fill is int and dtype.kind in ("signed integer", "unsigned integer")
 
-        def make(sizes: tuple[int, ...], fill_value: Any) -> Any:
+        def run(shape: Any, fill_value: Any = None) -> Any:
             if check_range:
                 check_int_range(fill_value, dtype, fn)
-            return full(sizes, fill_value, dtype=nd)
+            return full(sizes(shape), fill_value, dtype=nd)
 
-    return make, needs_context
+    return Decision(run, device, dtype, context=needs_context, readonly=False)
 
 
 def _alloc(
     reg: Registry, fn: str, shape: object, dtype: DType, device: Device, fill: type | None = None
 ) -> Decision:
     """A new array of a shape operand on ``device``, allocated by its backend (NS-1)."""
-    sizes = _check_shape(shape, fn)
-    make, needs_context = _maker(reg, fn, dtype, device, fill)
-
-    def run(value: Any, fill_value: Any = None) -> Any:
-        return make(sizes(value), fill_value)
-
-    return Decision(run, device, dtype, context=needs_context, readonly=False)
+    return _maker(reg, fn, dtype, device, fill, _check_shape(shape, fn))
 
 
 # --------------------------------------------------------------------------------------
@@ -284,6 +298,10 @@ def full(
     return applyn(_FULL, (shape, fill_value), (dtype, placed))  # type: ignore[no-any-return]
 
 
+def _shape_of(native: Any) -> tuple[int, ...]:
+    return tuple(native.shape)
+
+
 def _like_decision(fn: str) -> Callable[..., Decision]:
     def decide(reg: Registry, x: object, *rest: Any) -> Decision:
         *fill, dtype, device = rest
@@ -292,12 +310,8 @@ def _like_decision(fn: str) -> Callable[..., Decision]:
         out = _new_dtype(reg, dtype, target, x.dtype)
         if fill:
             _check_fill(fill[0], out, "full_like")
-        make, needs_context = _maker(reg, fn, out, target, *fill)
-
-        def run(native: Any, fill_value: Any = None) -> Any:
-            return make(tuple(native.shape), fill_value)
-
-        return Decision(run, target, out, context=needs_context, readonly=False)
+        # The shape operand is x's native: its shape is the sizes.
+        return _maker(reg, fn, out, target, fill[0] if fill else None, _shape_of)
 
     return decide
 

@@ -76,7 +76,13 @@ def _check_ints(signature: object, fn: str, name: str) -> int:
 
 
 def _ints(value: tuple[Any, ...]) -> tuple[int, ...]:
+    """The sizes of a tuple checked by ``_check_ints``, as Python ints."""
+    if all(map(_is_int, value)):
+        return value  # plain ints already, the common case, told apart in C
     return tuple(operator.index(v) for v in value)
+
+
+_is_int = int.__instancecheck__
 
 
 # --------------------------------------------------------------------------------------
@@ -365,7 +371,9 @@ def _view_or_copy(parts: Sequence[Any]) -> Any:
     return out
 
 
-def _decide_reshape(reg: Registry, x: object, shape: object, copy: object) -> Decision:
+def _decide_reshape(
+    reg: Registry, x: object, shape: object, copy: object, readonly: object
+) -> Decision:
     x = expect_array(x, "reshape")
     _check_ints(shape, "reshape", "shape")
     if copy is not None and copy is not True and copy is not False:
@@ -375,13 +383,13 @@ def _decide_reshape(reg: Registry, x: object, shape: object, copy: object) -> De
 
     def sizes(value: tuple[Any, ...]) -> tuple[int, ...]:
         s = _ints(value)
-        if sum(1 for v in s if v == -1) > 1 or any(v < -1 for v in s):
+        if s and (min(s) < -1 or s.count(-1) > 1):
             raise ValueError(
                 f"reshape: shape {s!r} may hold at most one -1 and no other negative size"
             )
         return s
 
-    if copy is None:
+    if copy is None and readonly:
         # Only a view keeps the read-only flag (NS-9): ask for one, copy if impossible;
         # a copy says so with a second part, so that it comes back writeable.
         def run(native: Any, value: tuple[Any, ...]) -> Any:
@@ -398,6 +406,7 @@ def _decide_reshape(reg: Registry, x: object, shape: object, copy: object) -> De
     def run_copy(native: Any, value: tuple[Any, ...]) -> Any:
         return reshape_(native, sizes(value), copy=copy)
 
+    # A writeable x gives a writeable result, view or copy (copy=None).
     return Decision(
         run_copy, x.device, x.dtype, context=needs_context, readonly=False if copy else VIEW
     )
@@ -415,7 +424,10 @@ def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) ->
     read-only array is read-only; a copy (``copy=True``, or ``copy=None`` where no view
     exists) is writeable (rule NS-9).
     """
-    return apply2(_RESHAPE, x, shape, (copy,))  # type: ignore[no-any-return]
+    # Whether x is read-only is part of the key (DS-1: an operand's flag): with copy=None,
+    # only then does the result's flag depend on whether a view was possible.
+    readonly = x.readonly if type(x) is Array else None
+    return apply2(_RESHAPE, x, shape, (copy, readonly))  # type: ignore[no-any-return]
 
 
 def _decide_squeeze(reg: Registry, x: object, axis: object) -> Decision:

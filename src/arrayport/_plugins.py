@@ -205,6 +205,13 @@ class Registry:
                 return device  # type: ignore[no-any-return]
         return None
 
+    def native_type(self, device: Device) -> type | None:
+        """The native array type of a fixed device's declared ``NativeType``, if any."""
+        for t, (owner, _) in self.fast_natives.items():
+            if owner is device:
+                return t
+        return None
+
     def spec(self, device: Device) -> DeviceSpec:
         try:
             return self.specs[device]
