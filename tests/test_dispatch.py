@@ -384,3 +384,17 @@ def test_declared_dtype_is_the_computed_one(name: str, device: str) -> None:
             assert out.dtype is dtype_of_native(out._native.dtype), (name, dtype)
             checked += 1
     assert checked > 0
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.name)
+def test_declared_matmul_dtype_is_the_computed_one(dtype: Any) -> None:
+    """DS-1: matmul declares the promoted dtype, which is the one the backend computed."""
+    from arrayport._operations import dtype_of_native
+
+    x = xp.ones((2, 2), dtype=dtype)
+    try:
+        out = x @ x
+    except TypeError:
+        assert dtype.kind == "bool"  # matmul takes numeric arrays only
+        return
+    assert out.dtype is dtype is dtype_of_native(out._native.dtype)

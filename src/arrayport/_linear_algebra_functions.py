@@ -161,7 +161,7 @@ def _decide_matmul(reg: Registry, x1: object, x2: object) -> Decision:
     _check_numeric("matmul", x1, x2)
     if x1.ndim == 0 or x2.ndim == 0:
         raise ValueError("matmul: zero-dimensional arrays are not allowed; use multiply")
-    device, _, (s1, s2) = promote(reg, "matmul", (x1, x2))
+    device, dtype, (s1, s2) = promote(reg, "matmul", (x1, x2))
     ns, needs_context = compute_of(reg, device)
     product = _stepped(ns.matmul, s1, s2)
     inner = 0 if x2.ndim == 1 else -2  # the axis of x2 that meets x1's last one
@@ -174,7 +174,7 @@ def _decide_matmul(reg: Registry, x1: object, x2: object) -> Decision:
             )
         return product(n1, n2)
 
-    return Decision(run, device, context=needs_context)
+    return Decision(run, device, dtype, context=needs_context)
 
 
 _MATMUL: Final = Operation("matmul", _decide_matmul, ndim=True)
