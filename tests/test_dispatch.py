@@ -398,3 +398,37 @@ def test_declared_matmul_dtype_is_the_computed_one(dtype: Any) -> None:
         assert dtype.kind == "bool"  # matmul takes numeric arrays only
         return
     assert out.dtype is dtype is dtype_of_native(out._native.dtype)
+
+
+PLAIN_CASES = [
+    ("DS-5-sum-scalar", lambda x: xp.sum(x)),
+    ("DS-5-add", lambda x: xp.add(x, x)),
+    ("DS-5-add-scalar", lambda x: x + 1.0),
+    ("DS-5-view-readonly", lambda x: x[1:]),
+    ("DS-5-int-key", lambda x: x[0]),
+    ("DS-5-zeros", lambda x: xp.zeros(3)),
+    ("DS-5-reshape", lambda x: xp.reshape(x, (2, 2))),
+]
+
+
+@pytest.mark.parametrize("readonly", [False, True], ids=["writeable", "readonly"])
+@pytest.mark.parametrize(("rule", "call"), PLAIN_CASES, ids=[c[0] for c in PLAIN_CASES])
+def test_plain_replay_matches_general_replay(
+    rule: str, call: Callable[[Any], Any], readonly: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DS-5: the compiled plain replay gives what the decision's general path gives."""
+    from arrayport import _array_object
+
+    a = np.arange(4.0)
+    a.flags.writeable = not readonly
+    x = xp.asarray(a)
+    registry().decisions.clear()
+    plain = _outcome(lambda: call(x))
+    original = _array_object.compile_decision
+    monkeypatch.setattr(
+        _array_object,
+        "compile_decision",
+        lambda reg, d, plain, first: original(reg, d, False, first),
+    )
+    registry().decisions.clear()
+    assert _outcome(lambda: call(x)) == plain

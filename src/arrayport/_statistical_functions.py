@@ -8,6 +8,7 @@ the decision runs.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Callable
@@ -100,20 +101,16 @@ def _reduction(
     ns, _ = compute_of(reg, x.device)
     reduce = getattr(ns, fn)
     extra: dict[str, Any] = dict(kwargs)
-    cast = None
     if dtype is not None:
-        nd = getattr(ns, dtype.name)
-        extra["dtype"] = nd
-        if dtype is not x.dtype:
-            astype = ns.astype
-
-            def cast(native: Any) -> Any:
-                return astype(native, nd)
+        extra["dtype"] = getattr(ns, dtype.name)
+    # The backend's function with the decided arguments bound (a partial calls in C).
+    reduced = functools.partial(reduce, axis=axes, keepdims=keepdims, **extra)
+    if dtype is None or dtype is x.dtype:
+        return reduced, axes, ns
+    astype, nd = ns.astype, extra["dtype"]
 
     def run(native: Any) -> Any:
-        return reduce(
-            native if cast is None else cast(native), axis=axes, keepdims=keepdims, **extra
-        )
+        return reduced(astype(native, nd))
 
     return run, axes, ns
 
