@@ -503,18 +503,13 @@ def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | Non
     # The native type results have: the first operand's, else the device's own.
     native_type = type(first._native) if first is not None else reg.native_type(device)
     to_native = reg.builders.get(device) or compute_of(reg, device)[0].asarray
+    new = Array._new  # the one constructor
 
     def replay(first: Array | None, n1: Any, n2: Any = _ABSENT) -> Any:
         out = run(n1) if n2 is _ABSENT else run(n1, n2)
         if type(out) is not native_type and not hasattr(out, "__dlpack__"):
             out = to_native(out)
-        result = _new(Array)
-        result._native = out
-        result._device = device
-        result._dtype = dtype
-        result._readonly = first.readonly if view else readonly  # type: ignore[union-attr,assignment]
-        result._grad = None
-        return result
+        return new(out, device, dtype, first.readonly if view else readonly)  # type: ignore[union-attr,arg-type]
 
     return replay
 

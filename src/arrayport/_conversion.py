@@ -29,7 +29,6 @@ from arrayport.hookspecs import Storage
 __all__ = ["asarray_plan", "convert", "execute", "plan_for"]
 
 _PY_SCALARS: Final = (bool, int, float, complex)
-_new: Final = object.__new__
 
 
 def plan_for(

@@ -161,7 +161,8 @@ def _decide_broadcast_to(reg: Registry, x: object, shape: object) -> Decision:
     def run(native: Any, value: tuple[Any, ...]) -> Any:
         target = _ints(value)
         have = tuple(native.shape)
-        if broadcast_shapes(have, target) != target:
+        # Equal trailing sizes broadcast as they are; only others need the general rule.
+        if have != target[len(target) - len(have) :] and broadcast_shapes(have, target) != target:
             raise ValueError(f"broadcast_to: cannot broadcast shape {have} to {target}")
         return broadcast(native, target)
 
