@@ -349,15 +349,21 @@ class Array:
 
 
 def apply1(op: Operation, x: Any, params: tuple[Any, ...] = ()) -> Any:
-    """Run ``op`` on one array operand ``x`` with hashable ``params``."""
-    if type(x) is not Array:
-        return applyn(op, (x,), params)
+    """Run ``op`` on one operand ``x`` (an array, or a value such as a shape) with
+    hashable ``params``."""
     reg = _plugins._REGISTRY or current_registry()
     # Parameters by value and by type: True == 1 == 1.0, yet only one may be valid.
     kind = (params, *map(type, params)) if params else params
+    if type(x) is not Array:
+        key: tuple[Any, ...] = (op, kind, type(x) if type(x) is not tuple else signature(x))
+        try:
+            replay = reg.decisions[key]
+        except (KeyError, TypeError):
+            replay = decide(reg, op, (x,), params, key)
+        return replay(None, x)
     native = x._native
     if op.ndim:
-        key: tuple[Any, ...] = (op, kind, x._dtype, x._device, len(native.shape))
+        key = (op, kind, x._dtype, x._device, len(native.shape))
     else:
         key = (op, kind, x._dtype, x._device)
     try:
@@ -390,12 +396,18 @@ def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any
                 key = (op, kind, x1._dtype, x1._device, len(n1.shape), k2)
             else:
                 key = (op, kind, x1._dtype, x1._device, k2)
-    elif t2 is Array and not op.ndim:
+    elif t2 is Array:
+        if op.ndim:
+            return applyn(op, (x1, x2), params)
         first = x2
         n1, n2 = x1, x2._native
         key = (op, kind, t1 if t1 is not tuple else signature(x1), x2._dtype, x2._device)
-    else:
-        return applyn(op, (x1, x2), params)
+    else:  # two values, such as a shape and a fill value
+        first, n1, n2 = None, x1, x2
+        key = (
+            op, kind, t1 if t1 is not tuple else signature(x1),
+            t2 if t2 is not tuple else signature(x2),
+        )  # fmt: skip
     reg = _plugins._REGISTRY or current_registry()
     try:
         replay = reg.decisions[key]

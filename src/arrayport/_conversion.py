@@ -76,9 +76,7 @@ def asarray_plan(
     return plan_for(obj, dtype, device, copy, requires_grad, "asarray")
 
 
-def convert(
-    obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, caller: str
-) -> Array:
+def convert(obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, caller: str) -> Array:
     """``obj`` converted by ``caller`` (asarray, from_dlpack, astype), through the cache
     of plans (rule DS-4)."""
     reg = _plugins._REGISTRY or current_registry()

@@ -20,7 +20,7 @@ from arrayport._arguments import (
     natives_as,
     resolve_dtype,
 )
-from arrayport._array_object import Array, apply1, applyn
+from arrayport._array_object import Array, apply1, apply2, applyn
 from arrayport._conversion import convert
 from arrayport._devices import Device
 from arrayport._dtypes import DType, check_int_range, result_type, scalar_kind_dtype
@@ -245,7 +245,7 @@ def empty(
     """Return an uninitialised array (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
     placed = device if device is not None else default_placement()
-    return applyn(_EMPTY, (shape,), (dtype, placed))  # type: ignore[no-any-return]
+    return apply1(_EMPTY, shape, (dtype, placed))  # type: ignore[no-any-return]
 
 
 def zeros(
@@ -254,7 +254,7 @@ def zeros(
     """Return an array filled with zeros (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
     placed = device if device is not None else default_placement()
-    return applyn(_ZEROS, (shape,), (dtype, placed))  # type: ignore[no-any-return]
+    return apply1(_ZEROS, shape, (dtype, placed))  # type: ignore[no-any-return]
 
 
 def ones(
@@ -263,7 +263,7 @@ def ones(
     """Return an array filled with ones (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
     placed = device if device is not None else default_placement()
-    return applyn(_ONES, (shape,), (dtype, placed))  # type: ignore[no-any-return]
+    return apply1(_ONES, shape, (dtype, placed))  # type: ignore[no-any-return]
 
 
 def _decide_full(
@@ -295,7 +295,7 @@ def full(
     """
     # The default device in effect is part of the key (NS-1, DS-1).
     placed = device if device is not None else default_placement()
-    return applyn(_FULL, (shape, fill_value), (dtype, placed))  # type: ignore[no-any-return]
+    return apply2(_FULL, shape, fill_value, (dtype, placed))  # type: ignore[no-any-return]
 
 
 def _shape_of(native: Any) -> tuple[int, ...]:
@@ -346,7 +346,7 @@ def full_like(
     device: Device | None = None,
 ) -> Array:
     """Return an array filled with ``fill_value`` shaped like ``x`` (placement: rule NS-1)."""
-    return applyn(_FULL_LIKE, (x, fill_value), (dtype, device))  # type: ignore[no-any-return]
+    return apply2(_FULL_LIKE, x, fill_value, (dtype, device))  # type: ignore[no-any-return]
 
 
 def _real_scalar(value: object, fn: str, name: str) -> None:
@@ -446,7 +446,7 @@ def eye(
     """Return a two-dimensional array with ones on the ``k``-th diagonal (rules NS-1, NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
     placed = device if device is not None else default_placement()
-    return applyn(_EYE, (n_rows, n_cols), (k, dtype, placed))  # type: ignore[no-any-return]
+    return apply2(_EYE, n_rows, n_cols, (k, dtype, placed))  # type: ignore[no-any-return]
 
 
 def _decide_linspace(
