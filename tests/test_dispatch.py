@@ -432,3 +432,30 @@ def test_plain_replay_matches_general_replay(
     )
     registry().decisions.clear()
     assert _outcome(lambda: call(x)) == plain
+
+
+def test_replay_matches_fresh_across_registrations() -> None:
+    """DS-1/BK-11: registering and unregistering a backend installs new registries, each
+    deciding afresh; every call gives what it gave before, fresh or replayed."""
+    x = xp.asarray(np.arange(6.0).reshape(2, 3))
+    f = xp.asarray([1.0, 2.0, 3.0], device="fake:1")
+    calls: list[Callable[[], Any]] = [
+        lambda: xp.sum(x, axis=0),
+        lambda: x + 1.0,
+        lambda: x[1],
+        lambda: xp.asarray(np.arange(3.0)),
+        lambda: xp.zeros(3, device="fake:2"),
+        lambda: f * f,
+        lambda: xp.add(x, f),  # a device mismatch, decided as an error each time
+    ]
+    before = [_outcome(c) for c in calls]
+    xp.register_backend(_plugin("extra"), name="extra")
+    try:
+        fresh = [_outcome(c) for c in calls]
+        replayed = [_outcome(c) for c in calls]
+    finally:
+        xp.unregister_backend("extra")
+    after = [_outcome(c) for c in calls]
+    assert fresh == before
+    assert replayed == before
+    assert after == before

@@ -16,7 +16,7 @@ import pluggy
 from arrayport import hookspecs
 from arrayport._devices import Device
 from arrayport._dtypes import ALL_DTYPES, DType
-from arrayport._errors import BackendConflictError, BackendWarning, DeviceError
+from arrayport._errors import BackendConflictError, BackendError, BackendWarning, DeviceError
 from arrayport.hookspecs import DLPACK_CPU, DeviceSpec, NativeType
 
 __all__ = ["BackendInfo", "Backend", "Registry", "backends", "register_backend", "registry"]
@@ -324,8 +324,6 @@ def _selected() -> set[str] | None:
 
 def _load(strict: str | None = None) -> Registry:
     """Load, validate and freeze. ``strict`` names a plugin whose failure raises."""
-    from arrayport._errors import BackendError
-
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     infos: list[BackendInfo] = []
