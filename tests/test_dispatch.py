@@ -408,6 +408,10 @@ PLAIN_CASES = [
     ("DS-5-int-key", lambda x: x[0]),
     ("DS-5-zeros", lambda x: xp.zeros(3)),
     ("DS-5-reshape", lambda x: xp.reshape(x, (2, 2))),
+    ("DS-5-where", lambda x: xp.where(x > 1.0, x, 0.0)),
+    ("DS-5-clip", lambda x: xp.clip(x, 1.0, 2.0)),
+    ("DS-5-searchsorted", lambda x: xp.searchsorted(x, 1.5)),
+    ("DS-5-arange", lambda x: xp.arange(1, 4, 2)),
 ]
 
 

@@ -475,7 +475,7 @@ def decide(
     VOLATILE.seen = False
     d = op.decide(reg, *operands, *params)
     first = next((a for a in args if type(a) is Array), None)
-    replay = compile_decision(reg, d, 1 <= len(args) <= 2, first)
+    replay = compile_decision(reg, d, 1 <= len(args) <= 3, first)
     if VOLATILE.seen:  # a device that follows state: decided again on each call
         return replay
     table = reg.decisions
@@ -493,7 +493,7 @@ _ABSENT: Final = object()
 
 def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | None) -> Replay:
     """The function that replays ``d``: ``replay(first, *natives)``, where ``first`` is
-    the first array operand, or None. ``plain`` where there are one or two operands.
+    the first array operand, or None. ``plain`` where there are one to three operands.
 
     A plain replay makes its Array itself: it knows the result's dtype and device, and
     turns a scalar of the backend's library (NumPy reductions give them) into a 0-d array
@@ -517,8 +517,9 @@ def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | Non
     to_native = reg.builders.get(device) or compute_of(reg, device)[0].asarray
     new = Array._new  # the one constructor
 
-    def replay(first: Array | None, n1: Any, n2: Any = _ABSENT) -> Any:
-        out = run(n1) if n2 is _ABSENT else run(n1, n2)
+    def replay(first: Array | None, n1: Any, n2: Any = _ABSENT, n3: Any = _ABSENT) -> Any:
+        # The operands the decision runs on, by count (fixed arities call faster than *args).
+        out = run(n1) if n2 is _ABSENT else run(n1, n2) if n3 is _ABSENT else run(n1, n2, n3)
         if type(out) is not native_type and not hasattr(out, "__dlpack__"):
             out = to_native(out)
         return new(out, device, dtype, first.readonly if view else readonly)  # type: ignore[union-attr,arg-type]
