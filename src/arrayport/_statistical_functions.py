@@ -308,16 +308,20 @@ def _cumulative(fn: str) -> Operation:
             axis = 0
         axis = normalize_axis(axis, x.ndim, fn)
         out = _accumulator_dtype(reg, x, dtype)
-        ns, _ = compute_of(reg, x.device)
-        nd, accumulate, asarray = getattr(ns, out.name), getattr(ns, fn), ns.asarray
-        astype = None if x.dtype is out else ns.astype
+        ns, needs_context = compute_of(reg, x.device)
+        nd = getattr(ns, out.name)
+        accumulated = functools.partial(
+            getattr(ns, fn), axis=axis, dtype=nd, include_initial=include_initial
+        )
+        run: Callable[[Any], Any] = accumulated
+        if x.dtype is not out:
+            astype = ns.astype
 
-        def run(native: Any) -> Any:
-            if astype is not None:
-                native = astype(native, nd)
-            return asarray(accumulate(native, axis=axis, dtype=nd, include_initial=include_initial))
+            def cast_first(native: Any) -> Any:
+                return accumulated(astype(native, nd))
 
-        return Decision(run, x.device, out, context=compute_of(reg, x.device)[1], readonly=False)
+            run = cast_first
+        return Decision(run, x.device, out, context=needs_context, readonly=False)
 
     return Operation(fn, decide, ndim=True)
 
