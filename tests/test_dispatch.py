@@ -463,3 +463,19 @@ def test_replay_matches_fresh_across_registrations() -> None:
     assert fresh == before
     assert replayed == before
     assert after == before
+
+
+def test_untyped_parameters_cannot_alias() -> None:
+    """DS-1: operations whose parameters are only dtypes and devices key them by value
+    alone; an invalid value of another type still gets its own key and its error."""
+    for fn in (xp.zeros, xp.ones, xp.empty):
+        fn(3, dtype=xp.float32, device="cpu")
+        fn(3)
+        with pytest.raises(TypeError, match="dtype"):
+            fn(3, dtype=True)  # type: ignore[arg-type]
+        with pytest.raises(xp.DeviceError):
+            fn(3, device=0)  # type: ignore[arg-type]
+    x = xp.asarray([1.0, 2.0])
+    xp.full_like(x, 1.0)
+    with pytest.raises(TypeError):
+        xp.full_like(x, 1.0, dtype=1)  # type: ignore[arg-type]

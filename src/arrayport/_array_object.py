@@ -353,7 +353,7 @@ def apply1(op: Operation, x: Any, params: tuple[Any, ...] = ()) -> Any:
     hashable ``params``."""
     reg = _plugins._REGISTRY or current_registry()
     # Parameters by value and by type: True == 1 == 1.0, yet only one may be valid.
-    kind = (params, *map(type, params)) if params else params
+    kind = (params, *map(type, params)) if params and op.typed else params
     if type(x) is not Array:
         key: tuple[Any, ...] = (op, kind, type(x) if type(x) is not tuple else signature(x))
         try:
@@ -376,7 +376,7 @@ def apply1(op: Operation, x: Any, params: tuple[Any, ...] = ()) -> Any:
 def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any:
     """Run ``op`` on two operands: arrays, or an array and a Python scalar or index key."""
     t1, t2 = type(x1), type(x2)
-    kind = (params, *map(type, params)) if params else params
+    kind = (params, *map(type, params)) if params and op.typed else params
     if t1 is Array:
         first = x1
         n1 = x1._native
@@ -419,7 +419,7 @@ def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any
 def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> Any:
     """Run ``op`` on any number of operands (arrays, scalars, None, index keys)."""
     reg = _plugins._REGISTRY or current_registry()
-    key: list[Any] = [op, (params, *map(type, params)) if params else params]
+    key: list[Any] = [op, (params, *map(type, params)) if params and op.typed else params]
     natives = []
     first = None
     for a in args:

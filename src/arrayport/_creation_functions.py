@@ -234,9 +234,9 @@ def _fill_decision(fn: str) -> Callable[..., Decision]:
     return decide
 
 
-_EMPTY: Final = Operation("empty", _fill_decision("empty"))
-_ZEROS: Final = Operation("zeros", _fill_decision("zeros"))
-_ONES: Final = Operation("ones", _fill_decision("ones"))
+_EMPTY: Final = Operation("empty", _fill_decision("empty"), typed=False)
+_ZEROS: Final = Operation("zeros", _fill_decision("zeros"), typed=False)
+_ONES: Final = Operation("ones", _fill_decision("ones"), typed=False)
 
 
 def empty(
@@ -275,7 +275,7 @@ def _decide_full(
     return _alloc(reg, "full", shape, out, target, fill)
 
 
-_FULL: Final = Operation("full", _decide_full)
+_FULL: Final = Operation("full", _decide_full, typed=False)
 
 
 def full(
@@ -316,10 +316,10 @@ def _like_decision(fn: str) -> Callable[..., Decision]:
     return decide
 
 
-_EMPTY_LIKE: Final = Operation("empty_like", _like_decision("empty"), ndim=True)
-_ZEROS_LIKE: Final = Operation("zeros_like", _like_decision("zeros"), ndim=True)
-_ONES_LIKE: Final = Operation("ones_like", _like_decision("ones"), ndim=True)
-_FULL_LIKE: Final = Operation("full_like", _like_decision("full"), ndim=True)
+_EMPTY_LIKE: Final = Operation("empty_like", _like_decision("empty"), ndim=True, typed=False)
+_ZEROS_LIKE: Final = Operation("zeros_like", _like_decision("zeros"), ndim=True, typed=False)
+_ONES_LIKE: Final = Operation("ones_like", _like_decision("ones"), ndim=True, typed=False)
+_FULL_LIKE: Final = Operation("full_like", _like_decision("full"), ndim=True, typed=False)
 
 
 def empty_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
@@ -385,7 +385,7 @@ def _decide_arange(
     return Decision(run, target, out, context=needs_context, readonly=False)
 
 
-_ARANGE: Final = Operation("arange", _decide_arange)
+_ARANGE: Final = Operation("arange", _decide_arange, typed=False)
 
 
 def arange(

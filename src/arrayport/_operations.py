@@ -92,15 +92,21 @@ class Operation:
 
     ``decide(reg, *operands, *params)`` gets an ``Operand`` for each array, the type of
     each other operand, and the call's parameters. ``ndim`` says whether its decisions
-    depend on the operands' numbers of dimensions (axis arguments do).
+    depend on the operands' numbers of dimensions (axis arguments do). ``typed`` says
+    whether its parameters are keyed by type as well as by value: needed where a valid
+    value equals an invalid one of another type (``keepdims=True`` and ``keepdims=1``),
+    not where every parameter is a dtype or a device (rule DS-1).
     """
 
-    __slots__ = ("decide", "name", "ndim")
+    __slots__ = ("decide", "name", "ndim", "typed")
 
-    def __init__(self, name: str, decide: Decide, *, ndim: bool = False) -> None:
+    def __init__(
+        self, name: str, decide: Decide, *, ndim: bool = False, typed: bool = True
+    ) -> None:
         self.name = name
         self.decide = decide
         self.ndim = ndim
+        self.typed = typed
 
     def __repr__(self) -> str:
         return f"<arrayport operation {self.name}>"
