@@ -117,86 +117,76 @@ __all__ = ["COMPAT", "NAMESPACE", "OVERRIDES"]
 # --------------------------------------------------------------------------------------
 
 
-def sum(
-    a: Any,
-    axis: Any = None,
-    dtype: Any = None,
-    out: Any = None,
-    keepdims: Any = _NoValue,
-    initial: Any = _NoValue,
-    where: Any = _NoValue,
-) -> Any:
-    if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
-        if keepdims is _NoValue:
-            return _add_reduce(a, axis, dtype, None)
-        return _add_reduce(a, axis, dtype, None, keepdims=keepdims)
-    return _c_sum(a, axis, dtype, out, keepdims, initial, where)
+def _with_dtype(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
+    """``sum`` and ``prod``: ``reduce(a, axis, dtype, out)`` for an exact ndarray."""
+
+    def reduction(
+        a: Any,
+        axis: Any = None,
+        dtype: Any = None,
+        out: Any = None,
+        keepdims: Any = _NoValue,
+        initial: Any = _NoValue,
+        where: Any = _NoValue,
+    ) -> Any:
+        if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
+            if keepdims is _NoValue:
+                return reduce(a, axis, dtype, None)
+            return reduce(a, axis, dtype, None, keepdims=keepdims)
+        return replaced(a, axis, dtype, out, keepdims, initial, where)
+
+    reduction.__name__ = reduction.__qualname__ = name
+    return reduction
 
 
-def prod(
-    a: Any,
-    axis: Any = None,
-    dtype: Any = None,
-    out: Any = None,
-    keepdims: Any = _NoValue,
-    initial: Any = _NoValue,
-    where: Any = _NoValue,
-) -> Any:
-    if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
-        if keepdims is _NoValue:
-            return _multiply_reduce(a, axis, dtype, None)
-        return _multiply_reduce(a, axis, dtype, None, keepdims=keepdims)
-    return _c_prod(a, axis, dtype, out, keepdims, initial, where)
+def _extreme(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
+    """``max`` and ``min``: ``reduce(a, axis, None, out)`` for an exact ndarray."""
+
+    def reduction(
+        a: Any,
+        axis: Any = None,
+        out: Any = None,
+        keepdims: Any = _NoValue,
+        initial: Any = _NoValue,
+        where: Any = _NoValue,
+    ) -> Any:
+        if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
+            if keepdims is _NoValue:
+                return reduce(a, axis, None, None)
+            return reduce(a, axis, None, None, keepdims=keepdims)
+        return replaced(a, axis, out, keepdims, initial, where)
+
+    reduction.__name__ = reduction.__qualname__ = name
+    return reduction
 
 
-def max(
-    a: Any,
-    axis: Any = None,
-    out: Any = None,
-    keepdims: Any = _NoValue,
-    initial: Any = _NoValue,
-    where: Any = _NoValue,
-) -> Any:
-    if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
-        if keepdims is _NoValue:
-            return _maximum_reduce(a, axis, None, None)
-        return _maximum_reduce(a, axis, None, None, keepdims=keepdims)
-    return _c_max(a, axis, out, keepdims, initial, where)
+def _truth(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
+    """``any`` and ``all``: ``reduce(a, axis, bool, out)`` for an exact ndarray."""
+
+    def reduction(
+        a: Any,
+        axis: Any = None,
+        out: Any = None,
+        keepdims: Any = _NoValue,
+        *,
+        where: Any = _NoValue,
+    ) -> Any:
+        if type(a) is _ndarray and out is None and where is _NoValue:
+            if keepdims is _NoValue:
+                return reduce(a, axis, builtins.bool, None)
+            return reduce(a, axis, builtins.bool, None, keepdims=keepdims)
+        return replaced(a, axis, out, keepdims, where=where)
+
+    reduction.__name__ = reduction.__qualname__ = name
+    return reduction
 
 
-def min(
-    a: Any,
-    axis: Any = None,
-    out: Any = None,
-    keepdims: Any = _NoValue,
-    initial: Any = _NoValue,
-    where: Any = _NoValue,
-) -> Any:
-    if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
-        if keepdims is _NoValue:
-            return _minimum_reduce(a, axis, None, None)
-        return _minimum_reduce(a, axis, None, None, keepdims=keepdims)
-    return _c_min(a, axis, out, keepdims, initial, where)
-
-
-def any(
-    a: Any, axis: Any = None, out: Any = None, keepdims: Any = _NoValue, *, where: Any = _NoValue
-) -> Any:
-    if type(a) is _ndarray and out is None and where is _NoValue:
-        if keepdims is _NoValue:
-            return _or_reduce(a, axis, builtins.bool, None)
-        return _or_reduce(a, axis, builtins.bool, None, keepdims=keepdims)
-    return _c_any(a, axis, out, keepdims, where=where)
-
-
-def all(
-    a: Any, axis: Any = None, out: Any = None, keepdims: Any = _NoValue, *, where: Any = _NoValue
-) -> Any:
-    if type(a) is _ndarray and out is None and where is _NoValue:
-        if keepdims is _NoValue:
-            return _and_reduce(a, axis, builtins.bool, None)
-        return _and_reduce(a, axis, builtins.bool, None, keepdims=keepdims)
-    return _c_all(a, axis, out, keepdims, where=where)
+sum: Final = _with_dtype(_add_reduce, _c_sum, "sum")
+prod: Final = _with_dtype(_multiply_reduce, _c_prod, "prod")
+max: Final = _extreme(_maximum_reduce, _c_max, "max")
+min: Final = _extreme(_minimum_reduce, _c_min, "min")
+any: Final = _truth(_or_reduce, _c_any, "any")
+all: Final = _truth(_and_reduce, _c_all, "all")
 
 
 # --------------------------------------------------------------------------------------
