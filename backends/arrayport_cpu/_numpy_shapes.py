@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import functools
 import itertools
+from collections.abc import Callable
 from typing import Any, Final
 
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
@@ -47,26 +48,25 @@ from arrayport_cpu._numpy_base import (
 # --------------------------------------------------------------------------------------
 
 
-def argmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _NoValue) -> Any:
-    if type(a) is _ndarray and out is None:
-        try:
-            if keepdims is _NoValue:
-                return a.argmax(axis=axis, out=None)
-            return a.argmax(axis=axis, out=None, keepdims=keepdims)
-        except TypeError:  # _wrapfunc tries again, through _wrapit
-            pass
-    return _c_argmax(a, axis, out, keepdims=keepdims)
+def _arg_extreme(method: str, replaced: Any) -> Callable[..., Any]:
+    """``argmax`` and ``argmin``: the ndarray method, as NumPy's ``_wrapfunc`` calls it."""
+
+    def arg_extreme(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _NoValue) -> Any:
+        if type(a) is _ndarray and out is None:
+            try:
+                if keepdims is _NoValue:
+                    return getattr(a, method)(axis=axis, out=None)
+                return getattr(a, method)(axis=axis, out=None, keepdims=keepdims)
+            except TypeError:  # _wrapfunc tries again, through _wrapit
+                pass
+        return replaced(a, axis, out, keepdims=keepdims)
+
+    arg_extreme.__name__ = arg_extreme.__qualname__ = method
+    return arg_extreme
 
 
-def argmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _NoValue) -> Any:
-    if type(a) is _ndarray and out is None:
-        try:
-            if keepdims is _NoValue:
-                return a.argmin(axis=axis, out=None)
-            return a.argmin(axis=axis, out=None, keepdims=keepdims)
-        except TypeError:  # _wrapfunc tries again, through _wrapit
-            pass
-    return _c_argmin(a, axis, out, keepdims=keepdims)
+argmax: Final = _arg_extreme("argmax", _c_argmax)
+argmin: Final = _arg_extreme("argmin", _c_argmin)
 
 
 def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: Any = "raise") -> Any:
