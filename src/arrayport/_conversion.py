@@ -9,10 +9,11 @@ that key: the replay loads the new input and runs the plan's steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 from arrayport import _plugins
 from arrayport._array_object import Array, Grad
+from arrayport._dtypes import PY_SCALARS
 from arrayport._errors import CopyError
 from arrayport._placement import VOLATILE, current_registry, default_placement, resolve_device_in
 from arrayport._plans import (
@@ -27,8 +28,6 @@ from arrayport._transfers import transfer
 from arrayport.hookspecs import Storage
 
 __all__ = ["asarray_plan", "convert", "execute", "plan_for"]
-
-_PY_SCALARS: Final = (bool, int, float, complex)
 
 
 def plan_for(
@@ -93,7 +92,7 @@ def convert(obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, ca
             caller, t, obj.dtype,
             dtype, device, copy, requires_grad, type(copy), type(requires_grad),
         )  # fmt: skip
-    elif caller != "from_dlpack" and (t in _PY_SCALARS or t is list or t is tuple):
+    elif caller != "from_dlpack" and (t in PY_SCALARS or t is list or t is tuple):
         # The target is the default device unless device= says otherwise (DV-2).
         key = (
             caller, t, default_placement(reg),

@@ -8,7 +8,7 @@ from typing import Final
 from arrayport import _dtypes
 from arrayport._array_object import Array
 from arrayport._conversion import convert
-from arrayport._dtypes import KIND_MEMBERS, DType
+from arrayport._dtypes import KIND_MEMBERS, PY_SCALARS, DType
 from arrayport._placement import check_dtype_supported, check_same_device
 from arrayport._plugins import registry
 
@@ -20,8 +20,6 @@ __all__ = [
     "isdtype",
     "result_type",
 ]
-
-_PY_SCALARS: Final = (bool, int, float, complex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +159,7 @@ def result_type(*arrays_and_dtypes: Array | DType | complex) -> DType:
             devices.append(a._device)
         elif type(a) is DType:
             dtypes.append(a)
-        elif type(a) in _PY_SCALARS:
+        elif type(a) in PY_SCALARS:
             scalars.append(a)
         else:
             raise TypeError(f"result_type takes arrays, dtypes and Python scalars; got {a!r}")

@@ -118,6 +118,10 @@ def dtype_from_name(name: str) -> DType:
         ) from None
 
 
+#: The Python scalar types the standard's rules take as operands (rule DT-5).
+PY_SCALARS: Final = (_builtin_bool, int, float, complex)
+
+
 # --------------------------------------------------------------------------------------
 # Type promotion (rules DT-3 .. DT-5)
 # --------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ from typing import Any, Final
 
 from arrayport import _dtypes, _elementwise_functions, _linear_algebra_functions
 from arrayport._array_object import Array, apply2
+from arrayport._dtypes import PY_SCALARS
 from arrayport._errors import ReadOnlyError
 from arrayport._operations import Operation
 from arrayport._placement import check_same_device
 
 __all__: list[str] = []
 
-_PY_SCALARS: Final = (bool, int, float, complex)
 
 # (operator stem, function, symbol): each gives __stem__, __rstem__ and __istem__.
 _ARITHMETIC: Final = (
@@ -64,7 +64,7 @@ def _operation(name: str) -> Operation:
 
 def _takes(name: str) -> tuple[type, ...]:
     """The operand types an operator accepts; for others it returns NotImplemented."""
-    return (Array,) if name == "matmul" else (Array, *_PY_SCALARS)
+    return (Array,) if name == "matmul" else (Array, *PY_SCALARS)
 
 
 def _forward(name: str) -> Callable[[Array, object], Any]:

@@ -19,13 +19,11 @@ from arrayport._arguments import (
     normalize_axis,
 )
 from arrayport._array_object import Array, apply1, applyn
-from arrayport._dtypes import DType
+from arrayport._dtypes import PY_SCALARS, DType
 from arrayport._operations import Decision, Operand, Operation, compute_of, operands_device, promote
 from arrayport._plugins import Registry
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where"]
-
-_PY_SCALARS: Final = (bool, int, float, complex)
 
 
 def _as_dtype(ns: Any, dtype: DType) -> Callable[[Any], Any]:
@@ -142,7 +140,7 @@ def _decide_searchsorted(
                 f"searchsorted: sorter must have an integer dtype; got {sorter.dtype!r}"
             )
         operands.append(sorter)
-    if type(x2) is not Operand and x2 not in _PY_SCALARS:
+    if type(x2) is not Operand and x2 not in PY_SCALARS:
         raise TypeError(
             "searchsorted: x2 must be an array or a Python scalar; got "
             f"{getattr(x2, '__name__', type(x2).__name__)}"
@@ -203,7 +201,7 @@ def _decide_where(reg: Registry, condition: object, x1: object, x2: object) -> D
         )
     operands_device("where", (condition, x1, x2))
     for o in (x1, x2):
-        if type(o) is not Operand and o not in _PY_SCALARS:
+        if type(o) is not Operand and o not in PY_SCALARS:
             raise TypeError(
                 "where: expected an arrayport array or a bool/int/float/complex scalar; got "
                 f"{getattr(o, '__name__', type(o).__name__)}"

@@ -15,7 +15,7 @@ from typing import Any, Final, cast
 from arrayport import _dlpack, _dtypes
 from arrayport._array_object import EXPORTS, Array
 from arrayport._devices import Device
-from arrayport._dtypes import DType
+from arrayport._dtypes import PY_SCALARS, DType
 from arrayport._errors import DeviceError, DLPackError
 from arrayport._operations import compute_of, dtype_of_native
 from arrayport._placement import current_registry
@@ -46,7 +46,6 @@ _TYPED_FORMATS: Final[dict[str, DType]] = {
 _LONG_IS_64: Final = ctypes.sizeof(ctypes.c_long) == 8
 _TYPED_FORMATS["l"] = _dtypes.int64 if _LONG_IS_64 else _dtypes.int32
 _TYPED_FORMATS["L"] = _dtypes.uint64 if _LONG_IS_64 else _dtypes.uint32
-_PY_SCALARS: Final = (bool, int, float, complex)
 _INT64_MIN, _INT64_MAX = _dtypes.integer_bounds(_dtypes.int64)
 
 
@@ -82,7 +81,7 @@ def classify(
             f"{caller}() takes an object with __dlpack__ or a DLPack capsule; got "
             f"{type(obj).__name__}"
         )
-    if t in _PY_SCALARS:
+    if t in PY_SCALARS:
         return _from_scalar(obj, reg)
     if t is list or t is tuple:
         return _from_sequence(cast("list[Any]", obj), reg, want_dtype)
@@ -234,7 +233,7 @@ def _check_inferred(obj: object, built: Storage) -> DType:
             raise OverflowError(
                 f"Python int {value!r} is out of range for the default integer dtype int64"
             )
-        if type(value) not in _PY_SCALARS and not hasattr(value, "dtype"):
+        if type(value) not in PY_SCALARS and not hasattr(value, "dtype"):
             raise TypeError(
                 f"asarray() cannot convert a sequence holding {type(value).__name__} "
                 f"{_short_repr(value)}; expected bool, int, float or complex values"
