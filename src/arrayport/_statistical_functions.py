@@ -100,14 +100,20 @@ def _reduction(
     axes = normalize_axes(axis, x.ndim, fn)
     ns, _ = compute_of(reg, x.device)
     reduce = getattr(ns, fn)
-    extra: dict[str, Any] = dict(kwargs)
-    if dtype is not None:
-        extra["dtype"] = getattr(ns, dtype.name)
     # The backend's function with the decided arguments bound (a partial calls in C).
-    reduced = functools.partial(reduce, axis=axes, keepdims=keepdims, **extra)
+    # Keywords at the standard's defaults are left out: the same call, without the cost
+    # of passing them on every run.
+    given: dict[str, Any] = {k: v for k, v in kwargs.items() if v}
+    if axes is not None:
+        given["axis"] = axes
+    if keepdims:
+        given["keepdims"] = True
+    if dtype is not None:
+        given["dtype"] = getattr(ns, dtype.name)
+    reduced = functools.partial(reduce, **given) if given else reduce
     if dtype is None or dtype is x.dtype:
         return reduced, axes, ns
-    astype, nd = ns.astype, extra["dtype"]
+    astype, nd = ns.astype, given["dtype"]
 
     def run(native: Any) -> Any:
         return reduced(astype(native, nd))
@@ -203,10 +209,10 @@ def min(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: boo
 def _decide_mean(reg: Registry, x: object, axis: object, keepdims: object) -> Decision:
     x = expect_array(x, "mean")
     _check_floating(reg, x, "mean", complex_ok=True)
-    reduce, axes, _ = _reduction(reg, "mean", x, axis, keepdims)
+    reduce, _, _ = _reduction(reg, "mean", x, axis, keepdims)
 
     def run(native: Any) -> Any:
-        if _reduced_size(native.shape, axes) > 0:
+        if 0 not in native.shape:
             return reduce(native)
         # The standard's mean of nothing is NaN; the backend's warning says nothing more.
         with warnings.catch_warnings():
@@ -251,7 +257,8 @@ def _spread(fn: str) -> Operation:
         uncorrected, _, _ = _reduction(reg, fn, x, axis, keepdims, correction=0)
 
         def run(native: Any) -> Any:
-            if _reduced_size(native.shape, axes) - c > 0:
+            shape = native.shape
+            if (c == 0 and 0 not in shape) or _reduced_size(shape, axes) - c > 0:
                 return reduce(native)
             # No degrees of freedom: the standard's result is NaN (NumPy gives inf for
             # M == c). An empty reduction warns.
