@@ -39,8 +39,9 @@ _DEFAULTS: Final = DefaultDTypes(
 # test settles almost every call before Device.__eq__ runs.
 
 
-def _np(dtype: DType) -> np.dtype[Any]:
-    return np.dtype(dtype.name)
+# Each standard dtype's NumPy dtype, looked up instead of parsed on every call.
+_NUMPY_DTYPES: Final[dict[DType, np.dtype[Any]]] = {d: np.dtype(d.name) for d in ALL_DTYPES}
+_np: Final = _NUMPY_DTYPES.__getitem__
 
 
 @hookimpl

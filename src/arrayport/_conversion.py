@@ -13,7 +13,8 @@ from typing import Any
 
 from arrayport import _plugins
 from arrayport._array_object import Array, Grad
-from arrayport._dtypes import PY_SCALARS
+from arrayport._devices import Device
+from arrayport._dtypes import PY_SCALARS, DType
 from arrayport._errors import CopyError
 from arrayport._placement import VOLATILE, current_registry, default_placement, resolve_device_in
 from arrayport._plans import (
@@ -23,11 +24,11 @@ from arrayport._plans import (
     check_dtype_arg,
     check_requires_grad,
 )
+from arrayport._plugins import Registry
 from arrayport._sources import Reclassify, classify
 from arrayport._transfers import transfer
-from arrayport.hookspecs import Storage
 
-__all__ = ["asarray_plan", "convert", "execute", "plan_for"]
+__all__ = ["asarray_plan", "compile_plan", "convert", "execute", "plan_for"]
 
 
 def plan_for(
@@ -123,24 +124,24 @@ def _runner(plan: Plan, obj: Any) -> Callable[[Any], Array]:
     """How a plan runs on each input of its key (``obj`` is one)."""
     src = plan.classified
     assert src is not None
-    adopts_only = all(step.action == "adopt" for step in plan.steps)
     if (
-        not adopts_only
+        any(step.action != "adopt" for step in plan.steps)
         or src.kind not in ("array", "native")
         or plan.requires_grad
         # An array with autograd history comes back detached (rule AS-G1): a new Array.
         or getattr(obj, "_grad", None) is not None
     ):
-        return lambda obj: execute(plan, obj)
+        return compile_plan(plan, current_registry())
     if src.kind == "array":
         # Rule AS-A1: an array that needs no step is returned as it is.
         return _same
     device, dtype = plan.device, plan.dtype
     assert dtype is not None
+    new = Array._new
 
     def adopt(obj: Any) -> Array:
         # Rule AS-N1: adopted in place; read-only is asked of the backend on first use.
-        return Array._new(obj, device, dtype, None)
+        return new(obj, device, dtype, None)
 
     return adopt
 
@@ -151,60 +152,92 @@ def _same(obj: Array) -> Array:
 
 def execute(plan: Plan, obj: Any = None) -> Array:
     """Run a plan's steps on ``obj`` (the planned input when None) and return the Array."""
-    reg = current_registry()
+    assert plan.classified is not None
+    return compile_plan(plan, current_registry())(plan.classified.obj if obj is None else obj)
+
+
+# A stage runs one step: (native, device, dtype) -> (native, device, dtype, copied).
+_Stage = Callable[[Any, Device, DType], tuple[Any, Device, DType, bool]]
+
+
+def compile_plan(plan: Plan, reg: Registry) -> Callable[[Any], Array]:
+    """The function that runs ``plan`` on an input of its key: its steps are read once,
+    here, into stages; each call loads the input and runs them (rules AS-P1 .. AS-C3)."""
     src = plan.classified
     assert src is not None
-    if obj is None:
-        obj = src.obj
-    storage: Storage = src.load(obj, plan.device, plan.dtype)
-    native, device, dtype = storage.native, storage.device, storage.dtype
-    readonly = storage.readonly
-    if dtype is None and plan.dtype is None:
-        raise TypeError(
-            f"the input's dtype {storage.native_dtype} is not a dtype of the standard; pass "
-            "dtype= to convert it"
-        )
-    copied = False
-    for step in plan.steps:
-        if step.action == "transfer":
-            native = transfer(native, device, plan.device, reg=reg)
-            device = plan.device
-            copied = True
-        elif step.action == "cast":
-            assert plan.dtype is not None
-            result = reg.backend(device).astype(
-                native=native, dtype=plan.dtype, device=device, copy=False
+    load, target, want, copy = src.load, plan.device, plan.dtype, plan.copy
+    requires_grad, from_array = plan.requires_grad, src.kind == "array"
+    stages = tuple(_stage(step.action, target, want, reg) for step in plan.steps)
+    materializes = any(step.action == "materialize" for step in plan.steps)
+    new = Array._new
+
+    def run(obj: Any) -> Array:
+        native, device, dtype, readonly, native_dtype = load(obj, target, want)
+        if dtype is None and want is None:
+            raise TypeError(
+                f"the input's dtype {native_dtype} is not a dtype of the standard; pass "
+                "dtype= to convert it"
             )
-            native, dtype = result.native, plan.dtype
-            copied = copied or result.copied
-        elif step.action == "copy":
+        copied = materializes
+        for stage in stages:
+            native, device, dtype, c = stage(native, device, dtype)
+            copied = copied or c
+        if want is not None and dtype is not want:
+            # Only for sources whose dtype was unknown until import (DLPack producers).
+            if copy is False:
+                raise CopyError(
+                    f"asarray(copy=False) would need a copy: dtype {dtype} -> {want.name} "
+                    "needs a cast; pass copy=None, or leave dtype= unset"
+                )
+            native, device, dtype, _ = _stage("cast", target, want, reg)(native, device, dtype)
+            copied = True
+        check_requires_grad(requires_grad, dtype)
+        if copied:
+            readonly = False
+        elif readonly is None and obj is src.obj and src.readonly is not None:
+            readonly = src.readonly
+        out = new(native, device, dtype, readonly)
+        if requires_grad:
+            # Keeps obj's autograd history (rule AS-G1).
+            held = obj._grad if from_array else None
+            out._grad = held if held is not None else Grad(None)
+        return out
+
+    return run
+
+
+def _stage(action: str, target: Device, want: DType | None, reg: Registry) -> _Stage:
+    """One step of a plan as a stage; its device is the one the step meets at run time."""
+    if action == "transfer":
+
+        def transferred(
+            native: Any, device: Device, dtype: DType
+        ) -> tuple[Any, Device, DType, bool]:
+            return transfer(native, device, target, reg=reg), target, dtype, True
+
+        return transferred
+    if action == "cast":
+        assert want is not None
+
+        def cast(native: Any, device: Device, dtype: DType) -> tuple[Any, Device, DType, bool]:
+            result = reg.backend(device).astype(
+                native=native, dtype=want, device=device, copy=False
+            )
+            return result.native, device, want, result.copied
+
+        return cast
+    if action == "copy":
+
+        def copied(native: Any, device: Device, dtype: DType) -> tuple[Any, Device, DType, bool]:
             result = reg.backend(device).astype(
                 native=native, dtype=dtype, device=device, copy=True
             )
-            native = result.native
-            copied = True
-        elif step.action == "materialize":
-            copied = True
-    if plan.dtype is not None and dtype is not plan.dtype:
-        # Only for sources whose dtype was unknown until import (DLPack producers).
-        if plan.copy is False:
-            raise CopyError(
-                f"asarray(copy=False) would need a copy: dtype {dtype} -> {plan.dtype.name} "
-                "needs a cast; pass copy=None, or leave dtype= unset"
-            )
-        result = reg.backend(device).astype(
-            native=native, dtype=plan.dtype, device=device, copy=False
-        )
-        native, dtype, copied = result.native, plan.dtype, True
-    assert dtype is not None
-    check_requires_grad(plan.requires_grad, dtype)
-    if copied:
-        readonly = False
-    elif readonly is None and obj is src.obj and src.readonly is not None:
-        readonly = src.readonly
-    out = Array._new(native, device, dtype, readonly)
-    if plan.requires_grad:
-        # Keeps obj's autograd history (rule AS-G1).
-        held = obj._grad if src.kind == "array" else None
-        out._grad = held if held is not None else Grad(None)
-    return out
+            return result.native, device, dtype, True
+
+        return copied
+    # "adopt" and "materialize" happen as the input is loaded.
+    return _loaded
+
+
+def _loaded(native: Any, device: Device, dtype: DType) -> tuple[Any, Device, DType, bool]:
+    return native, device, dtype, False

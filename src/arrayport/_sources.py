@@ -122,8 +122,12 @@ def _from_native_storage(storage: Storage, t: type) -> Source:
     step = adopt_step(t, storage.device, storage.native_dtype if storage.dtype is None else None)
     if storage.native is not None and type(storage.native) is t:
 
+        first, sdevice, sdtype, sreadonly, native_dtype = storage
+
         def load(obj: Any, device: Device, dtype: DType | None) -> Storage:
-            return storage._replace(native=obj)
+            # Another input's read-only flag is asked of the backend on first use.
+            readonly = sreadonly if obj is first else None
+            return Storage(obj, sdevice, sdtype, readonly, native_dtype)
 
         return Source("native", storage.native, storage.device, storage.dtype, step, load)
 
