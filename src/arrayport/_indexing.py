@@ -93,29 +93,39 @@ def native_key(
         axis += n
     # A trailing ellipsis makes the backend return a 0-d view, never a scalar (NS-8).
     tail: tuple[Any, ...] = (Ellipsis,) if view and ellipsis_at < 0 else ()
-    plan = tuple(zip(kinds, axes, strict=True))
+    # Where each kind of part sits, found once: each call checks only those parts.
+    ints = tuple(
+        (i, at) for i, (kind, at) in enumerate(zip(kinds, axes, strict=True)) if kind == "int"
+    )
+    slices = tuple(i for i, kind in enumerate(kinds) if kind == "slice")
+    arrays = tuple(i for i, kind in enumerate(kinds) if kind == "array")
     single = type(signature) is not tuple
 
     def convert(shape: tuple[int | None, ...], key: Any) -> Any:
-        out: list[Any] = []
-        for (kind, at), k in zip(plan, (key,) if single else key, strict=True):
-            if kind == "int":
+        parts: Any = (key,) if single else key
+        out = parts
+        for i, at in ints:
+            k = parts[i]
+            if type(k) is not int:
                 try:
                     k = k.__index__()
                 except TypeError:  # NumPy arrays have the method, and refuse
                     raise IndexError(_NOT_AN_INDEX + f"; got {k!r}") from None
-                size = shape[at]
-                if size is not None and not -size <= k < size:
-                    raise IndexError(
-                        f"index {k} is out of bounds for axis {at} of size {size}; valid "
-                        f"indices are in [{-size}, {size})"
-                    )
-            elif kind == "slice":
-                _check_slice(k)
-            elif kind == "array":
-                k = getattr(k, "_native", k)  # the seam passes a lone array key as its native
-            out.append(k)
-        return (*out, *tail)
+                out = list(out)
+                out[i] = k
+            size = shape[at]
+            if size is not None and not -size <= k < size:
+                raise IndexError(
+                    f"index {k} is out of bounds for axis {at} of size {size}; valid "
+                    f"indices are in [{-size}, {size})"
+                )
+        for i in slices:
+            _check_slice(parts[i])
+        if arrays:
+            out = list(out)
+            for i in arrays:
+                out[i] = getattr(out[i], "_native", out[i])  # a lone array key: its native
+        return (*out, *tail) if tail or type(out) is not tuple else out
 
     return convert, view
 
