@@ -260,3 +260,52 @@ def test_creation_errors(call: Any, error: type[Exception], match: str) -> None:
     """Invalid arguments raise the documented errors."""
     with pytest.raises(error, match=match):
         call()
+
+
+# Rule NS-11: shapes (and tile's repetitions, permute_dims's axes) may be lists.
+_LIST_SHAPED = [
+    ("empty", lambda s: xp.empty(s), lambda s: np.empty(s)),
+    ("zeros", lambda s: xp.zeros(s), lambda s: np.zeros(s)),
+    ("ones", lambda s: xp.ones(s), lambda s: np.ones(s)),
+    ("full", lambda s: xp.full(s, 2.5), lambda s: np.full(s, 2.5)),
+    ("reshape", lambda s: xp.reshape(xp.arange(6.0), s), lambda s: np.arange(6.0).reshape(s)),
+    (
+        "broadcast_to",
+        lambda s: xp.broadcast_to(xp.arange(3.0), [*s, 3]),
+        lambda s: np.broadcast_to(np.arange(3.0), [*s, 3]),
+    ),
+    ("tile", lambda s: xp.tile(xp.arange(2.0), s), lambda s: np.tile(np.arange(2.0), s)),
+]
+
+
+@pytest.mark.parametrize(("name", "call", "oracle"), _LIST_SHAPED, ids=[c[0] for c in _LIST_SHAPED])
+@pytest.mark.parametrize("shape", [[2, 3], [6], [3, 2]])
+def test_shape_as_list_is_the_tuple_NS_11(
+    name: str, call: Any, oracle: Any, shape: list[int]
+) -> None:
+    got = call(list(shape))
+    want = oracle(list(shape))
+    assert got.shape == want.shape == call(tuple(shape)).shape
+    if name != "empty":
+        np.testing.assert_array_equal(np.asarray(got), want)
+
+
+def test_permute_dims_axes_as_list_NS_11() -> None:
+    a = np.arange(6.0).reshape(2, 3)
+    got = xp.permute_dims(xp.asarray(a), [1, 0])
+    np.testing.assert_array_equal(np.asarray(got), a.T)
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: xp.ones([2, True]), TypeError),
+        (lambda: xp.ones([2.0]), TypeError),
+        (lambda: xp.zeros([2, -1]), ValueError),
+        (lambda: xp.reshape(xp.arange(6.0), [4, 2]), ValueError),
+        (lambda: xp.reshape(xp.arange(6.0), [2, "3"]), TypeError),
+    ],
+)
+def test_shape_list_items_follow_the_tuple_rules_NS_11(call: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        call()

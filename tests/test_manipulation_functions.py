@@ -247,7 +247,7 @@ ERRORS = [
     ("NS-10-stack-axis", lambda x: xp.stack([x], axis=4), IndexError, "out of range"),
     ("squeeze-not-one", lambda x: xp.squeeze(x, 0), ValueError, "size 2"),
     ("permute-not-permutation", lambda x: xp.permute_dims(x, (0, 1)), ValueError, "permutation"),
-    ("reshape-shape-type", lambda x: xp.reshape(x, [24]), TypeError, "tuple"),
+    ("reshape-shape-type", lambda x: xp.reshape(x, 24.0), TypeError, "tuple"),
     ("reshape-two-minus-one", lambda x: xp.reshape(x, (-1, -1)), ValueError, "-1"),
     ("broadcast_to-incompatible", lambda x: xp.broadcast_to(x, (3, 3, 4)), ValueError, "broadcast"),
     (
@@ -266,7 +266,7 @@ ERRORS = [
         "integer",
     ),
     ("repeat-negative", lambda x: xp.repeat(x, -1), ValueError, ">= 0"),
-    ("tile-list", lambda x: xp.tile(x, [2]), TypeError, "tuple"),
+    ("tile-float", lambda x: xp.tile(x, 2.0), TypeError, "tuple"),
     ("unstack-0d", lambda x: xp.unstack(x[0, 0, 0]), ValueError, "at least one"),
     ("moveaxis-lengths", lambda x: xp.moveaxis(x, (0, 1), 2), ValueError, "as many"),
     ("roll-tuple-no-axis", lambda x: xp.roll(x, (1, 2)), ValueError, "axis"),

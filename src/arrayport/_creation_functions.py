@@ -245,6 +245,8 @@ def empty(
     """Return an uninitialised array (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
     placed = device if device is not None else default_placement()
+    if type(shape) is list:  # rule NS-11
+        shape = tuple(shape)
     return apply1(_EMPTY, shape, (dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -254,6 +256,8 @@ def zeros(
     """Return an array filled with zeros (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
     placed = device if device is not None else default_placement()
+    if type(shape) is list:  # rule NS-11
+        shape = tuple(shape)
     return apply1(_ZEROS, shape, (dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -263,6 +267,8 @@ def ones(
     """Return an array filled with ones (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
     placed = device if device is not None else default_placement()
+    if type(shape) is list:  # rule NS-11
+        shape = tuple(shape)
     return apply1(_ONES, shape, (dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -295,6 +301,8 @@ def full(
     """
     # The default device in effect is part of the key (NS-1, DS-1).
     placed = device if device is not None else default_placement()
+    if type(shape) is list:  # rule NS-11
+        shape = tuple(shape)
     return apply2(_FULL, shape, fill_value, (dtype, placed))  # type: ignore[no-any-return]
 
 

@@ -179,6 +179,8 @@ def broadcast_to(x: Array, /, shape: tuple[int, ...]) -> Array:
     -----
     The result is a read-only view (rule NS-9).
     """
+    if type(shape) is list:  # rule NS-11
+        shape = tuple(shape)
     return apply2(_BROADCAST_TO, x, shape)  # type: ignore[no-any-return]
 
 
@@ -361,6 +363,8 @@ _PERMUTE_DIMS: Final = Operation("permute_dims", _decide_permute_dims, ndim=True
 
 def permute_dims(x: Array, /, axes: tuple[int, ...]) -> Array:
     """Permute the axes of an array."""
+    if type(axes) is list:  # rule NS-11
+        axes = tuple(axes)
     return apply1(_PERMUTE_DIMS, x, (axes,))  # type: ignore[no-any-return]
 
 
@@ -428,6 +432,8 @@ def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) ->
     # Whether x is read-only is part of the key (DS-1: an operand's flag): with copy=None,
     # only then does the result's flag depend on whether a view was possible.
     readonly = x.readonly if type(x) is Array else None
+    if type(shape) is list:  # rule NS-11
+        shape = tuple(shape)
     return apply2(_RESHAPE, x, shape, (copy, readonly))  # type: ignore[no-any-return]
 
 
@@ -578,4 +584,6 @@ _TILE: Final = Operation("tile", _decide_tile)
 
 def tile(x: Array, repetitions: tuple[int, ...], /) -> Array:
     """Construct an array by tiling ``x``."""
+    if type(repetitions) is list:  # rule NS-11
+        repetitions = tuple(repetitions)
     return apply2(_TILE, x, repetitions)  # type: ignore[no-any-return]
