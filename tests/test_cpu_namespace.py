@@ -164,7 +164,7 @@ def _same_value(
     where: str,
 ) -> None:
     assert type(got) is type(want), f"{where}: type {type(got)} != {type(want)}"
-    if isinstance(want, tuple):  # nonzero's tuple, unique_*'s named tuples
+    if isinstance(want, tuple | list):  # nonzero's, meshgrid's; unique_*'s named tuples
         assert len(got) == len(want), where
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
             _same_value(g, w, got_inputs, want_inputs, f"{where}[{i}]")
@@ -178,7 +178,9 @@ def _same_value(
     if want.dtype != object:  # bit for bit: -0.0, NaN payloads
         assert np.ascontiguousarray(got).tobytes() == np.ascontiguousarray(want).tobytes(), where
     if isinstance(want, np.ndarray):
-        assert got.flags.writeable == want.flags.writeable, f"{where}: writeable"
+        with warnings.catch_warnings():  # meshgrid(copy=False)'s broadcast views warn
+            warnings.simplefilter("ignore", FutureWarning)
+            assert got.flags.writeable == want.flags.writeable, f"{where}: writeable"
         shares_got = [np.shares_memory(got, x) for x in got_inputs]
         shares_want = [np.shares_memory(want, x) for x in want_inputs]
         assert shares_got == shares_want, f"{where}: shares memory {shares_got} != {shares_want}"
@@ -552,6 +554,12 @@ for dt in DTYPES:
     for fill in (0, -1, 2.5, 1j, np.nan, 300):
         case("full_like", A(dt, (2, 3)), fill)
 case("full_like", A("float64", (2, 3)), 1, dtype=np.int8)
+for fill in ("x", [1, 2, 3], A("float64", (3,)), A("float64", (2,)), 2**70, None):
+    case("full_like", A("float64", (2, 3), "T"), fill)
+for fn in ("zeros_like", "ones_like", "empty_like"):
+    for dt in ("U3", "S2", "object", "M8[s]", "bogus"):
+        case(fn, A("float64", (2, 3)), dtype=dt)
+    case(fn, A("float64", (2, 3), "T"), dtype="float32")
 case("full_like", A("float64", (2, 3)), 1, device="gpu")
 
 for n_rows, n_cols in [(3, None), (2, 4), (4, 2), (0, None), (0, 3), (-1, None), (2.5, None)]:
@@ -559,6 +567,12 @@ for n_rows, n_cols in [(3, None), (2, 4), (4, 2), (0, None), (0, 3), (-1, None),
         for dt in (None, "int8", "bool", "complex64"):
             sizes = (n_rows,) if n_cols is None else (n_rows, n_cols)
             case("eye", *sizes, k=k, dtype=_dtype_arg(dt))
+for kw in [{"k": np.uint64(1)}, {"k": 2.5}, {"k": -(2**70)}, {"k": 2**70}, {"k": True}]:
+    case("eye", 3, 2, **kw)
+for dt in ("U3", "object", "M8[D]", "float16", ">f8", "uint64"):
+    case("eye", 3, 4, k=-1, dtype=dt)
+case("eye", np.int64(3), np.uint8(2))
+case("eye", 2, 0)
 case("eye", 3, device="gpu")
 case("eye", 3, order="F")
 case("eye", 3, 3, 3)
@@ -576,6 +590,18 @@ for start, stop, num in [*_SPACES, (0j, 1 + 1j, 3), (0, 1, -1), (0, 1, 2.5)]:
     for endpoint in (True, False):
         for dt in (None, "int8", "float32", "complex64"):
             case("linspace", start, stop, num, endpoint=endpoint, dtype=_dtype_arg(dt))
+_SPACES += [(0.1, 0.7, 7), (-3, 2**53, 4), (2**53, 0, 3), (1e308, -1e308, 3), (1, 1, 5)]
+_SPACES += [(0.0, 1e-320, 3), (5e-324, 0.0, 2), (0, 1e-300, 4), (-math.inf, 0, 3), (0, math.nan, 3)]
+_SPACES += [(2**60, 2**60 + 10, 3), (True, 2, 3), (np.float64(0.5), 1, 3), (0, 1, np.int64(4))]
+_SPACES += [(0, 1, True), (-2.5, 2.5, 1000)]
+for start, stop, num in _SPACES:
+    for endpoint in (True, False):
+        for dt in (None, "bool", "uint8", "int64", "float16", "float64", "complex128"):
+            case("linspace", start, stop, num, endpoint=endpoint, dtype=_dtype_arg(dt))
+for dt in ("float32", np.dtype("float32"), np.dtype(">f8"), int, float, complex, [("a", "f8")]):
+    case("linspace", -1.5, 7, 6, dtype=dt)
+for endpoint in (1, np.bool_(True), None):
+    case("linspace", 0, 1, 5, endpoint=endpoint)
 case("linspace", A("float64", (2,)), A("float64", (2,)), 3)
 case("linspace", 0, 1, 5, device="gpu")
 case("linspace", 0, 1, 5, retstep=True)
@@ -655,6 +681,97 @@ for fn in ("unique_values", "unique_counts", "unique_inverse", "unique_all"):
     case(fn, [1, 1, 2])
 
 
+# Statistics: NumPy's _mean/_var/_std, compat's var/std (correction for ddof) and clip.
+FLOATING = ["float32", "float64", "complex64", "complex128"]
+_STAT_AXES: list[Any] = [None, 0, -1, (0, 1), (), (-1, 0)]
+for fn in ("mean", "var", "std"):
+    for dt in [*DTYPES, "float16"]:  # (long doubles: their padding bytes are garbage)
+        case(fn, A(dt, (2, 3)))
+        case(fn, A(dt, (2, 3)), axis=0)
+    for dt in FLOATING:
+        for shape in SHAPES:
+            for axis in _STAT_AXES:
+                for layout in ["c", *LAYOUTS]:
+                    for keepdims in [_NoValue, False, True] if fn == "mean" else [False, True]:
+                        kw = {} if keepdims is _NoValue else {"keepdims": keepdims}
+                        case(fn, A(dt, shape, layout), axis=axis, **kw)
+        for fill in ("nan", "big", "zeros"):
+            case(fn, A(dt, (2, 3), fill=fill), axis=-1)
+            case(fn, A(dt, (5,), fill=fill))
+    for axis in [5, -3, (0, 0), (0, 5), [0], 0.0, np.int64(0), (np.int64(0),), True]:
+        case(fn, A("float64", (2, 3)), axis=axis)
+    case(fn, [[1.0, 2.0], [3.0, 4.0]], axis=1)
+    case(fn, np.float64(2.0))
+    case(fn, A("float64", (2, 3)), axis=0, keepdims=np.True_)
+    case(fn, A("float64", (2, 3)), keepdims="yes")
+    case(fn, A("float64", (2, 3), fill="big"), where=np.array([True, False, True]))
+    case(fn, A("float64", (1200,)))  # a count past the cached ones
+for dt in FLOATING:
+    for arg in [A(dt, (2, 3)), A(dt, (4, 3), "T"), A(dt, ()), A(dt, (2, 0, 3))]:
+        for axis in _STAT_AXES:
+            case("mean", arg, axis=axis, dtype=np.float64)
+    case("mean", A(dt, (2, 3)), out=np.empty(3, dt), axis=0)
+case("mean", A("int64", (2, 3)), dtype=np.float32)
+for fn in ("var", "std"):
+    _corrections: list[Any] = [0, 1, 0.0, 1.5, 2, 2.5, 3, 6.0, 7, -1, -0.5, 2**31, -(2**31)]
+    _corrections += [2**70, -(2**70), math.nan, math.inf, -math.inf, True, np.float64(1.0)]
+    _corrections += [np.int64(1), None, "1"]
+    for dt in FLOATING:
+        for shape in SHAPES:
+            for axis in _STAT_AXES:
+                for correction in _corrections:
+                    case(fn, A(dt, shape), axis=axis, correction=correction)
+        for layout in LAYOUTS:
+            for correction in (0, 1.5):
+                case(fn, A(dt, (2, 3), layout), axis=0, correction=correction, keepdims=True)
+    case(fn, A("float64", (2, 3)), ddof=1)
+    case(fn, A("float64", (2, 3)), correction=1, ddof=1)
+    case(fn, A("float64", (2, 3)), dtype=np.float32)
+    case(fn, A("float64", (2, 3)), mean=np.zeros((1, 1)))
+
+for dt in DTYPES:
+    for shape in SHAPES:
+        for lo, hi in [(None, None), (0, None), (None, 1), (-1, 1), (0.5, 2.5), (2, 1)]:
+            case("clip", A(dt, shape), lo, hi)
+    for lo, hi in [(-1.5, None), (None, -1.5), (300, None), (None, 300), (-300, 300)]:
+        case("clip", A(dt, (2, 3)), lo, hi)
+    for lo, hi in [(-(2**70), 2**70), (2**64, None), (None, -(2**64)), (-1e300, 1e300)]:
+        case("clip", A(dt, (2, 3)), lo, hi)
+    for lo, hi in [(math.nan, None), (None, math.nan), (-math.inf, math.inf), (True, None)]:
+        case("clip", A(dt, (2, 3)), lo, hi)
+    case("clip", A(dt, (2, 3), fill="big"), -100, 100.5)
+    case("clip", A(dt, (2, 3), fill="nan" if dt[0] in "fc" else "seq"), 0.0, 1.0)
+for layout in LAYOUTS:
+    case("clip", A("float64", (2, 3), layout), 0, 1)
+    case("clip", A("int8", (2, 3), layout), None, 0)
+for dt in ("int8", "uint64", "float32"):
+    case("clip", A(dt, (2, 3)), np.float64(0.5), np.int64(1))
+    case("clip", A(dt, (2, 3)), A(dt, (3,)), 1)
+    case("clip", A(dt, (2, 3)), [-200, 0, 1], [1, 2, 300])
+    case("clip", A(dt, (2, 3)), 0, 1, out=np.empty((2, 3), dt))
+case("clip", A("float16", (2, 3)), 0.5, 1)
+case("clip", A("float64", (2, 3)), 2**1100)
+case("clip", [1, 2, 3], 0, 1)
+
+_GRIDS: list[list[Any]] = [
+    [A("float64", (3,)), A("float64", (2,))],
+    [A("float64", (3,))],
+    [A("int8", (3,)), A("float32", (2,), "strided"), A("complex64", (4,), "readonly")],
+    [A("float64", (0,)), A("float64", (2,))],
+    [A("float64", ()), A("bool", (2,))],
+    [A("float64", (2, 3), "T"), A("uint8", (2,))],
+    [A("float64", (3,), fill="nan"), A("float64", (2,), fill="nan")],
+    [[1.0, 2.0], A("float64", (2,))],
+    [],
+]
+for arrays in _GRIDS:
+    for indexing in ("xy", "ij", "bogus", np.str_("ij")):
+        for sparse in (False, True, 0):
+            for copy in (True, False, 1):
+                kw = {"indexing": indexing, "sparse": sparse, "copy": copy}
+                case("meshgrid", *arrays, **kw)
+
+
 def _case_id(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     def show(v: Any) -> str:
         if isinstance(v, np.ndarray):
@@ -692,6 +809,14 @@ def test_override_matches_compat(name: str) -> None:
         ("astype", (A("float64", (3,), fill="big"), np.float32), {}),
         ("full", ((2,), 1e300), {"dtype": np.float32}),
         ("matmul", (A("float32", (2, 3), fill="big"), A("float32", (3, 2), fill="big")), {}),
+        ("mean", (A("float32", (3,), fill="big"),), {}),
+        ("var", (A("float32", (3,), fill="big"),), {"axis": 0}),
+        ("std", (A("float64", (2, 3), fill="big"),), {"correction": 1.5}),
+        ("clip", (A("float32", (3,)), -1e300, 1e300), {}),
+        ("clip", (A("float32", (3,)), None, -1e300), {}),
+        ("linspace", (-1e308, 1e308, 3), {}),
+        ("linspace", (0, 1.7e308, 3), {"dtype": np.float32}),
+        ("full_like", (A("float64", (3,)), 1e300), {"dtype": np.float32}),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )

@@ -11,8 +11,12 @@ function ends up running for those arguments, without its layers of Python (comp
 ``get_xp`` wrapper and device check, NumPy's ``__array_function__`` dispatch, its
 ``_wrapreduction``/``_wrapfunc`` helpers). Every other call goes to the replaced
 function itself. Where a fast path is more than the final call of the replaced function,
-it is pure (it reads its operands and builds new objects), so when it raises anything,
-the replaced function is called instead and raises (or returns) what it always would.
+either it is pure (it reads its operands and builds new objects), so when it raises
+anything, the replaced function is called instead and raises (or returns) what it always
+would; or (``mean``/``var``/``std``, ``clip``, ``eye``, ``linspace``, ``zeros_like`` & co.)
+it makes the replaced function's own NumPy calls in the replaced function's order, after
+checks that leave every call NumPy would warn or raise in before them to the replaced
+function, so what those calls warn or raise is what the replaced function would.
 
 Notes on the fast paths:
 
@@ -30,20 +34,29 @@ Notes on the fast paths:
   ``False`` as ``_CopyMode.NEVER`` (``PyArray_CopyConverter``), so ``asarray`` passes
   ``copy`` through instead of building the enum (whose ``.value`` NumPy reads through a
   slow Python descriptor).
+* Calling a C function with ``**kwargs`` costs ~200 ns even for an empty dict, so the
+  overrides make the call without it when there are no extra keywords; ndarray methods
+  (``argmax``, ``cumsum``) get their arguments by position where NumPy passes them by
+  keyword: the same parse into the same parameters, at less cost.
 * compat's ``unique_*`` ask ``inspect.signature(np.unique)`` on every call whether it
   takes ``equal_nan``; the overrides ask once, at import.
 
 Left to compat/NumPy as they are: ``where`` and ``concat`` (NumPy's C functions already;
 a Python layer cannot beat their dispatch and ``where`` tells ``where(c, None, None)``
-from ``where(c)``), ``mean``/``std``/``var`` (the reduction itself dominates).
+from ``where(c)``).
 """
 
 from __future__ import annotations
 
 import builtins
+import math
+import operator
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Final
+
+import numpy as np
 
 from arrayport_cpu._numpy_base import (
     _CPU_OR_NONE,
@@ -54,15 +67,11 @@ from arrayport_cpu._numpy_base import (
     _bad_device,
     _c_all,
     _c_any,
-    _c_argsort,
-    _c_cumulative_prod,
-    _c_cumulative_sum,
     _c_full,
     _c_max,
     _c_min,
     _c_ones,
     _c_prod,
-    _c_sort,
     _c_sum,
     _compat,
     _maximum_reduce,
@@ -73,7 +82,6 @@ from arrayport_cpu._numpy_base import (
     _np_arange,
     _np_array,
     _np_asarray,
-    _np_concatenate,
     _np_copyto,
     _np_empty,
     _np_empty_like,
@@ -93,24 +101,38 @@ from arrayport_cpu._numpy_base import (
 from arrayport_cpu._numpy_shapes import (
     argmax,
     argmin,
+    argsort,
     broadcast_to,
     expand_dims,
     flip,
     matrix_transpose,
+    meshgrid,
     moveaxis,
     nonzero,
     permute_dims,
     reshape,
     roll,
     searchsorted,
+    sort,
     squeeze,
     stack,
     take,
     tril,
     triu,
 )
+from arrayport_cpu._numpy_stats import (
+    clip,
+    cumulative_prod,
+    cumulative_sum,
+    mean,
+    std,
+    var,
+)
 
 __all__ = ["COMPAT", "NAMESPACE", "OVERRIDES"]
+
+_index: Final = operator.index
+_np_floor: Final = np.floor
 
 # --------------------------------------------------------------------------------------
 # Reductions: np.sum & co. end in ufunc.reduce(a, axis, dtype, out, **given keywords)
@@ -199,6 +221,8 @@ def asarray(
 ) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if not kwargs:
+        return _np_array(obj, copy=copy, dtype=dtype)
     return _np_array(obj, copy=copy, dtype=dtype, **kwargs)
 
 
@@ -211,12 +235,16 @@ def astype(x: Any, dtype: Any, /, *, copy: Any = True, device: Any = None) -> An
 def zeros(shape: Any, *, dtype: Any = None, device: Any = None, **kwargs: Any) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if not kwargs:
+        return _np_zeros(shape, dtype=dtype)
     return _np_zeros(shape, dtype=dtype, **kwargs)
 
 
 def empty(shape: Any, *, dtype: Any = None, device: Any = None, **kwargs: Any) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if not kwargs:
+        return _np_empty(shape, dtype=dtype)
     return _np_empty(shape, dtype=dtype, **kwargs)
 
 
@@ -251,18 +279,29 @@ def full(
 def empty_like(x: Any, /, *, dtype: Any = None, device: Any = None, **kwargs: Any) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if not kwargs:
+        return _np_empty_like(x, dtype=dtype)
     return _np_empty_like(x, dtype=dtype, **kwargs)
 
 
 def zeros_like(x: Any, /, *, dtype: Any = None, device: Any = None, **kwargs: Any) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if not kwargs and type(x) is _ndarray:
+        # np.zeros_like's body: empty_like, then a copy of zeros(1) (for string dtypes).
+        res = _np_empty_like(x, dtype=dtype)
+        _np_copyto(res, _np_zeros(1, dtype=res.dtype), casting="unsafe")
+        return res
     return _np_zeros_like(x, dtype=dtype, **kwargs)
 
 
 def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None, **kwargs: Any) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if not kwargs and type(x) is _ndarray:
+        res = _np_empty_like(x, dtype=dtype)  # np.ones_like's body
+        _np_copyto(res, 1, casting="unsafe")
+        return res
     return _np_ones_like(x, dtype=dtype, **kwargs)
 
 
@@ -271,6 +310,10 @@ def full_like(
 ) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if not kwargs and type(x) is _ndarray:
+        res = _np_empty_like(x, dtype=dtype)  # np.full_like's body
+        _np_copyto(res, fill_value, casting="unsafe")
+        return res
     return _np_full_like(x, fill_value, dtype=dtype, **kwargs)
 
 
@@ -284,9 +327,26 @@ def eye(
     device: Any = None,
     **kwargs: Any,
 ) -> Any:
+    # compat: np.eye(n_rows, M=n_cols, k=k, dtype=dtype, **kwargs); NumPy's body without
+    # `like`: its zeros, its int conversions, and its diagonal of ones.
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
-    return _np_eye(n_rows, M=n_cols, k=k, dtype=dtype, **kwargs)
+    if kwargs:
+        return _np_eye(n_rows, M=n_cols, k=k, dtype=dtype, **kwargs)
+    m_cols = n_rows if n_cols is None else n_cols
+    m = _np_zeros((n_rows, m_cols), dtype=dtype)
+    if k >= m_cols:
+        return m
+    m_cols = _index(m_cols)
+    k = _index(k)
+    i = k if k >= 0 else (-k) * m_cols
+    if m.dtype.kind in "biufc":
+        # m[:M - k].flat[i::M + 1] = 1, as the C-ordered m's flat view has it
+        rows = builtins.min(m.shape[0], m_cols - k)
+        m.ravel()[i : rows * m_cols : m_cols + 1] = 1
+    else:
+        m[: m_cols - k].flat[i :: m_cols + 1] = 1
+    return m
 
 
 def arange(
@@ -301,7 +361,76 @@ def arange(
 ) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if not kwargs:
+        return _np_arange(start, stop=stop, step=step, dtype=dtype)
     return _np_arange(start, stop=stop, step=step, dtype=dtype, **kwargs)
+
+
+_SPACE_INT: Final = 1 << 53  # ints whose float64 is exact
+_TINY: Final = sys.float_info.min  # the smallest normal float64
+_F64: Final = np.dtype(np.float64)
+
+
+def _linspace_dtypes() -> dict[Any, bool]:
+    # dtype argument -> whether NumPy's linspace floors (np.issubdtype(dtype, integer)).
+    kinds: list[Any] = [builtins.bool, int, float, complex]
+    kinds += [np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32]
+    kinds += [np.int64, np.uint64, np.float16, np.float32, np.float64]
+    kinds += [np.complex64, np.complex128]
+    table = {t: builtins.bool(np.issubdtype(t, np.integer)) for t in kinds}
+    table.update({np.dtype(t): v for t, v in table.items()})
+    return table
+
+
+_LINSPACE_DTYPES: Final = _linspace_dtypes()
+
+
+def _bound(v: Any) -> float | None:
+    """A linspace endpoint as the float64 NumPy computes with (a finite float, or an int
+    that converts exactly), or None."""
+    if type(v) is float:
+        return v if math.isfinite(v) else None
+    if type(v) is int and -_SPACE_INT <= v <= _SPACE_INT:
+        return float(v)
+    return None
+
+
+def _linspace(start: Any, stop: Any, num: Any, dtype: Any, endpoint: Any) -> Any:
+    """np.linspace(start, stop, num, endpoint=endpoint, dtype=dtype) for Python scalar
+    endpoints and at least two intervals' worth of samples, as NumPy computes it; None
+    for anything else (or anything NumPy computes with a warning or a special case).
+
+    NumPy's arithmetic on its float64 scalars (stop - start, then / div) is IEEE's, as
+    Python's is, and raises no floating-point flag here: the endpoints and the
+    difference are finite, and the step is a normal number (not the zero or subnormal
+    step NumPy treats apart). The ufunc calls on the samples are NumPy's.
+    """
+    if type(num) is not int or (endpoint is not True and endpoint is not False):
+        return None
+    a, b = _bound(start), _bound(stop)
+    if a is None or b is None:
+        return None
+    try:
+        integer = _LINSPACE_DTYPES.get(dtype)
+    except TypeError:  # unhashable
+        return None
+    if integer is None and dtype is not None:
+        return None
+    div = num - 1 if endpoint else num
+    if div <= 0:
+        return None
+    delta = b - a
+    step = delta / div
+    if not (math.isfinite(delta) and abs(step) >= _TINY):
+        return None
+    y = _np_arange(0, num, dtype=_F64)
+    y *= step
+    y += a
+    if endpoint:
+        y[-1] = b
+    if integer:
+        _np_floor(y, out=y)
+    return y if dtype is None else y.astype(dtype, copy=False)
 
 
 def linspace(
@@ -317,96 +446,18 @@ def linspace(
 ) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if not kwargs:
+        y = _linspace(start, stop, num, dtype, endpoint)
+        if y is not None:
+            return y
+        return _np_linspace(start, stop, num, dtype=dtype, endpoint=endpoint)
     return _np_linspace(start, stop, num, dtype=dtype, endpoint=endpoint, **kwargs)
 
 
 def matmul(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
+    if not kwargs:
+        return _np_matmul(x1, x2)
     return _np_matmul(x1, x2, **kwargs)
-
-
-def _cumulative(
-    x: Any, axis: Any, dtype: Any, include_initial: Any, name: str, method: str, fill: Any
-) -> Any:
-    # compat's cumulative_sum/_prod for an exact ndarray (array_namespace(x) is compat
-    # itself, device(res) is "cpu"), with np.cumsum/np.cumprod's call of the method.
-    if axis is None:
-        if x.ndim > 1:
-            raise ValueError(f"axis must be specified in {name} for more than one dimension")
-        axis = 0
-    res = getattr(x, method)(axis=axis, dtype=dtype, out=None)
-    if include_initial:
-        initial_shape = list(x.shape)
-        initial_shape[axis] = 1
-        res = _np_concatenate([fill(initial_shape, dtype=res.dtype), res], axis=axis)
-    return res
-
-
-def cumulative_sum(
-    x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: Any = False, **kwargs: Any
-) -> Any:
-    if type(x) is _ndarray and not kwargs:
-        try:
-            return _cumulative(
-                x, axis, dtype, include_initial, "cumulative_sum", "cumsum", _np_zeros
-            )
-        except Exception:
-            pass
-    return _c_cumulative_sum(x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs)
-
-
-def cumulative_prod(
-    x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: Any = False, **kwargs: Any
-) -> Any:
-    if type(x) is _ndarray and not kwargs:
-        try:
-            return _cumulative(x, axis, dtype, include_initial, "cumulative_prod", "cumprod", ones)
-        except Exception:
-            pass
-    return _c_cumulative_prod(x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs)
-
-
-def sort(
-    x: Any, /, *, axis: Any = -1, descending: Any = False, stable: Any = True, **kwargs: Any
-) -> Any:
-    # compat: np.sort(x, axis=axis[, kind="stable"]), flipped along axis if descending;
-    # np.sort copies (flattens for axis=None, then sorts along -1) and sorts in place.
-    if type(x) is _ndarray and not kwargs:
-        try:
-            kind: Any = "stable" if stable else None
-            if axis is None:
-                res = x.flatten()
-                res.sort(axis=-1, kind=kind, order=None, stable=None)
-            else:
-                res = x.copy(order="K")
-                res.sort(axis=axis, kind=kind, order=None, stable=None)
-            if descending:
-                res = flip(res, axis=axis)
-            return res
-        except Exception:
-            pass
-    return _c_sort(x, axis=axis, descending=descending, stable=stable, **kwargs)
-
-
-def argsort(
-    x: Any, /, *, axis: Any = -1, descending: Any = False, stable: Any = True, **kwargs: Any
-) -> Any:
-    # compat: np.argsort(x, axis=axis[, kind="stable"]), which calls x.argsort; for
-    # descending, the ascending argsort of x flipped, flipped back and counted from the end.
-    if type(x) is _ndarray and not kwargs:
-        try:
-            kind: Any = "stable" if stable else None
-            if not descending:
-                return x.argsort(axis=axis, kind=kind, order=None, stable=None)
-            res = flip(
-                flip(x, axis=axis).argsort(axis=axis, kind=kind, order=None, stable=None),
-                axis=axis,
-            )
-            normalised_axis = axis if axis >= 0 else x.ndim + axis
-            max_i = x.shape[normalised_axis] - 1
-            return max_i - res
-        except Exception:
-            pass
-    return _c_argsort(x, axis=axis, descending=descending, stable=stable, **kwargs)
 
 
 def unique_values(x: Any, /) -> Any:
@@ -450,6 +501,10 @@ OVERRIDES: Final[dict[str, Callable[..., Any]]] = {
         min,
         any,
         all,
+        mean,
+        var,
+        std,
+        clip,
         argmax,
         argmin,
         take,
@@ -465,6 +520,7 @@ OVERRIDES: Final[dict[str, Callable[..., Any]]] = {
         moveaxis,
         roll,
         broadcast_to,
+        meshgrid,
         tril,
         triu,
         asarray,

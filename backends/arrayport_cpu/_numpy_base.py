@@ -80,6 +80,11 @@ _c_cumulative_prod: Final = _compat.cumulative_prod
 _c_sort: Final = _compat.sort
 _c_argsort: Final = _compat.argsort
 _c_nonzero: Final = _compat.nonzero
+_c_mean: Final = _compat.mean
+_c_var: Final = _compat.var
+_c_std: Final = _compat.std
+_c_clip: Final = _compat.clip
+_c_meshgrid: Final = _compat.meshgrid
 
 # What compat's unique_* pass to np.unique besides the return_* flags (compat's
 # _unique_kwargs, asked once).

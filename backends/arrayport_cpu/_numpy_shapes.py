@@ -1,11 +1,10 @@
-"""The cpu namespace's faster index and shape functions (see ``_namespace``)."""
+"""The cpu namespace's faster index, shape and sort functions (see ``_namespace``)."""
 
 from __future__ import annotations
 
 import builtins
 import functools
 import itertools
-from collections.abc import Callable
 from typing import Any, Final
 
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
@@ -18,16 +17,19 @@ from arrayport_cpu._numpy_base import (
     _REV,
     _c_argmax,
     _c_argmin,
+    _c_argsort,
     _c_broadcast_to,
     _c_expand_dims,
     _c_flip,
     _c_matrix_transpose,
+    _c_meshgrid,
     _c_moveaxis,
     _c_nonzero,
     _c_permute_dims,
     _c_reshape,
     _c_roll,
     _c_searchsorted,
+    _c_sort,
     _c_squeeze,
     _c_stack,
     _c_take,
@@ -36,6 +38,7 @@ from arrayport_cpu._numpy_base import (
     _ndarray,
     _NoValue,
     _np_concatenate,
+    _np_empty,
     _np_empty_like,
     _np_nditer,
     _np_tri,
@@ -48,25 +51,29 @@ from arrayport_cpu._numpy_base import (
 # --------------------------------------------------------------------------------------
 
 
-def _arg_extreme(method: str, replaced: Any) -> Callable[..., Any]:
-    """``argmax`` and ``argmin``: the ndarray method, as NumPy's ``_wrapfunc`` calls it."""
-
-    def arg_extreme(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _NoValue) -> Any:
-        if type(a) is _ndarray and out is None:
-            try:
-                if keepdims is _NoValue:
-                    return getattr(a, method)(axis=axis, out=None)
-                return getattr(a, method)(axis=axis, out=None, keepdims=keepdims)
-            except TypeError:  # _wrapfunc tries again, through _wrapit
-                pass
-        return replaced(a, axis, out, keepdims=keepdims)
-
-    arg_extreme.__name__ = arg_extreme.__qualname__ = method
-    return arg_extreme
+def argmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _NoValue) -> Any:
+    # The ndarray method, as NumPy's _wrapfunc calls it: a.argmax(axis=axis, out=None
+    # [, keepdims=keepdims]), axis passed by position (it costs less).
+    if type(a) is _ndarray and out is None:
+        try:
+            if keepdims is _NoValue:
+                return a.argmax(axis)
+            return a.argmax(axis, None, keepdims=keepdims)
+        except TypeError:  # _wrapfunc tries again, through _wrapit
+            pass
+    return _c_argmax(a, axis, out, keepdims=keepdims)
 
 
-argmax: Final = _arg_extreme("argmax", _c_argmax)
-argmin: Final = _arg_extreme("argmin", _c_argmin)
+def argmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _NoValue) -> Any:
+    # As argmax.
+    if type(a) is _ndarray and out is None:
+        try:
+            if keepdims is _NoValue:
+                return a.argmin(axis)
+            return a.argmin(axis, None, keepdims=keepdims)
+        except TypeError:  # _wrapfunc tries again, through _wrapit
+            pass
+    return _c_argmin(a, axis, out, keepdims=keepdims)
 
 
 def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: Any = "raise") -> Any:
@@ -287,6 +294,102 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
         except Exception:
             pass
     return _c_roll(a, shift, axis)
+
+
+_GRID_SHAPES: dict[tuple[int, str], list[tuple[int, ...]]] = {}
+
+
+def _grid_shapes(ndim: int, indexing: str) -> list[tuple[int, ...]]:
+    """The shape np.meshgrid gives each of its ndim arrays before broadcasting."""
+    s0 = (1,) * ndim
+    shapes = [(*s0[:i], -1, *s0[i + 1 :]) for i in range(ndim)]
+    if indexing == "xy" and ndim > 1:
+        shapes[0], shapes[1] = (1, -1, *s0[2:]), (-1, 1, *s0[2:])
+    if ndim <= 8:
+        _GRID_SHAPES[(ndim, str(indexing))] = shapes
+    return shapes
+
+
+def meshgrid(*xi: Any, copy: Any = True, sparse: Any = False, indexing: Any = "xy") -> Any:
+    # np.meshgrid(*xi, copy=True) for exact ndarrays: each array flattened along its own
+    # axis of the grid (the first two swapped for "xy"), broadcast to the grid unless
+    # sparse, and copied (C order). The broadcast copies are filled here without
+    # np.broadcast_arrays' views: the same values in the same fresh C-ordered arrays.
+    if (
+        copy is True
+        and (sparse is False or sparse is True)
+        and type(indexing) is str
+        and (indexing == "xy" or indexing == "ij")
+        and xi
+    ):
+        for x in xi:
+            if type(x) is not _ndarray:
+                break
+        else:
+            ndim = len(xi)
+            shapes = _GRID_SHAPES.get((ndim, indexing)) or _grid_shapes(ndim, indexing)
+            copies = []
+            if sparse:
+                for x, s in zip(xi, shapes, strict=True):
+                    copies.append(x.reshape(s).copy())
+                return tuple(copies)
+            if ndim == 2:
+                a, b = xi
+                shape: tuple[int, ...] = (b.size, a.size) if indexing == "xy" else (a.size, b.size)
+            elif indexing == "xy" and ndim > 1:
+                shape = (xi[1].size, xi[0].size, *[x.size for x in xi[2:]])
+            else:
+                shape = tuple([x.size for x in xi])
+            for x, s in zip(xi, shapes, strict=True):
+                c = _np_empty(shape, x.dtype)
+                c[...] = x.reshape(s)
+                copies.append(c)
+            return tuple(copies)
+    return _c_meshgrid(*xi, copy=copy, sparse=sparse, indexing=indexing)
+
+
+def sort(
+    x: Any, /, *, axis: Any = -1, descending: Any = False, stable: Any = True, **kwargs: Any
+) -> Any:
+    # compat: np.sort(x, axis=axis[, kind="stable"]), flipped along axis if descending;
+    # np.sort copies (flattens for axis=None, then sorts along -1) and sorts in place.
+    if type(x) is _ndarray and not kwargs:
+        try:
+            kind: Any = "stable" if stable else None
+            if axis is None:
+                res = x.flatten()
+                res.sort(axis=-1, kind=kind, order=None, stable=None)
+            else:
+                res = x.copy(order="K")
+                res.sort(axis=axis, kind=kind, order=None, stable=None)
+            if descending:
+                res = flip(res, axis=axis)
+            return res
+        except Exception:
+            pass
+    return _c_sort(x, axis=axis, descending=descending, stable=stable, **kwargs)
+
+
+def argsort(
+    x: Any, /, *, axis: Any = -1, descending: Any = False, stable: Any = True, **kwargs: Any
+) -> Any:
+    # compat: np.argsort(x, axis=axis[, kind="stable"]), which calls x.argsort; for
+    # descending, the ascending argsort of x flipped, flipped back and counted from the end.
+    if type(x) is _ndarray and not kwargs:
+        try:
+            kind: Any = "stable" if stable else None
+            if not descending:
+                return x.argsort(axis=axis, kind=kind, order=None, stable=None)
+            res = flip(
+                flip(x, axis=axis).argsort(axis=axis, kind=kind, order=None, stable=None),
+                axis=axis,
+            )
+            normalised_axis = axis if axis >= 0 else x.ndim + axis
+            max_i = x.shape[normalised_axis] - 1
+            return max_i - res
+        except Exception:
+            pass
+    return _c_argsort(x, axis=axis, descending=descending, stable=stable, **kwargs)
 
 
 _NDITER_FLAGS: Final = ["multi_index", "refs_ok", "zerosize_ok"]  # read, never changed

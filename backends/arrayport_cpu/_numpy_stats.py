@@ -1,0 +1,297 @@
+"""The cpu namespace's faster statistical functions and ``clip`` (see ``_namespace``).
+
+``mean``, ``var`` and ``std`` run NumPy's ``_methods._mean``/``_var``/``_std`` for an exact
+``np.ndarray`` of a floating dtype: the same ufunc calls on the same operands, in the same
+order, without ``np.mean``'s ``__array_function__`` dispatch and keyword shuffling, with
+the element count (``_count_reduce_items``) worked out for an int or a tuple of ints only.
+Where NumPy would warn before its first ufunc call (an empty mean, ``ddof >= count``) or
+anything is unusual, the replaced function runs instead. Past that point the ufunc calls
+are NumPy's own, so their warnings and exceptions are NumPy's.
+
+Equal values, not equal calls, in two places:
+
+* ``ufunc.reduce(..., where=True)`` is ``reduce`` without ``where`` (NumPy's
+  ``_wheremask_converter`` reads ``True`` as no mask), so ``where`` is left out.
+* ``_var``'s ``maximum(rcount - ddof, 0)`` is ``rcount - ddof`` itself, as a fast path
+  only runs where ``ddof < rcount``; the count is an ``np.intp`` as in NumPy (it decides
+  the loop ``true_divide`` runs in) and the difference an ``np.intp`` or, for a float
+  ``ddof``, an ``np.float64``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+import numpy as np
+import numpy._core.umath as _umath
+from numpy.lib.array_utils import normalize_axis_index
+
+from arrayport_cpu._numpy_base import (
+    _add_reduce,
+    _c_clip,
+    _c_cumulative_prod,
+    _c_cumulative_sum,
+    _c_mean,
+    _c_std,
+    _c_var,
+    _ndarray,
+    _NoValue,
+    _np_asarray,
+    _np_concatenate,
+    _np_copyto,
+    _np_empty,
+    _np_zeros,
+)
+
+_umr_sum: Final[Any] = _add_reduce  # (called as _methods calls it)
+_intp: Final = np.intp
+_float64: Final = np.float64
+_true_divide: Final = np.true_divide
+_subtract: Final = np.subtract
+_square: Final = np.square
+_add: Final = np.add
+_sqrt: Final = np.sqrt
+_um_clip: Final[Any] = vars(_umath)["clip"]  # the ufunc, which x.clip ends in
+_np_minimum: Final[Any] = np.minimum
+_np_maximum: Final[Any] = np.maximum
+
+# Counts as NumPy's _count_reduce_items makes them (np.intp scalars are immutable).
+_COUNTS: Final = tuple(_intp(n) for n in range(1025))
+_DDOF_LIMIT: Final = 1 << 31  # int ddof beyond it: the replaced function
+
+# Dtypes whose mean NumPy sums and divides in the dtype itself (float16 sums in float32;
+# long doubles are left to NumPy too).
+_MEAN_DTYPES: Final = frozenset(
+    np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128)
+)
+# var/std: real floating -> None; complex -> the float dtype of its (2,) view (NumPy's
+# _methods._complex_to_float).
+_VAR_DTYPES: Final[dict[np.dtype[Any], Any]] = {
+    np.dtype(np.float32): None,
+    np.dtype(np.float64): None,
+    np.dtype(np.complex64): (np.dtype(np.float32), (2,)),
+    np.dtype(np.complex128): (np.dtype(np.float64), (2,)),
+}
+
+
+def _items(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements each result element sums (``_count_reduce_items``), or -1 for
+    an axis the fast paths leave to NumPy (not an int or a tuple of distinct ints, or
+    out of range)."""
+    ndim = len(shape)
+    if axis is None:
+        return math.prod(shape)
+    try:
+        if type(axis) is int:
+            return shape[normalize_axis_index(axis, ndim)]
+        if type(axis) is tuple:
+            items = 1
+            seen = set()
+            for ax in axis:
+                if type(ax) is not int:
+                    return -1
+                n = normalize_axis_index(ax, ndim)
+                if n in seen:
+                    return -1
+                seen.add(n)
+                items *= shape[n]
+            return items
+    except Exception:
+        pass
+    return -1
+
+
+def _count(items: int) -> Any:
+    return _COUNTS[items] if items <= 1024 else _intp(items)
+
+
+def mean(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: Any = _NoValue,
+    *,
+    where: Any = _NoValue,
+) -> Any:
+    # np.mean: _methods._mean(a, axis=axis, dtype=None, out=None[, keepdims=keepdims]).
+    if (
+        type(a) is _ndarray
+        and dtype is None
+        and out is None
+        and where is _NoValue
+        and a.dtype in _MEAN_DTYPES
+    ):
+        items = _items(a.shape, axis)
+        if items > 0:  # (0: "Mean of empty slice")
+            rcount = _count(items)
+            ret = _umr_sum(a, axis, None, None, False if keepdims is _NoValue else keepdims)
+            if isinstance(ret, _ndarray):
+                return _true_divide(ret, rcount, out=ret, casting="unsafe", subok=False)
+            return ret.dtype.type(ret / rcount)
+    return _c_mean(a, axis, dtype, out, keepdims, where=where)
+
+
+def _var(x: Any, axis: Any, ddof: Any, keepdims: Any) -> Any:
+    """_methods._var(x, axis=axis, ddof=ddof, keepdims=keepdims), or None where the
+    replaced function has to run."""
+    pair = _VAR_DTYPES.get(x.dtype, _NoValue)
+    if pair is _NoValue:
+        return None
+    items = _items(x.shape, axis)
+    if items < 0:
+        return None
+    if type(ddof) is int:
+        if not -_DDOF_LIMIT < ddof < items:  # (ddof >= rcount: "Degrees of freedom <= 0")
+            return None
+        divisor = _count(items - ddof)
+    elif type(ddof) is float:
+        if not ddof < items:  # (and NaN)
+            return None
+        divisor = _float64(items - ddof)
+    else:
+        return None
+    rcount = _count(items)
+    arrmean = _umr_sum(x, axis, None, None, True)
+    if isinstance(arrmean, _ndarray):
+        arrmean = _true_divide(arrmean, rcount, out=arrmean, casting="unsafe", subok=False)
+    else:
+        arrmean = arrmean.dtype.type(arrmean / rcount)
+    d = _subtract(x, arrmean, out=...)
+    if pair is None:
+        d = _square(d, out=d)
+    else:
+        dv = d.view(dtype=pair)
+        _square(dv, out=dv)
+        d = _add(dv[..., 0], dv[..., 1], out=d.real)
+    ret = _umr_sum(d, axis, None, None, keepdims)
+    if isinstance(ret, _ndarray):
+        return _true_divide(ret, divisor, out=ret, casting="unsafe", subok=False)
+    return ret.dtype.type(ret / divisor)
+
+
+def var(
+    x: Any, /, *, axis: Any = None, correction: Any = 0.0, keepdims: Any = False, **kwargs: Any
+) -> Any:
+    if type(x) is _ndarray and not kwargs:
+        ret = _var(x, axis, correction, keepdims)
+        if ret is not None:
+            return ret
+    return _c_var(x, axis=axis, correction=correction, keepdims=keepdims, **kwargs)
+
+
+def std(
+    x: Any, /, *, axis: Any = None, correction: Any = 0.0, keepdims: Any = False, **kwargs: Any
+) -> Any:
+    if type(x) is _ndarray and not kwargs:
+        ret = _var(x, axis, correction, keepdims)
+        if ret is not None:
+            if isinstance(ret, _ndarray):
+                return _sqrt(ret, out=ret)
+            return ret.dtype.type(_sqrt(ret))
+    return _c_std(x, axis=axis, correction=correction, keepdims=keepdims, **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# cumulative_sum, cumulative_prod
+# --------------------------------------------------------------------------------------
+
+
+def _ones(shape: Any, dtype: Any) -> Any:
+    # compat's ones(shape, dtype=dtype): np.ones' body.
+    a = _np_empty(shape, dtype)
+    _np_copyto(a, 1, casting="unsafe")
+    return a
+
+
+def _cumulative(
+    x: Any, axis: Any, dtype: Any, include_initial: Any, name: str, method: Any, fill: Any
+) -> Any:
+    # compat's cumulative_sum/_prod for an exact ndarray (array_namespace(x) is compat
+    # itself, device(res) is "cpu"), with np.cumsum/np.cumprod's call of the method
+    # (``x.cumsum(axis=axis, dtype=dtype, out=None)``, its arguments passed by position).
+    if axis is None:
+        if x.ndim > 1:
+            raise ValueError(f"axis must be specified in {name} for more than one dimension")
+        axis = 0
+    res = method(axis, dtype, None)
+    if include_initial:
+        initial_shape = list(x.shape)
+        initial_shape[axis] = 1
+        res = _np_concatenate([fill(initial_shape, dtype=res.dtype), res], axis=axis)
+    return res
+
+
+def cumulative_sum(
+    x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: Any = False, **kwargs: Any
+) -> Any:
+    if type(x) is _ndarray and not kwargs:
+        try:
+            return _cumulative(
+                x, axis, dtype, include_initial, "cumulative_sum", x.cumsum, _np_zeros
+            )
+        except Exception:
+            pass
+    return _c_cumulative_sum(x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs)
+
+
+def cumulative_prod(
+    x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: Any = False, **kwargs: Any
+) -> Any:
+    if type(x) is _ndarray and not kwargs:
+        try:
+            return _cumulative(x, axis, dtype, include_initial, "cumulative_prod", x.cumprod, _ones)
+        except Exception:
+            pass
+    return _c_cumulative_prod(x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# clip
+# --------------------------------------------------------------------------------------
+
+_BOUND_TYPES: Final = frozenset({int, float, type(None)})
+# compat's clip for Python scalar bounds, by x's dtype: an integer dtype's bounds (for
+# compat's clamping of the bounds), or None for bool and floating dtypes.
+_CLIP_DTYPES: Final[dict[np.dtype[Any], Any]] = {
+    np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
+    for t in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64)
+}
+_CLIP_DTYPES.update({np.dtype(t): None for t in (np.bool_, np.float16, np.float32, np.float64)})
+
+
+def clip(x: Any, /, min: Any = None, max: Any = None, **kwargs: Any) -> Any:
+    # compat's clip for an exact ndarray and Python scalar (or None) bounds: the bounds
+    # clamped to an integer dtype's range, cast to x's dtype, then np.clip(x, a_min,
+    # a_max, out=out, casting="no"), that is x.clip(...), which is _methods._clip: the
+    # ufunc clip, or minimum/maximum for a missing bound. compat broadcasts each cast
+    # bound to x's shape first: the ufunc reads the same values from the 0-d array.
+    if (
+        type(x) is _ndarray
+        and not kwargs
+        and type(min) in _BOUND_TYPES
+        and type(max) in _BOUND_TYPES
+    ):
+        dtype = x.dtype
+        limits = _CLIP_DTYPES.get(dtype, _NoValue)
+        if limits is not _NoValue:
+            if limits is not None:
+                lo, hi = limits
+                if min is not None and (min <= lo if type(min) is int else min < lo):
+                    min = None if type(min) is int else lo
+                if max is not None and (max >= hi if type(max) is int else max > hi):
+                    max = None if type(max) is int else hi
+            if min is None and max is None:
+                return x.copy()[()]
+            a_min = None if min is None else _np_asarray(min, dtype=dtype)
+            a_max = None if max is None else _np_asarray(max, dtype=dtype)
+            out = _np_empty(x.shape, dtype=dtype)
+            if a_min is None:
+                _np_minimum(x, a_max, out=out, casting="no")
+            elif a_max is None:
+                _np_maximum(x, a_min, out=out, casting="no")
+            else:
+                _um_clip(x, a_min, a_max, out=out, casting="no")
+            return out[()]
+    return _c_clip(x, min, max, **kwargs)
