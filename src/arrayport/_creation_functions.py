@@ -240,7 +240,10 @@ _ONES: Final = Operation("ones", _fill_decision("ones"), typed=False)
 
 
 def empty(
-    shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
+    shape: int | tuple[int, ...] | list[int],
+    *,
+    dtype: DType | None = None,
+    device: Device | None = None,
 ) -> Array:
     """Return an uninitialised array (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -251,7 +254,10 @@ def empty(
 
 
 def zeros(
-    shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
+    shape: int | tuple[int, ...] | list[int],
+    *,
+    dtype: DType | None = None,
+    device: Device | None = None,
 ) -> Array:
     """Return an array filled with zeros (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -262,7 +268,10 @@ def zeros(
 
 
 def ones(
-    shape: int | tuple[int, ...], *, dtype: DType | None = None, device: Device | None = None
+    shape: int | tuple[int, ...] | list[int],
+    *,
+    dtype: DType | None = None,
+    device: Device | None = None,
 ) -> Array:
     """Return an array filled with ones (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -285,7 +294,7 @@ _FULL: Final = Operation("full", _decide_full, typed=False)
 
 
 def full(
-    shape: int | tuple[int, ...],
+    shape: int | tuple[int, ...] | list[int],
     fill_value: bool | int | float | complex,
     *,
     dtype: DType | None = None,

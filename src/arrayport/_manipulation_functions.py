@@ -172,7 +172,7 @@ def _decide_broadcast_to(reg: Registry, x: object, shape: object) -> Decision:
 _BROADCAST_TO: Final = Operation("broadcast_to", _decide_broadcast_to)
 
 
-def broadcast_to(x: Array, /, shape: tuple[int, ...]) -> Array:
+def broadcast_to(x: Array, /, shape: tuple[int, ...] | list[int]) -> Array:
     """Broadcast an array to ``shape``.
 
     Notes
@@ -361,7 +361,7 @@ def _decide_permute_dims(reg: Registry, x: object, axes: object) -> Decision:
 _PERMUTE_DIMS: Final = Operation("permute_dims", _decide_permute_dims, ndim=True)
 
 
-def permute_dims(x: Array, /, axes: tuple[int, ...]) -> Array:
+def permute_dims(x: Array, /, axes: tuple[int, ...] | list[int]) -> Array:
     """Permute the axes of an array."""
     if type(axes) is list:  # rule NS-11
         axes = tuple(axes)
@@ -420,7 +420,7 @@ def _decide_reshape(
 _RESHAPE: Final = Operation("reshape", _decide_reshape)
 
 
-def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Array:
+def reshape(x: Array, /, shape: tuple[int, ...] | list[int], *, copy: bool | None = None) -> Array:
     """Reshape an array without changing its data.
 
     Notes
@@ -582,7 +582,7 @@ def _decide_tile(reg: Registry, x: object, repetitions: object) -> Decision:
 _TILE: Final = Operation("tile", _decide_tile)
 
 
-def tile(x: Array, repetitions: tuple[int, ...], /) -> Array:
+def tile(x: Array, repetitions: tuple[int, ...] | list[int], /) -> Array:
     """Construct an array by tiling ``x``."""
     if type(repetitions) is list:  # rule NS-11
         repetitions = tuple(repetitions)
