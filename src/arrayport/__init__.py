@@ -37,6 +37,9 @@ from arrayport import fft as fft, linalg as linalg
 # ---- the Array's operators, from the functions above ---------------------------------
 from arrayport import _operators  # noqa: F401 - it installs the Array's operators
 
+# ---- autograd (non-standard): formulas attached, Array.backward installed ------------
+from arrayport import autograd as autograd
+
 # ---- plans, backends and errors (non-standard) ---------------------------------------
 from arrayport._plans import Plan as Plan, Step as Step
 from arrayport._conversion import asarray_plan as asarray_plan
@@ -56,6 +59,7 @@ __all__ = [
     "__array_namespace_info__",
     "fft",
     "linalg",
-    # Every public name above, but modules: the extensions are listed, hookspecs is not.
+    # Every public name above, but modules: the extensions are listed; hookspecs and
+    # autograd are not (non-standard).
     *(name for name, v in globals().items() if name[0] != "_" and type(v) is not type(fft)),
 ]

@@ -3,21 +3,32 @@
 The seam (``apply1``, ``apply2``, ``applyn``) builds a call's key, finds the decision
 for it in the installed registry (deciding once on a miss), runs it on the operands'
 natives, in the device's context when it needs one, and wraps the result as an Array.
-Device checks and promotion happen in the decision; autograd will record here, and a
-lazy backend receives every operation here, as a call of its namespace.
+Device checks and promotion happen in the decision; autograd records here (an operand
+that requires gradients takes ``_recorded``, rule AG-2), and a lazy backend receives
+every operation here, as a call of its namespace.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final
 
-from arrayport import _plugins
+from arrayport import _graph, _plugins
 from arrayport._devices import Device
 from arrayport._dlpack import mark_copied, mark_readonly
 from arrayport._dtypes import DType
 from arrayport._errors import ReadOnlyError
+from arrayport._graph import (
+    TO_DEVICE,
+    Grad,
+    GradientError,
+    Leaf,
+    bump_version,
+    check_leaf_write,
+    grad_mode,
+    record,
+)
 from arrayport._indexing import decide_getitem, decide_setitem
 from arrayport._operations import VIEW, Decision, Operand, Operation, compute_of, dtype_of_native
 from arrayport._placement import (
@@ -26,6 +37,7 @@ from arrayport._placement import (
     current_registry,
     resolve_device_in,
 )
+from arrayport._plans import check_requires_grad
 from arrayport._plugins import Registry
 from arrayport._transfers import export_dlpack, transfer
 from arrayport.hookspecs import DLPACK_CPU
@@ -46,12 +58,6 @@ _new: Final = object.__new__
 _MAX_DECISIONS: Final = 4096
 
 
-class Grad(NamedTuple):
-    """What an array that requires gradients records: the function that made it."""
-
-    fn: Any
-
-
 class Array:
     """An n-dimensional array on one device.
 
@@ -60,8 +66,9 @@ class Array:
 
     Notes
     -----
-    Non-standard attributes: ``readonly`` (writes raise ``ReadOnlyError``) and
-    ``requires_grad``.
+    Non-standard attributes: ``readonly`` (writes raise ``ReadOnlyError``), and
+    autograd's, named as in torch: ``requires_grad``, ``grad``, ``grad_fn``,
+    ``is_leaf``, ``detach()`` and ``backward()`` (spec/autograd.md).
     """
 
     # Every slot is always set: an unset slot makes each read raise and catch
@@ -146,8 +153,63 @@ class Array:
 
     @property
     def requires_grad(self) -> bool:
-        """Whether this array records autograd history (non-standard)."""
+        """Whether operations on this array are recorded for autograd (non-standard).
+
+        Setting it is allowed on leaves only (rule AG-1), and only for floating dtypes.
+        """
         return self._grad is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value is not True and value is not False:
+            raise TypeError(f"requires_grad must be a bool; got {value!r}")
+        g = self._grad
+        if g is not None and type(g.fn) is not Leaf:
+            if value:
+                return
+            raise GradientError(
+                "requires_grad can be cleared only on a leaf array; this one was made by "
+                f"{g.fn!r}: use x.detach() (rule AG-1)"
+            )
+        if not value:
+            self._grad = None
+        elif g is None:
+            check_requires_grad(True, self._dtype)
+            self._grad = Grad(Leaf())
+
+    @property
+    def grad(self) -> Array | None:
+        """The gradient accumulated into this leaf by backward passes (non-standard).
+
+        None for arrays that are not leaves, and before any backward pass (rule AG-7).
+        """
+        g = self._grad
+        return g.fn.grad if g is not None and type(g.fn) is Leaf else None
+
+    @grad.setter
+    def grad(self, value: Array | None) -> None:
+        g = self._grad
+        if g is None or type(g.fn) is not Leaf:
+            raise GradientError("only a leaf array that requires gradients has a .grad to set")
+        if value is not None and (type(value) is not Array or value.shape != self.shape):
+            raise TypeError(f"x.grad must be None or an array of shape {self.shape}; got {value!r}")
+        g.fn.grad = value
+
+    @property
+    def grad_fn(self) -> Any:
+        """The recorded operation that made this array; None for leaves (non-standard)."""
+        g = self._grad
+        return None if g is None or type(g.fn) is Leaf else g.fn
+
+    @property
+    def is_leaf(self) -> bool:
+        """Whether no recorded operation made this array (non-standard; torch's name)."""
+        g = self._grad
+        return g is None or type(g.fn) is Leaf
+
+    def detach(self) -> Array:
+        """This array's data without autograd history; it shares memory (non-standard)."""
+        return Array._new(self._native, self._device, self._dtype, self._readonly)
 
     # ---- devices and interchange -----------------------------------------------------
 
@@ -170,7 +232,8 @@ class Array:
         check_dtype_supported(self._dtype, dst, reg)
         native = transfer(self._native, self._device, dst, reg=reg, stream=stream)
         out = Array._new(native, dst, self._dtype, False)
-        out._grad = self._grad
+        if self._grad is not None and grad_mode.get():
+            record(TO_DEVICE, (self,), (), out, Array)  # rule AG-12
         return out
 
     def __dlpack__(
@@ -267,7 +330,12 @@ class Array:
                 "cannot write into a read-only array (it shares memory with a read-only "
                 "source); make a writeable copy with asarray(x, copy=True)"
             )
-        applyn(_SETITEM, (self, key, value))
+        if self._grad is not None or (type(value) is Array and value._grad is not None):
+            _record_setitem(self, key, value)
+        else:
+            applyn(_SETITEM, (self, key, value))
+        if _graph.WATCHED:  # a node saved a value: count the write (rule AG-9)
+            bump_version(self._native)
 
     # ---- display ---------------------------------------------------------------------
 
@@ -284,6 +352,9 @@ class Array:
                 )
         body = str(native).replace("\n", "\n" + " " * 16)
         extra = ", readonly=True" if self.readonly else ""
+        g = self._grad
+        if g is not None:
+            extra += ", requires_grad=True" if type(g.fn) is Leaf else f", grad_fn={g.fn!r}"
         return f"arrayport.Array({body}, dtype={self._dtype}, device='{self._device}'{extra})"
 
     __str__ = __repr__
@@ -337,6 +408,12 @@ class Array:
         def __le__(self, other: Array | float, /) -> Array: ...
         def __gt__(self, other: Array | float, /) -> Array: ...
         def __ge__(self, other: Array | float, /) -> Array: ...
+        def backward(
+            self,
+            gradient: Array | None = None,
+            retain_graph: bool | None = None,
+            create_graph: bool = False,
+        ) -> None: ...
         def __neg__(self) -> Array: ...
         def __pos__(self) -> Array: ...
         def __abs__(self) -> Array: ...
@@ -361,6 +438,8 @@ def apply1(op: Operation, x: Any, params: tuple[Any, ...] = ()) -> Any:
         except (KeyError, TypeError):
             replay = decide(reg, op, (x,), params, key)
         return replay(None, x)
+    if x._grad is not None:
+        return _recorded(op, (x,), params)
     native = x._native
     if op.ndim:
         key = (op, kind, x._dtype, x._device, len(native.shape))
@@ -381,6 +460,8 @@ def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any
         first = x1
         n1 = x1._native
         if t2 is Array:
+            if x1._grad is not None or x2._grad is not None:
+                return _recorded(op, (x1, x2), params)
             n2 = x2._native
             if op.ndim:
                 key: tuple[Any, ...] = (
@@ -390,6 +471,8 @@ def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any
             else:
                 key = (op, kind, x1._dtype, x1._device, x2._dtype, x2._device)
         else:
+            if x1._grad is not None:
+                return _recorded(op, (x1, x2), params)
             n2 = x2
             k2 = t2 if t2 is not tuple else signature(x2)
             if op.ndim:
@@ -397,7 +480,7 @@ def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any
             else:
                 key = (op, kind, x1._dtype, x1._device, k2)
     elif t2 is Array:
-        if op.ndim:
+        if op.ndim or x2._grad is not None:
             return applyn(op, (x1, x2), params)
         first = x2
         n1, n2 = x1, x2._native
@@ -424,6 +507,8 @@ def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> 
     first = None
     for a in args:
         if type(a) is Array:
+            if a._grad is not None:
+                return _recorded(op, tuple(args), params)
             n = a._native
             key += (a._dtype, a._device, len(n.shape)) if op.ndim else (a._dtype, a._device)
             natives.append(n)
@@ -439,6 +524,35 @@ def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> 
     except (KeyError, TypeError):
         replay = decide(reg, op, args, params, frozen)
     return replay(first, *natives)
+
+
+def _recorded(op: Operation, args: tuple[Any, ...], params: tuple[Any, ...]) -> Any:
+    """The seam's path for a call with an operand that requires gradients (rule AG-2):
+    the operation runs, through the same decisions, on those operands detached; then
+    it is recorded, unless ``no_grad()`` is in effect (rule AG-6)."""
+    detached = tuple(
+        Array._new(a._native, a._device, a._dtype, a._readonly)
+        if type(a) is Array and a._grad is not None
+        else a
+        for a in args
+    )
+    out = applyn(op, detached, params)
+    if not grad_mode.get():
+        return out
+    return record(op, args, params, out, Array)
+
+
+def _record_setitem(x: Array, key: Any, value: Any) -> None:
+    """``x[key] = value`` where ``x`` or ``value`` requires gradients: refused for a leaf
+    (rule AG-8); otherwise ``x`` takes a history that routes its gradient to the value
+    written and to what ``x`` held elsewhere (rule AG-10)."""
+    check_leaf_write(x._grad, "x[key] = value")
+    old = Array._new(x._native, x._device, x._dtype, x._readonly)
+    old._grad = x._grad
+    plain = value.detach() if type(value) is Array else value
+    applyn(_SETITEM, (old.detach(), key, plain))
+    if grad_mode.get():
+        record(_SETITEM, (old, key, value), (), x, Array, inplace=True)
 
 
 def signature(a: object) -> object:

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from arrayport import _plugins
-from arrayport._array_object import Array, Grad
+from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import PY_SCALARS, DType
 from arrayport._errors import CopyError
+from arrayport._graph import CONVERT, Grad, Leaf, grad_mode, record
 from arrayport._placement import VOLATILE, current_registry, default_placement, resolve_device_in
 from arrayport._plans import (
     Plan,
@@ -101,6 +102,10 @@ def convert(obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, ca
         )  # fmt: skip
     else:
         key = None  # planned from what it holds, on each call
+        if getattr(obj, "requires_grad", False) is True and hasattr(obj, "detach"):
+            # Another library's tensor with autograd history (torch) refuses export:
+            # its data is read detached, sharing memory (rules AS-G1, AG-13).
+            obj = obj.detach()
     try:
         conversion = None if key is None else reg.decisions.get(key)
     except TypeError:  # an unhashable device= object: planned afresh
@@ -112,15 +117,15 @@ def convert(obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, ca
         # Kept unless the plan holds for this input only, or it resolved a device that
         # follows state (VOLATILE): both are planned on each call (DS-1, DS-4).
         if key is None or VOLATILE.seen or not plan.classified.replayable:
-            return execute(plan, obj)
-        conversion = reg.decisions[key] = _runner(plan, obj)
+            return execute(plan, obj, caller)
+        conversion = reg.decisions[key] = _runner(plan, obj, caller)
     try:
         return conversion(obj)
     except Reclassify:
-        return execute(plan_for(obj, dtype, device, copy, requires_grad, caller), obj)
+        return execute(plan_for(obj, dtype, device, copy, requires_grad, caller), obj, caller)
 
 
-def _runner(plan: Plan, obj: Any) -> Callable[[Any], Array]:
+def _runner(plan: Plan, obj: Any, caller: str) -> Callable[[Any], Array]:
     """How a plan runs on each input of its key (``obj`` is one)."""
     src = plan.classified
     assert src is not None
@@ -131,7 +136,7 @@ def _runner(plan: Plan, obj: Any) -> Callable[[Any], Array]:
         # An array with autograd history comes back detached (rule AS-G1): a new Array.
         or getattr(obj, "_grad", None) is not None
     ):
-        return compile_plan(plan, current_registry())
+        return compile_plan(plan, current_registry(), caller == "astype")
     if src.kind == "array":
         # Rule AS-A1: an array that needs no step is returned as it is.
         return _same
@@ -150,23 +155,29 @@ def _same(obj: Array) -> Array:
     return obj
 
 
-def execute(plan: Plan, obj: Any = None) -> Array:
+def execute(plan: Plan, obj: Any = None, caller: str = "asarray") -> Array:
     """Run a plan's steps on ``obj`` (the planned input when None) and return the Array."""
     assert plan.classified is not None
-    return compile_plan(plan, current_registry())(plan.classified.obj if obj is None else obj)
+    run = compile_plan(plan, current_registry(), caller == "astype")
+    return run(plan.classified.obj if obj is None else obj)
 
 
 # A stage runs one step: (native, device, dtype) -> (native, device, dtype, copied).
-_Stage = Callable[[Any, Device, DType], tuple[Any, Device, DType, bool]]
+_Stage = Callable[[Any, Device, DType | None], tuple[Any, Device, DType | None, bool]]
 
 
-def compile_plan(plan: Plan, reg: Registry) -> Callable[[Any], Array]:
+def compile_plan(plan: Plan, reg: Registry, differentiable: bool = False) -> Callable[[Any], Array]:
     """The function that runs ``plan`` on an input of its key: its steps are read once,
-    here, into stages; each call loads the input and runs them (rules AS-P1 .. AS-C3)."""
+    here, into stages; each call loads the input and runs them (rules AS-P1 .. AS-C3).
+
+    ``differentiable`` (astype) records the conversion of an array that requires
+    gradients, as ``requires_grad=True`` does (rule AG-12)."""
     src = plan.classified
     assert src is not None
     load, target, want, copy = src.load, plan.device, plan.dtype, plan.copy
     requires_grad, from_array = plan.requires_grad, src.kind == "array"
+    # astype is differentiable (rule AG-12); asarray keeps history only when asked (AS-G1).
+    keeps_history = requires_grad or differentiable
     stages = tuple(_stage(step.action, target, want, reg) for step in plan.steps)
     materializes = any(step.action == "materialize" for step in plan.steps)
     new = Array._new
@@ -191,16 +202,24 @@ def compile_plan(plan: Plan, reg: Registry) -> Callable[[Any], Array]:
                 )
             native, device, dtype, _ = _stage("cast", target, want, reg)(native, device, dtype)
             copied = True
+        assert dtype is not None
         check_requires_grad(requires_grad, dtype)
         if copied:
             readonly = False
         elif readonly is None and obj is src.obj and src.readonly is not None:
             readonly = src.readonly
         out = new(native, device, dtype, readonly)
-        if requires_grad:
-            # Keeps obj's autograd history (rule AS-G1).
-            held = obj._grad if from_array else None
-            out._grad = held if held is not None else Grad(None)
+        held = obj._grad if from_array else None
+        if held is not None and keeps_history:
+            if native is obj._native:
+                out._grad = held  # the same data: the same history (rule AS-G1)
+            elif grad_mode.get():
+                # A cast, transfer or copy is part of the history (rule AG-12).
+                record(CONVERT, (obj,), (), out, Array)
+            elif requires_grad:
+                out._grad = Grad(Leaf())
+        elif requires_grad:
+            out._grad = Grad(Leaf())
         return out
 
     return run
@@ -211,15 +230,17 @@ def _stage(action: str, target: Device, want: DType | None, reg: Registry) -> _S
     if action == "transfer":
 
         def transferred(
-            native: Any, device: Device, dtype: DType
-        ) -> tuple[Any, Device, DType, bool]:
+            native: Any, device: Device, dtype: DType | None
+        ) -> tuple[Any, Device, DType | None, bool]:
             return transfer(native, device, target, reg=reg), target, dtype, True
 
         return transferred
     if action == "cast":
         assert want is not None
 
-        def cast(native: Any, device: Device, dtype: DType) -> tuple[Any, Device, DType, bool]:
+        def cast(
+            native: Any, device: Device, dtype: DType | None
+        ) -> tuple[Any, Device, DType | None, bool]:
             result = reg.backend(device).astype(
                 native=native, dtype=want, device=device, copy=False
             )
@@ -228,7 +249,9 @@ def _stage(action: str, target: Device, want: DType | None, reg: Registry) -> _S
         return cast
     if action == "copy":
 
-        def copied(native: Any, device: Device, dtype: DType) -> tuple[Any, Device, DType, bool]:
+        def copied(
+            native: Any, device: Device, dtype: DType | None
+        ) -> tuple[Any, Device, DType | None, bool]:
             result = reg.backend(device).astype(
                 native=native, dtype=dtype, device=device, copy=True
             )
@@ -239,5 +262,7 @@ def _stage(action: str, target: Device, want: DType | None, reg: Registry) -> _S
     return _loaded
 
 
-def _loaded(native: Any, device: Device, dtype: DType) -> tuple[Any, Device, DType, bool]:
+def _loaded(
+    native: Any, device: Device, dtype: DType | None
+) -> tuple[Any, Device, DType | None, bool]:
     return native, device, dtype, False

@@ -96,9 +96,11 @@ class Operation:
     whether its parameters are keyed by type as well as by value: needed where a valid
     value equals an invalid one of another type (``keepdims=True`` and ``keepdims=1``),
     not where every parameter is a dtype or a device (rule DS-1).
+    ``vjp`` is how it differentiates (a ``_graph.Formula``), None until one is given
+    (rule AG-3).
     """
 
-    __slots__ = ("decide", "name", "ndim", "typed")
+    __slots__ = ("decide", "name", "ndim", "typed", "vjp")
 
     def __init__(
         self, name: str, decide: Decide, *, ndim: bool = False, typed: bool = True
@@ -107,6 +109,7 @@ class Operation:
         self.decide = decide
         self.ndim = ndim
         self.typed = typed
+        self.vjp: Any = None
 
     def __repr__(self) -> str:
         return f"<arrayport operation {self.name}>"
