@@ -79,6 +79,8 @@ RESOLVE = [
     ("DV-1-string", "fake:2", Device("fake:2")),
     ("DV-1-kind-only", "fake", Device("fake:0")),
     ("DV-1-cpu", "cpu", Device("cpu")),
+    ("DV-1-cpu-index-0", "cpu:0", Device("cpu")),
+    ("DV-1-cpu-index-0-device", Device("cpu", 0), Device("cpu")),
 ]
 
 
@@ -95,6 +97,25 @@ def test_resolve_torch_device() -> None:
     assert _placement.resolve_device(torch.device("cpu")) == Device("cpu")
     with pytest.raises(xp.DeviceError, match="device="):
         _placement.resolve_device(torch.device("meta"))
+
+
+def test_resolve_device_single_device_kind() -> None:
+    """DV-1: "cpu:0" names the cpu device wherever "cpu" does, as torch.device("cpu:0")."""
+    x = xp.asarray([1.0], device="cpu:0")
+    assert x.device is Device("cpu")
+    assert x.to_device("cpu:0") is x
+    assert xp.zeros(2, device="cpu:0").device is Device("cpu")
+    with xp.default_device("cpu:0") as d:
+        assert d is Device("cpu")
+    info = xp.__array_namespace_info__()
+    assert info.default_dtypes(device="cpu:0") == info.default_dtypes(device="cpu")
+    for device in ("cpu:1", Device("cpu", 7)):
+        with pytest.raises(
+            xp.DeviceError, match=r"kind 'cpu' has one device, named 'cpu' or 'cpu:0'"
+        ):
+            xp.asarray([1.0], device=device)
+    torch = pytest.importorskip("torch")
+    assert xp.asarray([1.0], device=torch.device("cpu:0")).device is Device("cpu")
 
 
 def test_resolve_device_errors() -> None:

@@ -147,24 +147,29 @@ def test_plugins_broken_plugin_isolated(
 
 
 def test_plugins_kind_conflict_names_both(fresh_registry: Callable[..., _plugins.Registry]) -> None:
-    """BK-7: two plugins serving one device kind is an error naming both."""
-    with pytest.raises(
-        xp.BackendConflictError, match="'first' and 'second' both serve device kind 'vendor'"
-    ):
-        fresh_registry(("first", _plugin("vendor")), ("second", _plugin("vendor")))
+    """BK-7: two third parties serving one device kind are both disabled, each warning
+    naming both and the kind."""
+    with pytest.warns(
+        xp.BackendWarning, match="'first' and 'second' both serve device kind 'vendor'"
+    ) as record:
+        reg = fresh_registry(("first", _plugin("vendor")), ("second", _plugin("vendor")))
+    assert len(record) == 2
+    assert {b.name for b in reg.backends if b.error} == {"first", "second"}
+    assert "vendor" not in reg.by_kind
 
 
 def test_plugins_native_type_conflict(fresh_registry: Callable[..., _plugins.Registry]) -> None:
-    """BK-3: two plugins adopting one native type is an error naming both."""
+    """BK-3/BK-7: a third party adopting a built-in's native type is disabled, naming both."""
     from arrayport.hookspecs import NativeType
 
     def natives() -> list[NativeType]:
         return [NativeType(np.ndarray, Device("vendor", 0), {})]
 
-    with pytest.raises(
-        xp.BackendConflictError, match=r"'cpu' and 'vendor' both adopt numpy\.ndarray"
+    with pytest.warns(
+        xp.BackendWarning, match=r"'vendor' was disabled: built-in .*'cpu' adopts numpy\.ndarray"
     ):
-        fresh_registry(("vendor", _plugin("vendor", arrayport_native_types=natives)))
+        reg = fresh_registry(("vendor", _plugin("vendor", arrayport_native_types=natives)))
+    assert reg.native_types[np.ndarray][1].name == "cpu"
 
 
 def test_plugins_environment_restricts(

@@ -19,7 +19,8 @@ class Device:
     """A device: a ``kind`` served by one backend plugin, and an ``index`` within it.
 
     ``Device("cpu")``, ``Device("cuda:1")`` and ``Device("cuda", 1)`` are all valid. A
-    device of a kind with a single device (``cpu``) has ``index`` None. ``Device("cuda")``
+    device of a kind with a single device (``cpu``) has ``index`` None; ``device=``
+    takes ``"cpu:0"`` for it too (rule DV-1), as torch does. ``Device("cuda")``
     is only a name until a backend resolves it to the current device; functions that take
     ``device=`` do that for you.
 

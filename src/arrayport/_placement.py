@@ -55,7 +55,9 @@ def resolve_device_in(obj: object, reg: Registry) -> Device:
         spec = reg.specs.get(obj)
         if spec is not None:
             return spec.device  # the canonical object: identity tests then settle most checks
-        if obj.index is None and obj.kind in reg.by_kind:
+        if obj.index is not None:
+            return _resolve_single(obj, reg)
+        if obj.kind in reg.by_kind:
             VOLATILE.seen = True
             found = reg.by_kind[obj.kind].resolve_device(obj=str(obj))
             if found is not None:
@@ -71,12 +73,11 @@ def resolve_device_in(obj: object, reg: Registry) -> Device:
             raise DeviceError(
                 f"{exc}; available devices: {', '.join(map(str, reg.specs)) or 'none'}"
             ) from None
-        spec = reg.specs.get(parsed)
-        if spec is not None:
+        found = resolve_device_in(parsed, reg)
+        if parsed.index is not None or parsed in reg.specs:
             # Only exact names are remembered: "cuda" follows the current device.
-            reg.named_devices[obj] = spec.device
-            return spec.device
-        return resolve_device_in(parsed, reg)
+            reg.named_devices[obj] = found
+        return found
     VOLATILE.seen = True  # another library's device object: its meaning is the plugin's
     found = reg.resolve(obj)
     if found is None:
@@ -85,6 +86,22 @@ def resolve_device_in(obj: object, reg: Registry) -> Device:
             f"device object a loaded backend understands; got {obj!r}"
         )
     return _check_served(found, obj, reg)
+
+
+def _resolve_single(device: Device, reg: Registry) -> Device:
+    """An indexed device that is not served: index 0 of a kind served as one device
+    without an index (``"cpu:0"``) names that device, as torch names it (rule DV-1)."""
+    assert device.index is not None
+    single = reg.specs.get(Device(device.kind))
+    if single is None:
+        raise _plugins._unknown_device(device, reg)
+    if device.index == 0:
+        return single.device
+    available = ", ".join(map(str, reg.specs))
+    raise DeviceError(
+        f"no loaded backend serves device {str(device)!r}: kind {device.kind!r} has one "
+        f"device, named {device.kind!r} or '{device.kind}:0'; available devices: {available}"
+    )
 
 
 def _check_served(found: Device, asked: object, reg: Registry) -> Device:

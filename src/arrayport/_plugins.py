@@ -1,12 +1,13 @@
-"""Backend plugin loading, validation, and the frozen device -> backend table."""
+"""Backend plugin loading, isolation, and the frozen device -> backend table."""
 
 from __future__ import annotations
 
 import importlib.metadata
 import os
+import sys
 import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
@@ -14,132 +15,34 @@ from typing import Any, Final, NamedTuple
 import pluggy
 
 from arrayport import hookspecs
+from arrayport._backends import HOOK_NAMES, REQUIRED_HOOKS, Backend, BackendInfo, Loaded, discover
 from arrayport._devices import Device
-from arrayport._dtypes import ALL_DTYPES, DType
+from arrayport._dtypes import DType
 from arrayport._errors import BackendConflictError, BackendError, BackendWarning, DeviceError
-from arrayport.hookspecs import DLPACK_CPU, DeviceSpec, NativeType
+from arrayport.hookspecs import DLPACK_CPU, DeviceSpec, NativeType, Storage
 
-__all__ = ["BackendInfo", "Backend", "Registry", "backends", "register_backend", "registry"]
+__all__ = [
+    "REQUIRED_HOOKS",
+    "BackendInfo",
+    "Backend",
+    "Registry",
+    "backends",
+    "register_backend",
+    "registry",
+]
 
-#: Hooks every backend that serves devices must implement (rule BK-2).
-REQUIRED_HOOKS: Final = (
-    "arrayport_devices",
-    "arrayport_from_sequence",
-    "arrayport_astype",
-    "arrayport_namespace",
-)
 #: Environment variable restricting which entry-point plugins load (rule BK-6).
 BACKENDS_ENV: Final = "ARRAYPORT_BACKENDS"
 #: Environment variable naming the global default device (rule DV-3).
 DEFAULT_DEVICE_ENV: Final = "ARRAYPORT_DEFAULT_DEVICE"
+#: The backends that ship with arrayport: entry-point name -> module (rule BK-12). A
+#: plugin is built in when arrayport's own entry point loads it; any other plugin, and
+#: every plugin registered at run time, is a third party.
+BUILTIN_BACKENDS: Final = MappingProxyType({"cpu": "arrayport_cpu", "cuda": "arrayport_cuda"})
 
-_HOOK_NAMES: Final = tuple(
-    name for name in dir(hookspecs) if name.startswith("arrayport_")
-)  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class BackendInfo:
-    """One backend plugin as loaded (non-standard; see ``arrayport.backends()``).
-
-    ``devices`` is empty when the backend serves none; ``status`` then says why.
-    ``error`` is set when the plugin was disabled, and says why.
-    """
-
-    name: str
-    module: str
-    devices: tuple[DeviceSpec, ...]
-    status: str | None
-    error: str | None = None
-
-
-def _unimplemented(**kwargs: Any) -> None:
-    return None
-
-
-class Backend:
-    """Direct callables to one plugin's hook implementations (the hot-path table row).
-
-    Each attribute is named after its hook without the ``arrayport_`` prefix and takes
-    the hook's arguments as keywords; hooks the plugin does not implement return None.
-    """
-
-    __slots__ = (
-        "_implemented",
-        "adopt",
-        "astype",
-        "backend_status",
-        "device_context",
-        "devices",
-        "empty",
-        "from_buffer",
-        "from_dlpack",
-        "from_sequence",
-        "is_readonly",
-        "name",
-        "namespace",
-        "native_types",
-        "plugin",
-        "resolve_device",
-        "to_dlpack",
-        "transfer",
-    )
-
-    name: str
-    plugin: object
-    adopt: Callable[..., Any]
-    astype: Callable[..., Any]
-    backend_status: Callable[..., Any]
-    device_context: Callable[..., Any]
-    devices: Callable[..., Any]
-    empty: Callable[..., Any]
-    from_buffer: Callable[..., Any]
-    from_dlpack: Callable[..., Any]
-    from_sequence: Callable[..., Any]
-    is_readonly: Callable[..., Any]
-    namespace: Callable[..., Any]
-    native_types: Callable[..., Any]
-    resolve_device: Callable[..., Any]
-    to_dlpack: Callable[..., Any]
-    transfer: Callable[..., Any]
-
-    def __init__(self, name: str, plugin: object, pm: pluggy.PluginManager) -> None:
-        self.name = name
-        self.plugin = plugin
-        implemented = set()
-        for hook_name in _HOOK_NAMES:
-            fn: Callable[..., Any] = _unimplemented
-            caller = getattr(pm.hook, hook_name)
-            for impl in caller.get_hookimpls():
-                if impl.plugin is plugin:
-                    fn = _adapt(impl.function, impl.argnames, caller.spec.argnames)
-                    implemented.add(hook_name)
-            setattr(self, hook_name.removeprefix("arrayport_"), fn)
-        self._implemented = frozenset(implemented)
-
-    def implements(self, hook_name: str) -> bool:
-        return hook_name in self._implemented
-
-    def __repr__(self) -> str:
-        return f"<arrayport backend {self.name!r}>"
-
-
-# Every hook has its attribute on Backend (a hook added to hookspecs must be added above).
-assert {n.removeprefix("arrayport_") for n in _HOOK_NAMES} <= set(Backend.__slots__), _HOOK_NAMES
-
-
-def _adapt(
-    fn: Callable[..., Any], argnames: tuple[str, ...], spec_argnames: tuple[str, ...]
-) -> Callable[..., Any]:
-    """Make ``fn`` callable with all of its hook's keyword arguments (opt-in arguments)."""
-    if set(argnames) == set(spec_argnames):
-        return fn
-
-    def call(**kwargs: Any) -> Any:
-        return fn(**{name: kwargs[name] for name in argnames})
-
-    call.__wrapped__ = fn  # type: ignore[attr-defined]
-    return call
+_HOOK_NAMES: Final = HOOK_NAMES
+# Warnings are attributed to the first caller outside this package.
+_PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class FastSequence(NamedTuple):
@@ -163,9 +66,14 @@ class Registry:
     host: Device | None
     default_device: Device | None
     plugins: Mapping[str, Backend]
+    # The plugin manager of discovery; a plugin disabled after load is unregistered.
     pm: pluggy.PluginManager
-    # Backends implementing arrayport_adopt / arrayport_resolve_device, in load order:
-    # asked in turn without a pluggy call (rule BK-8).
+    # The plugins this registry was frozen from, in load order: a plugin disabled at run
+    # time is dropped from them and the rest frozen again (rule BK-12).
+    loaded: tuple[Loaded, ...] = ()
+    # Backends implementing arrayport_adopt / arrayport_resolve_device, the built-in ones
+    # first, each group in load order: asked in turn without a pluggy call (rules BK-8,
+    # BK-12).
     adopters: tuple[Backend, ...] = ()
     resolvers: tuple[Backend, ...] = ()
     # Per-device answers of arrayport_namespace / arrayport_device_context, filled on
@@ -191,18 +99,61 @@ class Registry:
     # read on every later call, and gone with this registry when another is installed.
     decisions: dict[Any, Any] = field(default_factory=dict, compare=False)
 
+    # Third-party plugins are asked about objects that need not be theirs (rule BK-12):
+    # a failure, or an answer that breaks rule BK-4, disables the plugin and the loop
+    # goes on to the next one. The guards cost nothing until a hook fails, and these
+    # calls are made only while planning, never in a cached replay (DS-1).
     def adopt(self, obj: object) -> Any:
         for backend in self.adopters:
-            storage = backend.adopt(obj=obj)
+            try:
+                storage = backend.adopt(obj=obj)
+            except BaseException as exc:
+                if backend.builtin or isinstance(exc, KeyboardInterrupt):
+                    raise
+                _disable(backend, _raised("arrayport_adopt", exc))
+                continue
             if storage is not None:
-                return storage
+                if backend.builtin:
+                    return storage
+                why = self._misadopted(backend, storage)
+                if why is None:
+                    return storage
+                _disable(backend, why)
+        return None
+
+    def _misadopted(self, backend: Backend, storage: object) -> str | None:
+        if not isinstance(storage, Storage):
+            return f"arrayport_adopt returned {_short_repr(storage)}, not a Storage (rule BK-4)"
+        device = storage.device
+        if type(device) is not Device or device not in self.specs:
+            return (
+                f"arrayport_adopt returned a Storage on {device!r}, which no backend serves "
+                "(rule BK-4)"
+            )
+        if self.by_kind[device.kind] is not backend:
+            return (
+                f"arrayport_adopt returned a Storage on {device}, a device it does not serve "
+                "(rule BK-4)"
+            )
         return None
 
     def resolve(self, obj: object) -> Device | None:
         for backend in self.resolvers:
-            device = backend.resolve_device(obj=obj)
+            try:
+                device = backend.resolve_device(obj=obj)
+            except BaseException as exc:
+                if backend.builtin or isinstance(exc, KeyboardInterrupt):
+                    raise
+                _disable(backend, _raised("arrayport_resolve_device", exc))
+                continue
             if device is not None:
-                return device  # type: ignore[no-any-return]
+                if backend.builtin or type(device) is Device:
+                    return device  # type: ignore[no-any-return]
+                _disable(
+                    backend,
+                    f"arrayport_resolve_device returned {_short_repr(device)}, not an "
+                    "arrayport.Device (rule BK-4)",
+                )
         return None
 
     def native_type(self, device: Device) -> type | None:
@@ -237,6 +188,9 @@ _lock = threading.RLock()
 _REGISTRY: Registry | None = None
 # Plugins registered at run time (tests, backend authors): name -> plugin object.
 _EXTRA: dict[str, object] = {}
+# Third-party plugins disabled at run time: name -> why (rule BK-12). They stay disabled
+# through reloads, until registered again under that name.
+_DISABLED: dict[str, str] = {}
 
 
 def registry() -> Registry:
@@ -270,14 +224,17 @@ def register_backend(plugin: object, name: str) -> None:
         if name in _EXTRA:
             raise ValueError(f"a backend named {name!r} is already registered")
         _EXTRA[name] = plugin
+        disabled = _DISABLED.pop(name, None)
         try:
             _reset()
             reg = _load(strict=name)
         except BaseException:
             del _EXTRA[name]
+            if disabled is not None:
+                _DISABLED[name] = disabled
             _reset()
             raise
-        if name not in reg.plugins:  # pragma: no cover - _load(strict=) raised already
+        if all(e.row.name != name for e in reg.loaded):  # pragma: no cover - raised already
             raise AssertionError(name)
 
 
@@ -285,6 +242,7 @@ def unregister_backend(name: str) -> None:
     """Remove a backend registered with ``register_backend`` (non-standard)."""
     with _lock:
         del _EXTRA[name]
+        _DISABLED.pop(name, None)
         _reset()
 
 
@@ -301,6 +259,57 @@ def _install(reg: Registry | None) -> None:
     """
     global _REGISTRY
     _REGISTRY = reg
+
+
+def _disable(backend: Backend, why: str) -> None:
+    """Disable a third-party plugin whose hook failed at run time (rule BK-12).
+
+    The installed registry is replaced by one frozen again without the plugin; a caller
+    holding the old one finishes its call with it (BK-11). One warning, whichever thread
+    and however many calls hit the failure.
+    """
+    why = _one_line(why)
+    with _lock:
+        if backend.name in _DISABLED:
+            return
+        _DISABLED[backend.name] = why
+        reg = _REGISTRY
+        if reg is not None and any(e.row.name == backend.name for e in reg.loaded):
+            _install(_without(reg, backend.name, why))
+    _warn(f"arrayport backend plugin {backend.name!r} was disabled: {why}")
+
+
+def _without(reg: Registry, name: str, why: str) -> Registry:
+    """``reg`` frozen again without the plugin ``name``; no hook is called."""
+    gone = [e for e in reg.loaded if e.row.name == name]
+    failed = [b for b in reg.backends if b.error is not None]
+    failed += [BackendInfo(name, e.info.module, (), None, why) for e in gone]
+    for e in gone:
+        if reg.pm.is_registered(e.row.plugin):
+            reg.pm.unregister(e.row.plugin)
+    kept = [e for e in reg.loaded if e.row.name != name]
+    return _freeze(kept, failed, reg.pm, reg.default_device_env)
+
+
+def _raised(hook: str, exc: BaseException) -> str:
+    return f"{hook} raised {type(exc).__name__}: {exc}"
+
+
+def _one_line(why: str) -> str:
+    return "; ".join(line.strip() for line in why.splitlines() if line.strip())
+
+
+def _short_repr(obj: object) -> str:
+    r = repr(obj)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def _warn(message: str) -> None:
+    """A ``BackendWarning`` attributed to the first caller outside arrayport."""
+    level, frame = 2, sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, BackendWarning, stacklevel=level)
 
 
 def _entry_points() -> list[tuple[str, Callable[[], object], str]]:
@@ -322,108 +331,178 @@ def _selected() -> set[str] | None:
     return {part.strip() for part in raw.split(",") if part.strip()}
 
 
+class _Candidate(NamedTuple):
+    name: str
+    load: Callable[[], object]
+    module: str
+    builtin: bool
+
+
+def _candidates() -> list[_Candidate]:
+    """Entry points (as ``ARRAYPORT_BACKENDS`` selects them), then run-time plugins."""
+    selected = _selected()
+    found = [
+        _Candidate(name, load, module, BUILTIN_BACKENDS.get(name) == module)
+        for name, load, module in _entry_points()
+        if selected is None or name in selected
+    ]
+    for name, plugin in _EXTRA.items():
+        found.append(
+            _Candidate(name, _returning(plugin), getattr(plugin, "__name__", repr(plugin)), False)
+        )
+    if selected is not None:
+        for missing in sorted(selected - {c.name for c in found}):
+            _warn(
+                f"{BACKENDS_ENV} names {missing!r}, but no backend plugin has that name; "
+                f"found: {sorted(c.name for c in found)}"
+            )
+    return found
+
+
 def _load(strict: str | None = None) -> Registry:
-    """Load, validate and freeze. ``strict`` names a plugin whose failure raises."""
+    """Load, validate and freeze. ``strict`` names a plugin whose failure raises.
+
+    Any other plugin that fails, with any exception but ``KeyboardInterrupt``, is
+    disabled with a warning (rule BK-5).
+    """
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    infos: list[BackendInfo] = []
+    loaded: list[Loaded] = []
     failed: list[BackendInfo] = []
 
     def fail(name: str, module: str, why: str) -> None:
-        why = "; ".join(line.strip() for line in why.splitlines() if line.strip())
+        why = _one_line(why)
         if name == strict:
             raise BackendError(f"arrayport backend plugin {name!r} is invalid: {why}")
         failed.append(BackendInfo(name, module, (), None, why))
-        warnings.warn(
-            f"arrayport backend plugin {name!r} was disabled: {why}", BackendWarning, stacklevel=4
-        )
+        _warn(f"arrayport backend plugin {name!r} was disabled: {why}")
 
-    selected = _selected()
-    candidates: list[tuple[str, Callable[[], object], str]] = []
-    for name, load, value in _entry_points():
-        if selected is None or name in selected:
-            candidates.append((name, load, value))
-    for name, plugin in _EXTRA.items():
-        candidates.append((name, _returning(plugin), getattr(plugin, "__name__", repr(plugin))))
-    if selected is not None:
-        for missing in sorted(selected - {c[0] for c in candidates}):
-            warnings.warn(
-                f"{BACKENDS_ENV} names {missing!r}, but no backend plugin has that name; "
-                f"found: {sorted(c[0] for c in candidates)}",
-                BackendWarning,
-                stacklevel=3,
-            )
-
-    rows: dict[str, Backend] = {}
-    specs: dict[Device, DeviceSpec] = {}
-    owner_of_kind: dict[str, str] = {}
-    native_types: dict[type, tuple[NativeType, Backend]] = {}
-    dlpack_devices: dict[tuple[int, int], Device] = {}
-
-    for name, load, module in candidates:
+    for name, load, module, builtin in _candidates():
+        if name in _DISABLED and name != strict:
+            failed.append(BackendInfo(name, module, (), None, _DISABLED[name]))
+            continue
         try:
             plugin = load()
-        except Exception as exc:  # a broken plugin never breaks arrayport (BK-5)
+        except BaseException as exc:  # a broken plugin never breaks arrayport (BK-5)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             fail(name, module, f"import failed: {type(exc).__name__}: {exc}")
             continue
         try:
             pm.register(plugin, name=name)
             pm.check_pending()
-        except Exception as exc:
+        except BaseException as exc:
             if pm.is_registered(plugin):
                 pm.unregister(plugin)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             fail(name, module, f"hook validation failed: {exc}")
             continue
-        row = Backend(name, plugin, pm)
         try:
-            devices, status, natives = _discover(row)
-        except Exception as exc:
+            loaded.append(discover(Backend(name, plugin, pm, builtin), module))
+        except BaseException as exc:
             pm.unregister(plugin)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             fail(name, module, f"{type(exc).__name__}: {exc}")
+    for entry, why in _conflicts(loaded, strict):
+        pm.unregister(entry.row.plugin)
+        loaded.remove(entry)
+        fail(entry.info.name, entry.info.module, why)
+    reg = _freeze(loaded, failed, pm, os.environ.get(DEFAULT_DEVICE_ENV, "").strip())
+    _install(reg)
+    return reg
+
+
+def _conflicts(loaded: Sequence[Loaded], strict: str | None) -> list[tuple[Loaded, str]]:
+    """The plugins that lose a conflict over a device kind or a native type, and why
+    (rules BK-3, BK-7).
+
+    A built-in backend keeps what it claims, and every third party claiming it too is
+    disabled. Third parties claiming one thing among themselves are all disabled: none
+    is chosen by the accident of its name. A conflict involving ``strict`` (the plugin
+    ``register_backend`` is adding), or between built-in backends, raises.
+    """
+    # A device kind (a str) or a native type, -> who claims it, in load order.
+    claims: dict[object, list[Loaded]] = {}
+    for entry in loaded:
+        keys: list[object] = [*sorted(entry.kinds), *(nt.type for nt in entry.natives)]
+        for key in keys:
+            claimants = claims.setdefault(key, [])
+            if entry not in claimants:
+                claimants.append(entry)
+    losers: dict[str, tuple[Loaded, str]] = {}
+    for claimed, claimants in claims.items():
+        if len(claimants) < 2:
             continue
-        kinds = {spec.device.kind for spec in devices}
-        conflict = [k for k in kinds if k in owner_of_kind]
-        if conflict:
+        if isinstance(claimed, type):
+            verb, claim = "adopt", f"{claimed.__module__}.{claimed.__qualname__}"
+        else:
+            verb, claim = "serve", f"device kind {claimed!r}"
+        names = [e.row.name for e in claimants]
+        builtins = [e for e in claimants if e.row.builtin]
+        if len(builtins) > 1 or strict in names:
+            other = next(n for n in names if n != strict)
+            second = strict if strict in names else names[1]
             raise BackendConflictError(
-                f"backend plugins {owner_of_kind[conflict[0]]!r} and {name!r} both serve "
-                f"device kind {conflict[0]!r}; set {BACKENDS_ENV} to load only one of them"
+                f"backend plugins {other!r} and {second!r} both {verb} {claim}; set "
+                f"{BACKENDS_ENV} to load only one of them"
             )
-        for nt in natives:
-            if nt.type in native_types:
-                raise BackendConflictError(
-                    f"backend plugins {native_types[nt.type][1].name!r} and {name!r} both "
-                    f"adopt {nt.type.__module__}.{nt.type.__qualname__}; set {BACKENDS_ENV} "
-                    "to load only one of them"
-                )
-            native_types[nt.type] = (nt, row)
-        for kind in kinds:
-            owner_of_kind[kind] = name
-            rows[kind] = row
-        for spec in devices:
+        if builtins:
+            why = (
+                f"built-in backend plugin {builtins[0].row.name!r} {verb}s {claim}; a "
+                "third-party plugin cannot replace it (rule BK-7)"
+            )
+        else:
+            listed = ", ".join(repr(n) for n in names[:-1]) + f" and {names[-1]!r}"
+            why = (
+                f"backend plugins {listed} {'both' if len(names) == 2 else 'all'} {verb} "
+                f"{claim}; none of them is loaded: set {BACKENDS_ENV} to load only one "
+                "(rule BK-7)"
+            )
+        for e in claimants:
+            if not e.row.builtin:
+                losers.setdefault(e.row.name, (e, why))
+    return [losers[e.row.name] for e in loaded if e.row.name in losers]
+
+
+def _freeze(
+    loaded: Sequence[Loaded], failed: Sequence[BackendInfo], pm: pluggy.PluginManager, env: str
+) -> Registry:
+    """The registry of ``loaded``, which hold no conflicts; ``env`` is
+    ``ARRAYPORT_DEFAULT_DEVICE`` as read at load (rule DV-3)."""
+    rows: dict[str, Backend] = {}
+    specs: dict[Device, DeviceSpec] = {}
+    native_types: dict[type, tuple[NativeType, Backend]] = {}
+    dlpack_devices: dict[tuple[int, int], Device] = {}
+    for entry in loaded:
+        for nt in entry.natives:
+            native_types[nt.type] = (nt, entry.row)
+        for spec in entry.info.devices:
+            rows[spec.device.kind] = entry.row
             specs[spec.device] = spec
             dlpack_devices[spec.dlpack_device] = spec.device
-        infos.append(BackendInfo(name, module, tuple(devices), status))
-
     host = dlpack_devices.get((DLPACK_CPU, 0))
     # The host device, else the first device served (rule DV-3).
     default = host if host is not None else next(iter(specs), None)
-    env_default = os.environ.get(DEFAULT_DEVICE_ENV, "").strip()
-    reg = Registry(
-        backends=tuple(infos + failed),
+    served = _unique(rows.values())
+    # Built-in backends are asked first about objects that may be nobody's (BK-12).
+    asked = [r for r in served if r.builtin] + [r for r in served if not r.builtin]
+    return Registry(
+        backends=tuple([e.info for e in loaded] + list(failed)),
         by_kind=MappingProxyType(rows),
         specs=MappingProxyType(specs),
         native_types=MappingProxyType(native_types),
         dlpack_devices=MappingProxyType(dlpack_devices),
         host=host,
         default_device=default,
-        plugins=MappingProxyType({r.name: r for r in rows.values()}),
+        plugins=MappingProxyType({r.name: r for r in served}),
         pm=pm,
-        adopters=tuple(r for r in _unique(rows.values()) if r.implements("arrayport_adopt")),
-        resolvers=tuple(
-            r for r in _unique(rows.values()) if r.implements("arrayport_resolve_device")
-        ),
-        default_device_env=env_default,
-        fast_sequence=None if env_default else _fast_sequence(default, specs, native_types),
+        loaded=tuple(loaded),
+        adopters=tuple(r for r in asked if r.implements("arrayport_adopt")),
+        resolvers=tuple(r for r in asked if r.implements("arrayport_resolve_device")),
+        default_device_env=env,
+        fast_sequence=None if env else _fast_sequence(default, specs, native_types),
         builders={
             nt.device: nt.build
             for nt, _ in native_types.values()
@@ -435,8 +514,6 @@ def _load(strict: str | None = None) -> Registry:
             if nt.device is not None
         },
     )
-    _install(reg)
-    return reg
 
 
 def _fast_sequence(
@@ -465,47 +542,3 @@ def _unique(rows: Any) -> list[Backend]:
         if r not in seen:
             seen.append(r)
     return seen
-
-
-def _discover(row: Backend) -> tuple[list[DeviceSpec], str | None, list[NativeType]]:
-    """Ask a plugin what it serves, and check the answers against the contract."""
-    if not row.implements("arrayport_devices"):
-        raise TypeError("it implements no arrayport_devices hook (rule BK-2)")
-    devices = list(row.devices() or ())
-    status = row.backend_status() if row.implements("arrayport_backend_status") else None
-    natives = list(row.native_types() or ()) if devices else []
-    if not devices:
-        return [], status or "serves no devices", []
-    missing = [h for h in REQUIRED_HOOKS if not row.implements(h)]
-    if missing:
-        raise TypeError(f"it serves devices but lacks required hooks {missing} (rule BK-2)")
-    kinds = set()
-    for spec in devices:
-        if not isinstance(spec, DeviceSpec):
-            raise TypeError(f"arrayport_devices returned {spec!r}, not a DeviceSpec (rule BK-1)")
-        kinds.add(spec.device.kind)
-        _check_spec(spec)
-    if len(kinds) != 1:
-        raise TypeError(f"arrayport_devices returned several device kinds {sorted(kinds)} (BK-1)")
-    for nt in natives:
-        if not isinstance(nt, NativeType):
-            raise TypeError(f"arrayport_native_types returned {nt!r}, not a NativeType (BK-3)")
-    return devices, status, natives
-
-
-def _check_spec(spec: DeviceSpec) -> None:
-    unknown = [d for d in spec.dtypes if d not in ALL_DTYPES]
-    if unknown:
-        raise TypeError(f"device {spec.device} lists non-standard dtypes {unknown!r} (BK-1)")
-    defaults: tuple[tuple[str, DType, tuple[str, ...]], ...] = (
-        ("real_floating", spec.default_dtypes.real_floating, ("real floating",)),
-        ("complex_floating", spec.default_dtypes.complex_floating, ("complex floating",)),
-        ("integral", spec.default_dtypes.integral, ("signed integer", "unsigned integer")),
-        ("indexing", spec.default_dtypes.indexing, ("signed integer", "unsigned integer")),
-    )
-    for field_name, dtype, kinds in defaults:
-        if dtype not in spec.dtypes or dtype.kind not in kinds:
-            raise TypeError(
-                f"device {spec.device}: default {field_name} dtype {dtype!r} is not a "
-                f"supported dtype of that kind (BK-1)"
-            )
