@@ -116,6 +116,9 @@ def test_resolve_device_single_device_kind() -> None:
             xp.asarray([1.0], device=device)
     torch = pytest.importorskip("torch")
     assert xp.asarray([1.0], device=torch.device("cpu:0")).device is Device("cpu")
+    # As "cpu:1" is refused, so is torch.device("cpu:1"): no backend serves it.
+    with pytest.raises(xp.DeviceError, match=r"index=1"):
+        xp.asarray([1.0], device=torch.device("cpu:1"))
 
 
 def test_resolve_device_errors() -> None:

@@ -71,8 +71,12 @@ def arrayport_native_types() -> Sequence[NativeType]:
 
 @hookimpl
 def arrayport_resolve_device(obj: object) -> Device | None:
-    # torch.device('cpu') and numpy's device string both name the host.
-    if getattr(obj, "type", None) == "cpu" and type(obj).__module__.startswith("torch"):
+    # torch.device('cpu') and torch.device('cpu:0') name the host; there is no 'cpu:1'.
+    if (
+        getattr(obj, "type", None) == "cpu"
+        and type(obj).__module__.startswith("torch")
+        and getattr(obj, "index", None) in (None, 0)
+    ):
         return CPU
     return None
 
