@@ -386,3 +386,30 @@ def test_two_layer_network(device: str) -> None:
     for x, t in zip(xs, ts, strict=True):
         assert x.grad is not None and x.grad.dtype is dtype
         np.testing.assert_allclose(host(x.grad), t.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_ties_share_the_gradient_as_in_torch() -> None:
+    """AG-3: maximum, minimum, max and min split the gradient between ties, as torch."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.5]])
+    b = np.array([1.0, 3.0, 0.0])
+    x, y = xp.asarray(a, requires_grad=True), xp.asarray(b, requires_grad=True)
+    loss = xp.sum(xp.maximum(x, y) + xp.minimum(x, y)) + xp.sum(xp.max(x, axis=1))
+    loss = loss + xp.sum(xp.min(x))
+    loss.backward()
+    t, u = torch.asarray(a, requires_grad=True), torch.asarray(b, requires_grad=True)
+    tl = torch.sum(torch.maximum(t, u) + torch.minimum(t, u)) + torch.sum(torch.amax(t, 1))
+    (tl + torch.amin(t)).backward()
+    np.testing.assert_allclose(host(x.grad), t.grad.numpy())  # type: ignore[arg-type]
+    np.testing.assert_allclose(host(y.grad), u.grad.numpy())  # type: ignore[arg-type]
+
+
+def test_float32_operand_gets_float32_gradient() -> None:
+    """AG-4: a promoted operand's gradient has the operand's own dtype and shape."""
+    x = xp.asarray([1.0, 2.0], dtype=xp.float32, requires_grad=True)
+    w = xp.asarray([[1.0], [2.0], [3.0]], dtype=xp.float64, requires_grad=True)
+    xp.sum(x * w).backward()
+    assert x.grad is not None and x.grad.dtype is xp.float32 and x.grad.shape == (2,)
+    assert w.grad is not None and w.grad.dtype is xp.float64 and w.grad.shape == (3, 1)
+    np.testing.assert_allclose(host(x.grad), [6.0, 6.0])
+    np.testing.assert_allclose(host(w.grad), [[3.0], [3.0], [3.0]])

@@ -445,6 +445,28 @@ CASES += [
     ),
 ]
 
+CASES += [
+    Case(
+        "AG-3-broadcast_arrays",
+        lambda a, b: xp.broadcast_arrays(a, b)[0] * xp.broadcast_arrays(a, b)[1] ** 2,
+        lambda a, b: _t().broadcast_tensors(a, b)[0] * _t().broadcast_tensors(a, b)[1] ** 2,
+        pair,
+    ),
+    Case(
+        "AG-3-matrix_transpose",
+        lambda a: xp.matrix_transpose(a) @ a,
+        lambda a: a.mT @ a,
+        fixed((2, 3, 2)),
+    ),
+    Case(
+        "AG-4-mixed-precision",
+        lambda a, b: xp.astype(a, xp.float32) * b,
+        lambda a, b: a.float() * b,
+        pair,
+        fd=False,
+    ),
+]
+
 COMPLEX_UNARY = [
     "exp",
     "log",
