@@ -295,7 +295,7 @@ def test_recorded_writes() -> None:
 @pytest.mark.parametrize(
     "make",
     [
-        pytest.param(lambda x: xp.sort(x), id="AG-11-sort"),
+        pytest.param(lambda x: xp.unique_values(x), id="AG-11-unique_values"),
         pytest.param(lambda x: xp.cumulative_prod(x), id="AG-11-cumulative_prod"),
         pytest.param(lambda x: xp.nextafter(x, 0.0), id="AG-11-nextafter"),
         pytest.param(lambda x: xp.linalg.vector_norm(x), id="AG-11-vector_norm"),

@@ -453,6 +453,20 @@ CASES += [
         pair,
     ),
     Case(
+        "AG-3-sort",
+        lambda a: xp.sort(a, axis=0) * xp.arange(3.0, device=a.device)[:, None],
+        lambda a: _t().sort(a, dim=0).values * _t().arange(3.0, dtype=a.dtype)[:, None],
+        fixed((3, 2)),
+        ok=lambda a: distinct(a),
+    ),
+    Case(
+        "AG-3-sort-descending",
+        lambda a: xp.sort(a, descending=True) * xp.arange(3.0, device=a.device),
+        lambda a: _t().sort(a, descending=True).values * _t().arange(3.0, dtype=a.dtype),
+        fixed((2, 3)),
+        ok=lambda a: distinct(a),
+    ),
+    Case(
         "AG-3-matrix_transpose",
         lambda a: xp.matrix_transpose(a) @ a,
         lambda a: a.mT @ a,

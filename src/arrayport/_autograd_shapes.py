@@ -18,7 +18,7 @@ from arrayport._array_object import _GETITEM, _SETITEM, Array
 from arrayport._autograd_formulas import differentiable, meta, needs
 from arrayport._dtypes import bool as bool_
 from arrayport._graph import CONVERT, TO_DEVICE, Node
-from arrayport._sorting_functions import argsort
+from arrayport._sorting_functions import _SORT, argsort
 
 __all__: list[str] = []
 
@@ -228,6 +228,15 @@ def _taken(fn: str) -> None:
 
 _taken("take")
 _taken("take_along_axis")
+
+
+@differentiable(_SORT, saves=(0,))
+def _sort(node: Node, g: Array) -> tuple[Any, ...]:
+    # sort is x taken along the axis at argsort(x), the same stable order; the gradient
+    # goes back through the inverse permutation.
+    axis, descending, _ = node.params
+    order = argsort(node.args[0], axis=axis, descending=descending, stable=True)  # type: ignore[index]
+    return (ix.take_along_axis(g, argsort(order, axis=axis), axis=axis),)
 
 
 differentiable(cr._TRIL)(lambda node, g: (cr.tril(g, k=node.params[0]),))
