@@ -14,13 +14,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from arrayport import _graph, _plugins
+from arrayport import _plugins
 from arrayport._devices import Device
 from arrayport._dlpack import mark_copied, mark_readonly
 from arrayport._dtypes import DType
 from arrayport._errors import ReadOnlyError
 from arrayport._graph import (
     TO_DEVICE,
+    WATCHED,
     Grad,
     GradientError,
     Leaf,
@@ -330,11 +331,9 @@ class Array:
                 "cannot write into a read-only array (it shares memory with a read-only "
                 "source); make a writeable copy with asarray(x, copy=True)"
             )
-        if self._grad is not None or (type(value) is Array and value._grad is not None):
-            _record_setitem(self, key, value)
-        else:
-            applyn(_SETITEM, (self, key, value))
-        if _graph.WATCHED:  # a node saved a value: count the write (rule AG-9)
+        # An operand that requires gradients takes the seam's _record_setitem.
+        applyn(_SETITEM, (self, key, value))
+        if WATCHED:  # a node saved a value: count the write (rule AG-9)
             bump_version(self._native)
 
     # ---- display ---------------------------------------------------------------------
@@ -530,6 +529,8 @@ def _recorded(op: Operation, args: tuple[Any, ...], params: tuple[Any, ...]) -> 
     """The seam's path for a call with an operand that requires gradients (rule AG-2):
     the operation runs, through the same decisions, on those operands detached; then
     it is recorded, unless ``no_grad()`` is in effect (rule AG-6)."""
+    if op is _SETITEM:
+        return _record_setitem(*args)
     detached = tuple(
         Array._new(a._native, a._device, a._dtype, a._readonly)
         if type(a) is Array and a._grad is not None
