@@ -481,6 +481,177 @@ CASES += [
     ),
 ]
 
+
+def _eye(a: Any, n: int) -> Any:
+    if type(a) is xp.Array:
+        return 3.0 * xp.eye(n, dtype=a.dtype, device=a.device)
+    return 3.0 * _t().eye(n, dtype=a.dtype)
+
+
+def nonzero(a: np.ndarray) -> bool:
+    return bool(np.all(np.abs(a) > 1e-2))
+
+
+def _la(name: str) -> Any:
+    return getattr(xp.linalg, name)
+
+
+def _tla(name: str) -> Any:
+    return getattr(_t().linalg, name)
+
+
+CASES += [
+    Case(
+        "AG-3-inv",
+        lambda a: _la("inv")(a + _eye(a, 3)),
+        lambda a: _tla("inv")(a + _eye(a, 3)),
+        fixed((2, 3, 3)),
+    ),
+    Case(
+        "AG-3-det",
+        lambda a: _la("det")(a + _eye(a, 3)),
+        lambda a: _tla("det")(a + _eye(a, 3)),
+        fixed((3, 3)),
+    ),
+    Case(
+        "AG-3-solve",
+        lambda a, b: _la("solve")(a + _eye(a, 3), b),
+        lambda a, b: _tla("solve")(a + _eye(a, 3), b),
+        fixed((3, 3), (3, 2)),
+    ),
+    Case(
+        "AG-3-solve-vector",
+        lambda a, b: _la("solve")(a + _eye(a, 3), b),
+        lambda a, b: _tla("solve")(a + _eye(a, 3), b),
+        fixed((3, 3), (3,)),
+    ),
+    Case(
+        "AG-3-outer",
+        lambda a, b: _la("outer")(a, b),
+        lambda a, b: _t().outer(a, b),
+        fixed((3,), (2,)),
+    ),
+    Case(
+        "AG-3-cross",
+        lambda a, b: _la("cross")(a, b),
+        lambda a, b: _tla("cross")(a, b),
+        fixed((2, 3), (2, 3)),
+    ),
+    Case(
+        "AG-3-trace",
+        lambda a: _la("trace")(a, offset=1),
+        lambda a: _t().diagonal(a, 1, -2, -1).sum(-1),
+        fixed((2, 3, 4)),
+    ),
+    Case(
+        "AG-3-diagonal",
+        lambda a: _la("diagonal")(a, offset=-1) ** 2,
+        lambda a: _t().diagonal(a, -1, -2, -1) ** 2,
+        fixed((4, 3)),
+    ),
+    Case(
+        "AG-3-diagonal-offset",
+        lambda a: _la("diagonal")(a, offset=1) ** 2,
+        lambda a: _t().diagonal(a, 1, -2, -1) ** 2,
+        fixed((2, 3, 4)),
+    ),
+    Case(
+        "AG-3-vector_norm",
+        lambda a: _la("vector_norm")(a, axis=1),
+        lambda a: _tla("vector_norm")(a, dim=1),
+        fixed((2, 3)),
+        ok=nonzero,
+    ),
+    Case(
+        "AG-3-vector_norm-1",
+        lambda a: _la("vector_norm")(a, ord=1),
+        lambda a: _tla("vector_norm")(a, ord=1),
+        fixed((2, 3)),
+        ok=nonzero,
+    ),
+    Case(
+        "AG-3-vector_norm-3",
+        lambda a: _la("vector_norm")(a, ord=3, keepdims=True, axis=0),
+        lambda a: _tla("vector_norm")(a, ord=3, keepdim=True, dim=0),
+        fixed((2, 3)),
+        ok=lambda a: bool(np.all(np.abs(a) > 1e-2)),
+    ),
+    Case(
+        "AG-3-vector_norm-inf",
+        lambda a: _la("vector_norm")(a, ord=float("inf")),
+        lambda a: _tla("vector_norm")(a, ord=float("inf")),
+        fixed((2, 3)),
+        ok=lambda a: distinct(np.abs(a)) and bool(np.all(np.abs(a) > 1e-2)),
+    ),
+    Case(
+        "AG-3-matrix_norm",
+        lambda a: _la("matrix_norm")(a),
+        lambda a: _tla("matrix_norm")(a),
+        fixed((2, 2, 3)),
+    ),
+    Case(
+        "AG-3-matrix_power",
+        lambda a: _la("matrix_power")(a, 3),
+        lambda a: _tla("matrix_power")(a, 3),
+        fixed((2, 2, 2)),
+    ),
+    Case(
+        "AG-3-matrix_power-0",
+        lambda a: _la("matrix_power")(a, 0) * a,
+        lambda a: _tla("matrix_power")(a, 0) * a,
+        fixed((2, 2)),
+    ),
+    Case(
+        "AG-14-inv",
+        lambda a: _la("inv")(a + _eye(a, 2)),
+        lambda a: _tla("inv")(a + _eye(a, 2)),
+        fixed((2, 2)),
+        complex_=True,
+    ),
+    Case(
+        "AG-14-det",
+        lambda a: _la("det")(a + _eye(a, 2)),
+        lambda a: _tla("det")(a + _eye(a, 2)),
+        fixed((2, 2)),
+        complex_=True,
+    ),
+    Case(
+        "AG-14-solve",
+        lambda a, b: _la("solve")(a + _eye(a, 2), b),
+        lambda a, b: _tla("solve")(a + _eye(a, 2), b),
+        fixed((2, 2), (2, 1)),
+        complex_=True,
+    ),
+    Case(
+        "AG-14-outer",
+        lambda a, b: _la("outer")(a, b),
+        lambda a, b: _t().outer(a, b),
+        fixed((3,), (2,)),
+        complex_=True,
+    ),
+    Case(
+        "AG-14-cross",
+        lambda a, b: _la("cross")(a, b),
+        lambda a, b: _tla("cross")(a, b),
+        fixed((3,), (3,)),
+        complex_=True,
+    ),
+    Case(
+        "AG-14-vector_norm",
+        lambda a: _la("vector_norm")(a),
+        lambda a: _tla("vector_norm")(a),
+        fixed((3,)),
+        complex_=True,
+    ),
+    Case(
+        "AG-14-matrix_power",
+        lambda a: _la("matrix_power")(a, 2),
+        lambda a: _tla("matrix_power")(a, 2),
+        fixed((2, 2)),
+        complex_=True,
+    ),
+]
+
 COMPLEX_UNARY = [
     "exp",
     "log",

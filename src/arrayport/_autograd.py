@@ -1,8 +1,8 @@
 """The backward pass: recorded nodes' formulas run in reverse topological order (rules
 AG-4 .. AG-11); it installs ``Array.backward``.
 
-The formulas (``_autograd_formulas``, ``_autograd_shapes``) are attached to their
-operations when this module is imported.
+The formulas (``_autograd_formulas``, ``_autograd_shapes``, ``_autograd_linalg``) are
+attached to their operations when this module is imported.
 """
 
 from __future__ import annotations
@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from arrayport import _autograd_formulas, _autograd_shapes  # noqa: F401 - attach formulas
+from arrayport import (  # noqa: F401 - they attach the formulas
+    _autograd_formulas,
+    _autograd_linalg,
+    _autograd_shapes,
+)
 from arrayport._array_object import Array
 from arrayport._creation_functions import asarray, ones_like, zeros
 from arrayport._data_type_functions import astype
