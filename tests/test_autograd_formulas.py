@@ -506,24 +506,32 @@ CASES += [
         lambda a: _la("inv")(a + _eye(a, 3)),
         lambda a: _tla("inv")(a + _eye(a, 3)),
         fixed((2, 3, 3)),
+        lo=-0.5,
+        hi=0.5,
     ),
     Case(
         "AG-3-det",
         lambda a: _la("det")(a + _eye(a, 3)),
         lambda a: _tla("det")(a + _eye(a, 3)),
         fixed((3, 3)),
+        lo=-0.5,
+        hi=0.5,
     ),
     Case(
         "AG-3-solve",
         lambda a, b: _la("solve")(a + _eye(a, 3), b),
         lambda a, b: _tla("solve")(a + _eye(a, 3), b),
         fixed((3, 3), (3, 2)),
+        lo=-0.5,
+        hi=0.5,
     ),
     Case(
         "AG-3-solve-vector",
         lambda a, b: _la("solve")(a + _eye(a, 3), b),
         lambda a, b: _tla("solve")(a + _eye(a, 3), b),
         fixed((3, 3), (3,)),
+        lo=-0.5,
+        hi=0.5,
     ),
     Case(
         "AG-3-outer",
@@ -588,6 +596,7 @@ CASES += [
         lambda a: _la("matrix_norm")(a),
         lambda a: _tla("matrix_norm")(a),
         fixed((2, 2, 3)),
+        ok=nonzero,
     ),
     Case(
         "AG-3-matrix_power",
@@ -606,6 +615,8 @@ CASES += [
         lambda a: _la("inv")(a + _eye(a, 2)),
         lambda a: _tla("inv")(a + _eye(a, 2)),
         fixed((2, 2)),
+        lo=-0.5,
+        hi=0.5,
         complex_=True,
     ),
     Case(
@@ -613,6 +624,8 @@ CASES += [
         lambda a: _la("det")(a + _eye(a, 2)),
         lambda a: _tla("det")(a + _eye(a, 2)),
         fixed((2, 2)),
+        lo=-0.5,
+        hi=0.5,
         complex_=True,
     ),
     Case(
@@ -620,6 +633,8 @@ CASES += [
         lambda a, b: _la("solve")(a + _eye(a, 2), b),
         lambda a, b: _tla("solve")(a + _eye(a, 2), b),
         fixed((2, 2), (2, 1)),
+        lo=-0.5,
+        hi=0.5,
         complex_=True,
     ),
     Case(
@@ -641,6 +656,7 @@ CASES += [
         lambda a: _la("vector_norm")(a),
         lambda a: _tla("vector_norm")(a),
         fixed((3,)),
+        ok=lambda a: bool(np.all(np.abs(a) > 1e-2)),
         complex_=True,
     ),
     Case(

@@ -101,7 +101,8 @@ def _diagonal(node: Node, g: Array) -> tuple[Any, ...]:
     size = n if offset >= 0 else k
     have = g.shape[-1]
     if have < size:
-        pad = zeros((*g.shape[:-1], size - have), dtype=g.dtype, device=g.device)
+        lead: tuple[int, ...] = g.shape[:-1]  # type: ignore[assignment]
+        pad = zeros((*lead, size - have), dtype=g.dtype, device=g.device)
         g = mf.concat((g, pad), axis=-1)
     spread = g[..., :, None] if offset >= 0 else g[..., None, :]
     mask = eye(n, k, k=offset, dtype=g.dtype, device=g.device) != 0.0
