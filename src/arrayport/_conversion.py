@@ -8,6 +8,7 @@ that key: the replay loads the new input and runs the plan's steps.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -181,6 +182,9 @@ def compile_plan(plan: Plan, reg: Registry, differentiable: bool = False) -> Cal
     stages = tuple(_stage(step.action, target, want, reg) for step in plan.steps)
     materializes = any(step.action == "materialize" for step in plan.steps)
     new = Array._new
+    # The planned input's read-only flag, known from classification, for that input only;
+    # held weakly, as a cached plan must keep no input alive (rule AS-K1).
+    planned, planned_readonly = _weak(src.obj), src.readonly
 
     def run(obj: Any) -> Array:
         native, device, dtype, readonly, native_dtype = load(obj, target, want)
@@ -206,8 +210,8 @@ def compile_plan(plan: Plan, reg: Registry, differentiable: bool = False) -> Cal
         check_requires_grad(requires_grad, dtype)
         if copied:
             readonly = False
-        elif readonly is None and obj is src.obj and src.readonly is not None:
-            readonly = src.readonly
+        elif readonly is None and planned_readonly is not None and obj is planned():
+            readonly = planned_readonly
         out = new(native, device, dtype, readonly)
         held = obj._grad if from_array else None
         if held is not None and keeps_history:
@@ -223,6 +227,19 @@ def compile_plan(plan: Plan, reg: Registry, differentiable: bool = False) -> Cal
         return out
 
     return run
+
+
+def _weak(obj: object) -> Callable[[], object]:
+    """A reference to ``obj`` that does not keep it alive, where it takes weak references
+    (a reference to nothing otherwise: the flag is then asked of the backend)."""
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return _nothing
+
+
+def _nothing() -> None:
+    return None
 
 
 def _stage(action: str, target: Device, want: DType | None, reg: Registry) -> _Stage:
