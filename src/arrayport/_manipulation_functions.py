@@ -388,7 +388,7 @@ def _decide_reshape(
 
     def sizes(value: tuple[Any, ...]) -> tuple[int, ...]:
         s = _ints(value)
-        if s and (min(s) < -1 or s.count(-1) > 1):
+        if s and min(s) < 0 and (min(s) < -1 or s.count(-1) > 1):
             raise ValueError(
                 f"reshape: shape {s!r} may hold at most one -1 and no other negative size"
             )
@@ -408,8 +408,15 @@ def _decide_reshape(
             run, x.device, x.dtype, context=needs_context, readonly=VIEW, multi=_view_or_copy
         )
 
-    def run_copy(native: Any, value: tuple[Any, ...]) -> Any:
-        return reshape_(native, sizes(value), copy=copy)
+    if copy is None:  # the standard's default, left out of the call
+
+        def run_copy(native: Any, value: tuple[Any, ...]) -> Any:
+            return reshape_(native, sizes(value))
+
+    else:
+
+        def run_copy(native: Any, value: tuple[Any, ...]) -> Any:
+            return reshape_(native, sizes(value), copy=copy)
 
     # A writeable x gives a writeable result, view or copy (copy=None).
     return Decision(
