@@ -117,7 +117,9 @@ def convert(obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, ca
         assert plan.classified is not None
         # Kept unless the plan holds for this input only, or it resolved a device that
         # follows state (VOLATILE): both are planned on each call (DS-1, DS-4).
-        if key is None or VOLATILE.seen or not plan.classified.replayable:
+        if not plan.classified.replayable:
+            return execute(plan, obj, caller)
+        if key is None or VOLATILE.seen:
             return _runner(plan, obj, caller)(obj)
         conversion = reg.decisions[key] = _runner(plan, obj, caller)
     try:
