@@ -153,7 +153,14 @@ def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> S
         return None
     if tuple(source.__dlpack_device__()) != (DLPACK_CPU, 0) and not copy:
         return None
-    a = np.from_dlpack(source, device="cpu", copy=copy)
+    try:
+        a = np.from_dlpack(source, device="cpu", copy=copy)
+    except TypeError:
+        # A producer from before DLPack 1.0 takes no dl_device or copy keywords; its host
+        # data is imported in place, then copied here when asked.
+        a = np.from_dlpack(source)
+        if copy:
+            a = a.copy()
     return Storage(a, CPU, NUMPY_TO_DTYPE.get(a.dtype), not a.flags.writeable, a.dtype)
 
 

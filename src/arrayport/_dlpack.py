@@ -18,6 +18,7 @@ __all__ = [
     "DLManagedTensor",
     "DLManagedTensorVersioned",
     "capsule_pointer",
+    "dtype_code_name",
     "inspect_capsule",
     "is_capsule",
     "mark_copied",
@@ -103,6 +104,20 @@ _DTYPE_CODES: Final[dict[tuple[int, int], DType]] = {
 }
 
 
+# DLPack's type codes (dlpack.h), for messages about dtypes the standard lacks.
+_CODE_NAMES: Final = {0: "int", 1: "uint", 2: "float", 3: "handle", 4: "bfloat", 5: "complex",
+                      6: "bool"}  # fmt: skip
+_NAMED_FLOAT_CODES: Final = {
+    7: "float8_e3m4", 8: "float8_e4m3", 9: "float8_e4m3b11fnuz", 10: "float8_e4m3fn",
+    11: "float8_e4m3fnuz", 12: "float8_e5m2", 13: "float8_e5m2fnuz", 14: "float8_e8m0fnu",
+    15: "float6_e2m3fn", 16: "float6_e3m2fn", 17: "float4_e2m1fn",
+}  # fmt: skip
+DLPACK_MAJOR: Final = 1
+# The most dimensions a capsule may have (rule AS-K4): NumPy's and CuPy's limit, and the
+# one arrayport keeps for nested sequences (rule AS-S6).
+MAX_NDIM: Final = 64
+
+
 def _capsule_type() -> type:
     import types
 
@@ -140,7 +155,7 @@ def capsule_name(capsule: object) -> bytes | None:
     return name if name is None else bytes(name)
 
 
-def capsule_pointer(capsule: object) -> Any:
+def capsule_pointer(capsule: object, caller: str = "asarray") -> Any:
     """The ``DLManagedTensor``/``DLManagedTensorVersioned`` struct behind an unused capsule."""
     name = capsule_name(capsule)
     if name == VERSIONED:
@@ -151,12 +166,13 @@ def capsule_pointer(capsule: object) -> Any:
         return DLManagedTensor.from_address(ptr)
     if name in (USED_LEGACY, USED_VERSIONED):
         raise DLPackError(
-            f"this DLPack capsule was already consumed (its name is {name.decode()!r}); "
-            "a capsule can be imported once: ask the producer for a new one with __dlpack__()"
+            f"{caller}() got a DLPack capsule that was already consumed (its name is "
+            f"{name.decode()!r}); a capsule can be imported once: ask the producer for a new "
+            "one with __dlpack__()"
         )
     raise DLPackError(
-        f"a PyCapsule named {name!r} is not a DLPack capsule; expected 'dltensor' or "
-        "'dltensor_versioned'"
+        f"{caller}() got a PyCapsule named {name!r}, which is not a DLPack capsule; expected "
+        "'dltensor' or 'dltensor_versioned'"
     )
 
 
@@ -164,8 +180,9 @@ def capsule_pointer(capsule: object) -> Any:
 # bits and lanes, shape pointer. Unpacking them at once costs a fraction of reading
 # each through ctypes' field descriptors (asarray of a capsule is a hot path).
 _TENSOR_HEAD: Final = struct.Struct("@PiiiBBHP")
-_VERSIONED_TENSOR_AT: Final = DLManagedTensorVersioned.dl_tensor.offset
-_FLAGS_AT: Final = DLManagedTensorVersioned.flags.offset
+# A versioned capsule's version, manager_ctx, deleter and flags, then the same head.
+_VERSIONED_HEAD: Final = struct.Struct("@IIPPQ" + _TENSOR_HEAD.format[1:])
+assert struct.calcsize("@IIPPQ") == DLManagedTensorVersioned.dl_tensor.offset
 
 
 @functools.lru_cache(maxsize=64)
@@ -178,25 +195,55 @@ def _shape(at: int, ndim: int) -> tuple[int, ...]:
     return layout.unpack(ctypes.string_at(at, layout.size))
 
 
-def inspect_capsule(capsule: object) -> CapsuleInfo:
-    """Read a capsule's metadata; ``DLPackError`` for used or foreign capsules."""
+def inspect_capsule(capsule: object, caller: str = "asarray") -> CapsuleInfo:
+    """Read a capsule's metadata; ``DLPackError`` for used, foreign or malformed capsules.
+
+    The header is checked before anything it points to is read (rule AS-K4): a negative
+    or excessive ``ndim``, a NULL shape, a negative dimension or a NULL data pointer with
+    elements would otherwise make the reader fail or read freed memory.
+    """
     name = capsule_name(capsule)
     if name == VERSIONED:
-        base = _api.PyCapsule_GetPointer(capsule, VERSIONED)
-        at, versioned = base + _VERSIONED_TENSOR_AT, True
-        readonly = bool(ctypes.c_uint64.from_address(base + _FLAGS_AT).value & FLAG_READ_ONLY)
+        raw = ctypes.string_at(_api.PyCapsule_GetPointer(capsule, VERSIONED), _VERSIONED_HEAD.size)
+        (major, _, _, _, flags, data, device_type, device_id, ndim, code, bits, lanes,
+         shape_at) = _VERSIONED_HEAD.unpack(raw)  # fmt: skip
+        if major != DLPACK_MAJOR:
+            raise DLPackError(
+                f"{caller}() cannot read a DLPack capsule of version {major}.x; arrayport "
+                f"reads version {DLPACK_MAJOR}.x: ask the producer for max_version=(1, 0)"
+            )
+        versioned, readonly = True, bool(flags & FLAG_READ_ONLY)
     elif name == LEGACY:
-        at, versioned, readonly = _api.PyCapsule_GetPointer(capsule, LEGACY), False, False
+        at = _api.PyCapsule_GetPointer(capsule, LEGACY)
+        data, device_type, device_id, ndim, code, bits, lanes, shape_at = _TENSOR_HEAD.unpack(
+            ctypes.string_at(at, _TENSOR_HEAD.size)
+        )
+        versioned, readonly = False, False
     else:
-        capsule_pointer(capsule)  # raises the error that fits the name
+        capsule_pointer(capsule, caller)  # raises the error that fits the name
         raise AssertionError(name)  # pragma: no cover
-    head = _TENSOR_HEAD.unpack(ctypes.string_at(at, _TENSOR_HEAD.size))
-    _, device_type, device_id, ndim, code, bits, lanes, shape_at = head
+    if not 0 <= ndim <= MAX_NDIM or (ndim and not shape_at):
+        raise DLPackError(
+            f"{caller}() got a malformed DLPack capsule: ndim={ndim} with shape pointer "
+            f"{shape_at or 'NULL'}; ndim must be 0..{MAX_NDIM} with a shape of ndim sizes"
+        )
     shape = _shape(shape_at, ndim) if ndim else ()
+    if (shape and min(shape) < 0) or (not data and 0 not in shape):
+        raise DLPackError(
+            f"{caller}() got a malformed DLPack capsule: shape {shape} with data pointer "
+            f"{data or 'NULL'}; sizes must be >= 0, and data non-NULL unless it is empty"
+        )
     dtype = _DTYPE_CODES.get((code, bits)) if lanes == 1 else None
     return CapsuleInfo(
         versioned, (device_type, device_id), dtype, (code, bits, lanes), shape, readonly
     )
+
+
+def dtype_code_name(code: tuple[int, int, int]) -> str:
+    """A DLPack (code, bits, lanes) as a name where DLPack has one: ``bfloat16``."""
+    kind, bits, lanes = code
+    name = _NAMED_FLOAT_CODES.get(kind) or f"{_CODE_NAMES.get(kind, f'code {kind} of ')}{bits}"
+    return name if lanes == 1 else f"{name} x {lanes} lanes"
 
 
 def capsule_readonly(capsule: object) -> bool:

@@ -8,12 +8,15 @@ AS-C3), refusing ``copy=False`` before any work.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import itertools
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from arrayport import _dtypes
 from arrayport._devices import Device
+from arrayport._dlpack import MAX_NDIM
 from arrayport._dtypes import DType
 from arrayport._errors import AutogradError, CopyError
 from arrayport._placement import check_dtype_supported, default_placement
@@ -21,14 +24,31 @@ from arrayport._plugins import Registry
 from arrayport.hookspecs import Storage
 
 __all__ = [
+    "FLOATING_KINDS",
+    "INFERRED_DTYPES",
+    "INTEGRAL_KINDS",
+    "NUMERIC_KINDS",
+    "SCAN_LIMIT",
     "Plan",
     "Source",
     "Step",
     "build_plan",
+    "cast_matches_build",
     "check_cast",
     "check_copy_arg",
     "check_dtype_arg",
+    "check_foreign_dtype",
     "check_requires_grad",
+    "default_for",
+    "int_problem",
+    "integral_only",
+    "is_nested",
+    "may_hide_int",
+    "nested_values",
+    "python_number_types",
+    "shape_problem",
+    "short_repr",
+    "too_deep",
 ]
 
 
@@ -273,3 +293,235 @@ def _check_no_copy(plan: Plan, caller: str) -> None:
             raise CopyError(
                 f"{caller}(copy=False) would need a copy: {step.reason}; {_COPY_HINTS[step.action]}"
             )
+
+
+# --------------------------------------------------------------------------------------
+# Python data (rules AS-S1 .. AS-S7): what classification and loading check of nested
+# lists and tuples, mostly on the failure path of a backend's build.
+# --------------------------------------------------------------------------------------
+
+_SEQUENCES: Final = (list, tuple)
+INTEGRAL_KINDS: Final = _dtypes.KIND_MEMBERS["integral"]
+FLOATING_KINDS: Final = (
+    _dtypes.KIND_MEMBERS["real floating"] | _dtypes.KIND_MEMBERS["complex floating"]
+)
+
+
+def cast_matches_build(have: DType, want: DType) -> bool:
+    """Whether casting data inferred as ``have`` to ``want`` gives what building it as
+    ``want`` gives: bool either way, integers to wider integers or floating, floating to
+    floating. Floating to integer (truncation, NaN) and narrowing integers (range
+    checks) are left to the backend's build."""
+    if have.kind == "bool" or want.kind == "bool" or want.kind in FLOATING_KINDS:
+        return True
+    if have.kind not in INTEGRAL_KINDS:
+        return False
+    lo, hi = _dtypes.integer_bounds(have)
+    want_lo, want_hi = _dtypes.integer_bounds(want)
+    return want_lo <= lo and hi <= want_hi
+
+
+# NumPy promotes a uint64 (a Python int in [2**63, 2**64), or a NumPy unsigned scalar)
+# beside a signed integer or a float to float64, rounding integers past 2**53 with no
+# error: `[2**63 + 1, -1]` (rule AS-S2 refuses it), `[np.uint64(2**53 + 1), -1]` (rule
+# AS-S5 keeps it exact). The trace is a float64 value of magnitude in [2**53, 2**65):
+# sign and exponent bits 0x434 .. 0x43F, or 0xC34 .. 0xC3F. A scan of the bytes that hold
+# them costs tens of nanoseconds; a reduction (max) costs microseconds, more than
+# building a short list, hence bytes.
+_EXPONENT_AT, _MANTISSA_AT = (7, 6) if sys.byteorder == "little" else (0, 1)
+_FLOAT64, _COMPLEX128 = _dtypes.float64, _dtypes.complex128
+
+
+def may_hide_int(native: Any, dtype: DType) -> bool:
+    """Whether a floating array built from Python data may hold a rounded integer."""
+    if dtype is not _FLOAT64 and dtype is not _COMPLEX128:
+        return True  # no builder makes these from Python data: look at the data
+    try:
+        raw = native.tobytes()
+    except AttributeError:
+        return True
+    high = raw[_EXPONENT_AT::8]
+    if 0x43 not in high and 0xC3 not in high:
+        return False
+    mantissa = raw[_MANTISSA_AT::8]
+    return any(h & 0x7F == 0x43 and m >= 0x40 for h, m in zip(high, mantissa, strict=True))
+
+
+def integral_only(obj: object) -> bool:
+    """Whether nested data holds only integers: Python ints and bools, NumPy integer
+    scalars, and arrays of integer or bool dtype (rule AS-S5)."""
+    for value in nested_values(obj):
+        t = type(value)
+        if t is int or t is bool:
+            continue
+        kind = getattr(getattr(value, "dtype", None), "kind", None)
+        if t in _dtypes.PY_SCALARS or kind not in _INTEGER_KINDS:
+            return False
+    return True
+
+
+# NumPy's dtype.kind letters of bool and integer dtypes.
+_INTEGER_KINDS: Final = frozenset("biu")
+# ... and of numbers: a native array or a value of another kind (datetime, string,
+# object, void) holds no numbers (rules AS-S3, AS-D5).
+NUMERIC_KINDS: Final = frozenset("biufc")
+
+
+def int_problem(
+    value: int, t: type, dtype: DType | None, integral: DType | None
+) -> OverflowError | None:
+    """An integer value of type ``t`` that ``dtype=`` (or, inferring, ``integral``)
+    cannot hold (rule AS-S2), or None."""
+    what = "Python int" if t is int else f"{t.__module__.split('.')[0]}.{t.__qualname__}"
+    shown = short_repr(value)
+    if dtype is not None and dtype.kind in FLOATING_KINDS:
+        try:
+            float(value)
+        except OverflowError:
+            return OverflowError(
+                f"asarray(): {what} {shown} out of range for {dtype.name} (rule AS-S2)"
+            )
+        return None
+    target = dtype or integral
+    if target is None or target.kind not in INTEGRAL_KINDS:
+        return None
+    lo, hi = _dtypes.integer_bounds(target)
+    if lo <= value <= hi:
+        return None
+    where = target.name if dtype is not None else f"the default integral dtype {target.name}"
+    return OverflowError(
+        f"asarray(): {what} {shown} out of range for {where} [{lo}, {hi}]; pass a dtype= that "
+        "holds it (rule AS-S2)"
+    )
+
+
+def is_nested(value: object) -> bool:
+    """Whether ``value`` is a level of nested data: a list, tuple or other Sequence
+    (rule AS-1), but not a string or bytes (rule AS-S3)."""
+    if type(value) in _SEQUENCES:
+        return True
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
+
+
+def nested_values(obj: object) -> Iterator[Any]:
+    """The values of nested sequences, depth first, without recursion."""
+    if not is_nested(obj):
+        yield obj
+        return
+    stack = [iter(cast("Sequence[Any]", obj))]
+    while stack:
+        for value in stack[-1]:
+            if is_nested(value):
+                if len(stack) >= MAX_NDIM:
+                    raise too_deep()
+                stack.append(iter(value))
+                break
+            yield value
+        else:
+            stack.pop()
+
+
+def too_deep() -> ValueError:
+    return ValueError(
+        f"asarray() reads nested sequences at most {MAX_NDIM} levels deep, as an "
+        f"array has at most {MAX_NDIM} dimensions; this one is deeper, or holds "
+        "itself (rule AS-S6)"
+    )
+
+
+def shape_problem(obj: object) -> ValueError | None:
+    """Where nested data stops being rectangular (rule AS-S1), or None."""
+    level: list[Any] = [obj]
+    depth = 0
+    while level and depth <= MAX_NDIM:
+        if any(getattr(e, "ndim", 0) for e in level):
+            return None  # arrays inside: the backend's message stands
+        first = level[0]
+        n = len(first) if is_nested(first) else None
+        for e in level:
+            m = len(e) if is_nested(e) else None
+            if m != n:
+                return ValueError(
+                    "asarray() needs a rectangular nested sequence, not a ragged one (rule "
+                    f"AS-S1): at depth {depth}, {_describe(e, m)} sits beside "
+                    f"{_describe(first, n)}; pad or split the data"
+                )
+        if n is None:
+            return None
+        level = [c for e in level for c in e]
+        depth += 1
+    return None
+
+
+def _describe(value: object, length: int | None) -> str:
+    if length is not None:
+        return f"a {type(value).__name__} of length {length}"
+    return f"a {type(value).__name__} {short_repr(value)}"
+
+
+def short_repr(obj: object) -> str:
+    """``repr(obj)``, cut to 60 characters for messages."""
+    r = repr(obj)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def check_foreign_dtype(
+    native_dtype: object, t: type, want_dtype: DType | None, caller: str
+) -> None:
+    """A native input whose dtype the standard lacks converts only to a ``dtype=``, and
+    only from numbers, keeping complex values complex (rules AS-D4, AS-D5)."""
+    what = f"{caller}() cannot convert a {t.__module__.split('.')[0]}.{t.__qualname__} of dtype "
+    if want_dtype is None:
+        raise TypeError(
+            f"{what}{native_dtype}: it is not a dtype of the standard; pass dtype= to convert it"
+        )
+    kind = getattr(native_dtype, "kind", None)
+    if kind is not None and kind not in NUMERIC_KINDS:
+        raise TypeError(f"{what}{native_dtype} to {want_dtype.name}: it is not a numeric dtype")
+    if kind == "c" and want_dtype.kind not in ("complex floating", "bool"):
+        raise TypeError(
+            f"{what}{native_dtype} to {want_dtype.name}: it would drop the imaginary part; "
+            "take the real or imaginary part first (rules AS-D4, DT-7)"
+        )
+
+
+def default_for(inferred: DType, defaults: Any) -> DType:
+    """The device's default dtype of an inferred dtype's kind (rule AS-D1)."""
+    kind = inferred.kind
+    if kind == "bool":
+        return inferred
+    if kind in INTEGRAL_KINDS:
+        return defaults.integral  # type: ignore[no-any-return]
+    if kind == "real floating":
+        return defaults.real_floating  # type: ignore[no-any-return]
+    return defaults.complex_floating  # type: ignore[no-any-return]
+
+
+# The dtypes that libraries infer from Python bools, ints, floats and complex numbers.
+INFERRED_DTYPES: Final = frozenset(
+    {_dtypes.bool, _dtypes.int64, _dtypes.float64, _dtypes.complex128}
+)
+_PY_NUMBERS: Final = frozenset(_dtypes.PY_SCALARS)
+_LEVELS: Final = frozenset(_SEQUENCES)
+# Beyond this many values on one level, inferring and casting (with a range check for
+# narrower integers) costs less than scanning the value types.
+SCAN_LIMIT: Final = 64
+
+
+def python_number_types(obj: Any, limit: int) -> set[type] | None:
+    """The types of the values of nested lists and tuples when all are Python numbers
+    (``bool``, ``int``, ``float``, ``complex``), else None; None too for more than
+    ``limit`` values on one level."""
+    if type(obj) not in _SEQUENCES:
+        return {type(obj)} if type(obj) in _PY_NUMBERS else None
+    level = obj
+    depth = 1
+    while len(level) <= limit:
+        types = set(map(type, level))
+        if types <= _PY_NUMBERS:
+            return types
+        if depth >= MAX_NDIM or not types <= _LEVELS:
+            return None
+        level = list(itertools.chain.from_iterable(level))
+        depth += 1
+    return None
