@@ -1146,3 +1146,25 @@ def test_asarray_sequences_from_many_threads() -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("make", "dtype", "want"),
+    [
+        (lambda: [1e300], "float32", [np.inf]),
+        (lambda: np.array([1e300, -1e300]), "float32", [np.inf, -np.inf]),
+        (lambda: np.array([2.0**40], np.float32), "int8", None),
+        (lambda: xp.asarray([1e300]), "float32", [np.inf]),
+    ],
+    ids=["list-overflow", "ndarray-overflow", "float-to-int-out-of-range", "array-overflow"],
+)
+def test_cast_out_of_range_without_warning_AS_W1(make: Any, dtype: str, want: Any) -> None:
+    """AS-W1: out-of-range values cast without a warning (the suite turns warnings into
+    errors), to the values the standard leaves to the implementation."""
+    out = xp.asarray(make(), dtype=getattr(xp, dtype))
+    assert out.dtype == getattr(xp, dtype)
+    if want is not None:
+        np.testing.assert_array_equal(np.asarray(out), np.asarray(want, dtype=dtype))
+    source = make()
+    source = source if type(source) is xp.Array else xp.asarray(np.asarray(source))
+    assert xp.astype(source, getattr(xp, dtype)).dtype == getattr(xp, dtype)

@@ -42,6 +42,7 @@ _DEFAULTS: Final = DefaultDTypes(
 # Each standard dtype's NumPy dtype, looked up instead of parsed on every call.
 _NUMPY_DTYPES: Final[dict[DType, np.dtype[Any]]] = {d: np.dtype(d.name) for d in ALL_DTYPES}
 _np: Final = _NUMPY_DTYPES.__getitem__
+_FLOAT64: Final = np.dtype("float64")
 
 
 @hookimpl
@@ -115,7 +116,13 @@ def arrayport_from_buffer(buffer: memoryview, dtype: DType, device: Device) -> S
 def arrayport_from_sequence(obj: object, dtype: DType | None, device: Device) -> Storage | None:
     if device is not CPU and device != CPU:
         return None
-    a = np.array(obj, dtype=None if dtype is None else _np(dtype))
+    if dtype is None:
+        a = np.array(obj)
+    elif _may_warn(_FLOAT64, target := _np(dtype)):
+        with np.errstate(over="ignore", invalid="ignore"):  # as in arrayport_astype
+            a = np.array(obj, dtype=target)
+    else:
+        a = np.array(obj, dtype=target)
     return Storage(a, CPU, NUMPY_TO_DTYPE.get(a.dtype), False, a.dtype)
 
 
@@ -168,8 +175,21 @@ def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> S
 def arrayport_astype(native: Any, dtype: DType, device: Device, copy: bool) -> CastResult | None:
     if device is not CPU and device != CPU:
         return None
-    out = native.astype(_np(dtype), copy=copy)
+    target = _np(dtype)
+    if _may_warn(native.dtype, target):
+        # Out-of-range values cast as the standard leaves them, without NumPy's warning
+        # (rule AS-W1): no other device warns, and the warning would name this file.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = native.astype(target, copy=copy)
+    else:
+        out = native.astype(target, copy=copy)
     return CastResult(out, copied=out is not native)
+
+
+def _may_warn(src: np.dtype[Any], dst: np.dtype[Any]) -> bool:
+    """Whether NumPy may warn casting ``src`` to ``dst``: from floating data to integers
+    or to a narrower floating type (Python data counts as 64-bit floating)."""
+    return src.kind in "fc" and (dst.kind in "iub" or dst.itemsize < src.itemsize)
 
 
 @hookimpl

@@ -141,12 +141,12 @@ def _from_array(x: Array) -> Source:
 def _from_native_storage(storage: Storage, t: type) -> Source:
     step = adopt_step(t, storage.device, storage.native_dtype if storage.dtype is None else None)
     if storage.native is not None and type(storage.native) is t:
-        first, sdevice, sdtype, sreadonly, native_dtype = storage
+        _, sdevice, sdtype, _, native_dtype = storage
 
         def load(obj: Any, device: Device, dtype: DType | None) -> Storage:
-            # Another input's read-only flag is asked of the backend on first use.
-            readonly = sreadonly if obj is first else None
-            return Storage(obj, sdevice, sdtype, readonly, native_dtype)
+            # Read-only is asked of the backend on first use; the load keeps no input
+            # alive (rule AS-K1).
+            return Storage(obj, sdevice, sdtype, None, native_dtype)
 
         return Source("native", storage.native, storage.device, storage.dtype, step, load)
 
@@ -282,7 +282,9 @@ def _build_inferred(seq: Any, device: Device, reg: Registry) -> tuple[Any, DType
         except Exception:  # infer_sequence raises the standard's error
             pass
         else:
-            if EXPORTS[0] is not mark:
+            # Another token: an array may have been read while building, here or in
+            # another thread; only a list that holds one goes the plan's way (AS-S4).
+            if EXPORTS[0] is not mark and holds_array(seq):
                 raise Reclassify
             dtype = fast.dtypes.get(native.dtype)
             if dtype is not None and (
