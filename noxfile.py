@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests lint typecheck conformance cuda bench``."""
+"""Developer sessions: ``nox -s tests lint typecheck conformance cuda bench fuzz``."""
 
 from __future__ import annotations
 
@@ -84,3 +84,48 @@ def bench(session: nox.Session) -> None:
     """Benchmarks side by side with NumPy, array-api-strict and torch, as ratios."""
     session.install("-e", ".[test,reference]")
     session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """The long fuzz run (tests/FUZZING.md): the Hypothesis differential suite with many
+    examples, the thread tests for longer and under pytest-run-parallel, 1e5 lifetime
+    round trips, then the atheris harnesses on the capsule and buffer parsers.
+
+    Every step runs, and the session fails at the end if any step found something.
+    ``ARRAYPORT_ATHERIS_RUNS`` sets the runs per harness (default 200000);
+    ``ARRAYPORT_FUZZ_KEEP_GOING=1`` makes a harness report each kind of finding and go on.
+    """
+    session.install("-e", ".[test,reference,fuzz]")
+    env = {
+        "ARRAYPORT_FUZZ_PROFILE": "arrayport-fuzz-long",
+        "ARRAYPORT_THREAD_SECONDS": "20",
+        "ARRAYPORT_LIFETIME_ROUNDS": "100000",
+    }
+    tests = [
+        str(ROOT / "tests" / f"test_{name}.py") for name in ("fuzz_asarray", "lifetime", "threads")
+    ]
+    artifacts = ROOT / ".nox" / "fuzz-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    runs = os.environ.get("ARRAYPORT_ATHERIS_RUNS", "200000")
+    steps: list[list[str]] = [
+        ["pytest", *tests, "-p", "no:cacheprovider", *session.posargs],
+        ["pytest", tests[-1], "-p", "no:cacheprovider", "--parallel-threads=4"],
+    ]
+    for harness in ("fuzz_capsule.py", "fuzz_buffer.py"):
+        steps.append(
+            [
+                "python",
+                str(ROOT / "fuzz" / harness),
+                f"-runs={runs}",
+                f"-artifact_prefix={artifacts}/",
+            ]
+        )
+    failed = []
+    for step in steps:
+        try:
+            session.run(*step, env=env)
+        except nox.command.CommandFailed:
+            failed.append(" ".join(step[:2]))
+    if failed:
+        session.error(f"findings in: {', '.join(failed)} (crash inputs in {artifacts})")
