@@ -105,14 +105,8 @@ class Registry:
     # calls are made only while planning, never in a cached replay (DS-1).
     def adopt(self, obj: object) -> Any:
         for backend in self.adopters:
-            try:
-                storage = backend.adopt(obj=obj)
-            except BaseException as exc:
-                if backend.builtin or isinstance(exc, KeyboardInterrupt):
-                    raise
-                _disable(backend, _raised("arrayport_adopt", exc))
-                continue
-            if storage is not None:
+            storage = _ask(backend, "adopt", obj)
+            if storage is not None and storage is not _FAILED:
                 if backend.builtin:
                     return storage
                 why = self._misadopted(backend, storage)
@@ -139,14 +133,8 @@ class Registry:
 
     def resolve(self, obj: object) -> Device | None:
         for backend in self.resolvers:
-            try:
-                device = backend.resolve_device(obj=obj)
-            except BaseException as exc:
-                if backend.builtin or isinstance(exc, KeyboardInterrupt):
-                    raise
-                _disable(backend, _raised("arrayport_resolve_device", exc))
-                continue
-            if device is not None:
+            device = _ask(backend, "resolve_device", obj)
+            if device is not None and device is not _FAILED:
                 if backend.builtin or type(device) is Device:
                     return device  # type: ignore[no-any-return]
                 _disable(
@@ -289,6 +277,22 @@ def _without(reg: Registry, name: str, why: str) -> Registry:
             reg.pm.unregister(e.row.plugin)
     kept = [e for e in reg.loaded if e.row.name != name]
     return _freeze(kept, failed, reg.pm, reg.default_device_env)
+
+
+# What _ask returns for a hook that raised (and was disabled for it).
+_FAILED: Final = object()
+
+
+def _ask(backend: Backend, hook: str, obj: object) -> Any:
+    """``backend``'s hook ``hook`` for ``obj``; a third party that raises is disabled
+    and ``_FAILED`` returned (rule BK-12), a built-in's error is raised."""
+    try:
+        return getattr(backend, hook)(obj=obj)
+    except BaseException as exc:
+        if backend.builtin or isinstance(exc, KeyboardInterrupt):
+            raise
+        _disable(backend, _raised(f"arrayport_{hook}", exc))
+        return _FAILED
 
 
 def _raised(hook: str, exc: BaseException) -> str:
