@@ -135,7 +135,8 @@ def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> S
 def arrayport_astype(native: Any, dtype: DType, device: Device, copy: bool) -> CastResult | None:
     if not _mine(device):
         return None
-    out = native.astype(dtype.name, copy=copy)
+    with np.errstate(all="ignore"):  # out-of-range values without warnings (rule AS-W1)
+        out = native.astype(dtype.name, copy=copy)
     return CastResult(out, copied=out is not native)
 
 
@@ -146,6 +147,21 @@ def arrayport_namespace(device: Device) -> ModuleType | None:
     import array_api_compat.numpy
 
     return array_api_compat.numpy  # type: ignore[no-any-return]
+
+
+@hookimpl
+def arrayport_quiet_compute(device: Device) -> Any:
+    if not _mine(device):
+        return None
+
+    def quiet(fn: Any) -> Any:
+        def run(*args: Any) -> Any:
+            with np.errstate(all="ignore"):  # special values without warnings (rule NS-12)
+                return fn(*args)
+
+        return run
+
+    return quiet
 
 
 def register() -> None:

@@ -1155,8 +1155,15 @@ def test_asarray_sequences_from_many_threads() -> None:
         (lambda: np.array([1e300, -1e300]), "float32", [np.inf, -np.inf]),
         (lambda: np.array([2.0**40], np.float32), "int8", None),
         (lambda: xp.asarray([1e300]), "float32", [np.inf]),
+        (lambda: [complex(1e300, -1e300)], "complex64", [complex(np.inf, -np.inf)]),
     ],
-    ids=["list-overflow", "ndarray-overflow", "float-to-int-out-of-range", "array-overflow"],
+    ids=[
+        "list-overflow",
+        "ndarray-overflow",
+        "float-to-int-out-of-range",
+        "array-overflow",
+        "list-complex-overflow",
+    ],
 )
 def test_cast_out_of_range_without_warning_AS_W1(make: Any, dtype: str, want: Any) -> None:
     """AS-W1: out-of-range values cast without a warning (the suite turns warnings into

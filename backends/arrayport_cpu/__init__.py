@@ -22,6 +22,7 @@ from arrayport.hookspecs import (
     Storage,
     hookimpl,
 )
+from arrayport_cpu._quiet import quiet
 
 __all__ = ["CPU", "NUMPY_TO_DTYPE"]
 
@@ -42,7 +43,9 @@ _DEFAULTS: Final = DefaultDTypes(
 # Each standard dtype's NumPy dtype, looked up instead of parsed on every call.
 _NUMPY_DTYPES: Final[dict[DType, np.dtype[Any]]] = {d: np.dtype(d.name) for d in ALL_DTYPES}
 _np: Final = _NUMPY_DTYPES.__getitem__
-_FLOAT64: Final = np.dtype("float64")
+# Casts that may leave a dtype's range, without NumPy's warning (rules AS-W1, NS-12).
+_quiet_array: Final = quiet(np.array)
+_quiet_astype: Final = quiet(np.ndarray.astype)
 
 
 @hookimpl
@@ -116,13 +119,8 @@ def arrayport_from_buffer(buffer: memoryview, dtype: DType, device: Device) -> S
 def arrayport_from_sequence(obj: object, dtype: DType | None, device: Device) -> Storage | None:
     if device is not CPU and device != CPU:
         return None
-    if dtype is None:
-        a = np.array(obj)
-    elif _may_warn(_FLOAT64, target := _np(dtype)):
-        with np.errstate(over="ignore", invalid="ignore"):  # as in arrayport_astype
-            a = np.array(obj, dtype=target)
-    else:
-        a = np.array(obj, dtype=target)
+    # Python floats and complex numbers cast to a narrower dtype as in arrayport_astype.
+    a = np.array(obj) if dtype is None else _quiet_array(obj, _np(dtype))
     return Storage(a, CPU, NUMPY_TO_DTYPE.get(a.dtype), False, a.dtype)
 
 
@@ -179,8 +177,7 @@ def arrayport_astype(native: Any, dtype: DType, device: Device, copy: bool) -> C
     if _may_warn(native.dtype, target):
         # Out-of-range values cast as the standard leaves them, without NumPy's warning
         # (rule AS-W1): no other device warns, and the warning would name this file.
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = native.astype(target, copy=copy)
+        out = _quiet_astype(native, target, "K", "unsafe", True, copy)
     else:
         out = native.astype(target, copy=copy)
     return CastResult(out, copied=out is not native)
@@ -188,7 +185,7 @@ def arrayport_astype(native: Any, dtype: DType, device: Device, copy: bool) -> C
 
 def _may_warn(src: np.dtype[Any], dst: np.dtype[Any]) -> bool:
     """Whether NumPy may warn casting ``src`` to ``dst``: from floating data to integers
-    or to a narrower floating type (Python data counts as 64-bit floating)."""
+    or to a narrower floating type."""
     return src.kind in "fc" and (dst.kind in "iub" or dst.itemsize < src.itemsize)
 
 
@@ -205,3 +202,12 @@ def arrayport_namespace(device: Device) -> ModuleType | None:
 @hookimpl
 def arrayport_device_context(device: Device) -> None:
     return None
+
+
+@hookimpl
+def arrayport_quiet_compute(device: Device) -> Any:
+    if device is not CPU and device != CPU:
+        return None
+    # NumPy warns where the standard asks for inf and nan (log(0), 1 / 0); no other
+    # device's library does, and the warning would point into arrayport's files.
+    return quiet

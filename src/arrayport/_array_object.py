@@ -31,7 +31,15 @@ from arrayport._graph import (
     record,
 )
 from arrayport._indexing import decide_getitem, decide_setitem
-from arrayport._operations import VIEW, Decision, Operand, Operation, compute_of, dtype_of_native
+from arrayport._operations import (
+    VIEW,
+    Decision,
+    Operand,
+    Operation,
+    compute_of,
+    dtype_of_native,
+    quiet_of,
+)
 from arrayport._placement import (
     VOLATILE,
     check_dtype_supported,
@@ -589,6 +597,11 @@ def decide(
     ]
     VOLATILE.seen = False
     d = op.decide(reg, *operands, *params)
+    quiet = quiet_of(reg, d.device) if op.computes else None
+    if quiet is not None:  # special values without the library's warnings (rule NS-12)
+        d = Decision(
+            quiet(d.run), d.device, d.dtype, context=d.context, readonly=d.readonly, multi=d.multi
+        )
     first = next((a for a in args if type(a) is Array), None)
     replay = compile_decision(reg, d, 1 <= len(args) <= 3, first)
     if VOLATILE.seen:  # a device that follows state: decided again on each call
@@ -713,7 +726,7 @@ def _decide_setitem(reg: Registry, x: Operand, key: object, value: object) -> De
     return decide_setitem(reg, x, key, value)
 
 
-_T: Final = Operation("T", _decide_transpose, ndim=True)
-_MT: Final = Operation("mT", _decide_matrix_transpose, ndim=True)
-_GETITEM: Final = Operation("__getitem__", _decide_getitem, ndim=True)
+_T: Final = Operation("T", _decide_transpose, ndim=True, computes=False)
+_MT: Final = Operation("mT", _decide_matrix_transpose, ndim=True, computes=False)
+_GETITEM: Final = Operation("__getitem__", _decide_getitem, ndim=True, computes=False)
 _SETITEM: Final = Operation("__setitem__", _decide_setitem, ndim=True)

@@ -69,6 +69,7 @@ class Backend:
         "namespace",
         "native_types",
         "plugin",
+        "quiet_compute",
         "resolve_device",
         "to_dlpack",
         "transfer",
@@ -89,6 +90,7 @@ class Backend:
     is_readonly: Callable[..., Any]
     namespace: Callable[..., Any]
     native_types: Callable[..., Any]
+    quiet_compute: Callable[..., Any]
     resolve_device: Callable[..., Any]
     to_dlpack: Callable[..., Any]
     transfer: Callable[..., Any]

@@ -234,9 +234,9 @@ def _fill_decision(fn: str) -> Callable[..., Decision]:
     return decide
 
 
-_EMPTY: Final = Operation("empty", _fill_decision("empty"), typed=False)
-_ZEROS: Final = Operation("zeros", _fill_decision("zeros"), typed=False)
-_ONES: Final = Operation("ones", _fill_decision("ones"), typed=False)
+_EMPTY: Final = Operation("empty", _fill_decision("empty"), typed=False, computes=False)
+_ZEROS: Final = Operation("zeros", _fill_decision("zeros"), typed=False, computes=False)
+_ONES: Final = Operation("ones", _fill_decision("ones"), typed=False, computes=False)
 
 
 def empty(
@@ -333,9 +333,15 @@ def _like_decision(fn: str) -> Callable[..., Decision]:
     return decide
 
 
-_EMPTY_LIKE: Final = Operation("empty_like", _like_decision("empty"), ndim=True, typed=False)
-_ZEROS_LIKE: Final = Operation("zeros_like", _like_decision("zeros"), ndim=True, typed=False)
-_ONES_LIKE: Final = Operation("ones_like", _like_decision("ones"), ndim=True, typed=False)
+_EMPTY_LIKE: Final = Operation(
+    "empty_like", _like_decision("empty"), ndim=True, typed=False, computes=False
+)
+_ZEROS_LIKE: Final = Operation(
+    "zeros_like", _like_decision("zeros"), ndim=True, typed=False, computes=False
+)
+_ONES_LIKE: Final = Operation(
+    "ones_like", _like_decision("ones"), ndim=True, typed=False, computes=False
+)
 _FULL_LIKE: Final = Operation("full_like", _like_decision("full"), ndim=True, typed=False)
 
 

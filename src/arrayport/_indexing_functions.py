@@ -49,7 +49,7 @@ def _decide_take(reg: Registry, x: object, indices: object, axis: object) -> Dec
     return _decision(reg, "take", x, indices, normalize_axis(axis, x.ndim, "take"))
 
 
-_TAKE: Final = Operation("take", _decide_take, ndim=True)
+_TAKE: Final = Operation("take", _decide_take, ndim=True, computes=False)
 
 
 def take(x: Array, indices: Array, /, *, axis: int | None = None) -> Array:
@@ -70,7 +70,9 @@ def _decide_take_along_axis(reg: Registry, x: object, indices: object, axis: obj
     return _decision(reg, "take_along_axis", x, indices, axis)
 
 
-_TAKE_ALONG_AXIS: Final = Operation("take_along_axis", _decide_take_along_axis, ndim=True)
+_TAKE_ALONG_AXIS: Final = Operation(
+    "take_along_axis", _decide_take_along_axis, ndim=True, computes=False
+)
 
 
 def take_along_axis(x: Array, indices: Array, /, *, axis: int = -1) -> Array:

@@ -207,7 +207,9 @@ def _decide_matrix_transpose(reg: Registry, x: object) -> Decision:
     return Decision(ns.matrix_transpose, x.device, x.dtype, context=needs_context, readonly=VIEW)
 
 
-_MATRIX_TRANSPOSE: Final = Operation("matrix_transpose", _decide_matrix_transpose, ndim=True)
+_MATRIX_TRANSPOSE: Final = Operation(
+    "matrix_transpose", _decide_matrix_transpose, ndim=True, computes=False
+)
 
 
 def matrix_transpose(x: Array, /) -> Array:

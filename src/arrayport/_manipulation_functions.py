@@ -136,7 +136,7 @@ def _decide_broadcast_arrays(reg: Registry, *arrays: object) -> Decision:
     return Decision(run, device, dtype, context=needs_context, readonly=True, multi=tuple)
 
 
-_BROADCAST_ARRAYS: Final = Operation("broadcast_arrays", _decide_broadcast_arrays)
+_BROADCAST_ARRAYS: Final = Operation("broadcast_arrays", _decide_broadcast_arrays, computes=False)
 
 
 def broadcast_arrays(*arrays: Array) -> tuple[Array, ...]:
@@ -169,7 +169,7 @@ def _decide_broadcast_to(reg: Registry, x: object, shape: object) -> Decision:
     return Decision(run, x.device, x.dtype, context=needs_context, readonly=True)
 
 
-_BROADCAST_TO: Final = Operation("broadcast_to", _decide_broadcast_to)
+_BROADCAST_TO: Final = Operation("broadcast_to", _decide_broadcast_to, computes=False)
 
 
 def broadcast_to(x: Array, /, shape: tuple[int, ...] | list[int]) -> Array:
@@ -221,7 +221,7 @@ def _decide_concat(reg: Registry, *args: object) -> Decision:
     return Decision(run, device, dtype, context=needs_context)
 
 
-_CONCAT: Final = Operation("concat", _decide_concat, ndim=True)
+_CONCAT: Final = Operation("concat", _decide_concat, ndim=True, computes=False)
 
 
 def concat(arrays: tuple[Array, ...] | list[Array], /, *, axis: int | None = 0) -> Array:
@@ -248,7 +248,7 @@ def _decide_stack(reg: Registry, *args: object) -> Decision:
     return Decision(run, device, dtype, context=needs_context)
 
 
-_STACK: Final = Operation("stack", _decide_stack, ndim=True)
+_STACK: Final = Operation("stack", _decide_stack, ndim=True, computes=False)
 
 
 def stack(arrays: tuple[Array, ...] | list[Array], /, *, axis: int = 0) -> Array:
@@ -280,7 +280,7 @@ def _decide_expand_dims(reg: Registry, x: object, axis: object) -> Decision:
     return Decision(run, x.device, x.dtype, context=needs_context, readonly=VIEW)
 
 
-_EXPAND_DIMS: Final = Operation("expand_dims", _decide_expand_dims, ndim=True)
+_EXPAND_DIMS: Final = Operation("expand_dims", _decide_expand_dims, ndim=True, computes=False)
 
 
 def expand_dims(x: Array, /, axis: int | tuple[int, ...]) -> Array:
@@ -302,7 +302,7 @@ def _decide_flip(reg: Registry, x: object, axis: object) -> Decision:
     )
 
 
-_FLIP: Final = Operation("flip", _decide_flip, ndim=True)
+_FLIP: Final = Operation("flip", _decide_flip, ndim=True, computes=False)
 
 
 def flip(x: Array, /, *, axis: int | tuple[int, ...] | None = None) -> Array:
@@ -330,7 +330,7 @@ def _decide_moveaxis(reg: Registry, x: object, source: object, destination: obje
     )
 
 
-_MOVEAXIS: Final = Operation("moveaxis", _decide_moveaxis, ndim=True)
+_MOVEAXIS: Final = Operation("moveaxis", _decide_moveaxis, ndim=True, computes=False)
 
 
 def moveaxis(
@@ -358,7 +358,7 @@ def _decide_permute_dims(reg: Registry, x: object, axes: object) -> Decision:
     )
 
 
-_PERMUTE_DIMS: Final = Operation("permute_dims", _decide_permute_dims, ndim=True)
+_PERMUTE_DIMS: Final = Operation("permute_dims", _decide_permute_dims, ndim=True, computes=False)
 
 
 def permute_dims(x: Array, /, axes: tuple[int, ...] | list[int]) -> Array:
@@ -424,7 +424,7 @@ def _decide_reshape(
     )
 
 
-_RESHAPE: Final = Operation("reshape", _decide_reshape)
+_RESHAPE: Final = Operation("reshape", _decide_reshape, computes=False)
 
 
 def reshape(x: Array, /, shape: tuple[int, ...] | list[int], *, copy: bool | None = None) -> Array:
@@ -461,7 +461,7 @@ def _decide_squeeze(reg: Registry, x: object, axis: object) -> Decision:
     return Decision(run, x.device, x.dtype, context=needs_context, readonly=VIEW)
 
 
-_SQUEEZE: Final = Operation("squeeze", _decide_squeeze, ndim=True)
+_SQUEEZE: Final = Operation("squeeze", _decide_squeeze, ndim=True, computes=False)
 
 
 def squeeze(x: Array, /, axis: int | tuple[int, ...]) -> Array:
@@ -484,7 +484,7 @@ def _decide_unstack(reg: Registry, x: object, axis: object) -> Decision:
     return Decision(run, x.device, x.dtype, context=needs_context, readonly=VIEW, multi=tuple)
 
 
-_UNSTACK: Final = Operation("unstack", _decide_unstack, ndim=True)
+_UNSTACK: Final = Operation("unstack", _decide_unstack, ndim=True, computes=False)
 
 
 def unstack(x: Array, /, *, axis: int = 0) -> tuple[Array, ...]:
@@ -528,7 +528,7 @@ def _decide_repeat(reg: Registry, x: object, repeats: object, axis: object) -> D
     return Decision(run, x.device, x.dtype, context=needs_context)
 
 
-_REPEAT: Final = Operation("repeat", _decide_repeat, ndim=True)
+_REPEAT: Final = Operation("repeat", _decide_repeat, ndim=True, computes=False)
 
 
 def repeat(x: Array, repeats: int | Array, /, *, axis: int | None = None) -> Array:
@@ -557,7 +557,7 @@ def _decide_roll(reg: Registry, x: object, shift: object, axis: object) -> Decis
     return Decision(run, x.device, x.dtype, context=needs_context)
 
 
-_ROLL: Final = Operation("roll", _decide_roll, ndim=True)
+_ROLL: Final = Operation("roll", _decide_roll, ndim=True, computes=False)
 
 
 def roll(
@@ -586,7 +586,7 @@ def _decide_tile(reg: Registry, x: object, repetitions: object) -> Decision:
     return Decision(run, x.device, x.dtype, context=needs_context)
 
 
-_TILE: Final = Operation("tile", _decide_tile)
+_TILE: Final = Operation("tile", _decide_tile, computes=False)
 
 
 def tile(x: Array, repetitions: tuple[int, ...] | list[int], /) -> Array:

@@ -33,6 +33,7 @@ __all__ = [
     "ns_dtype",
     "operands_device",
     "promote",
+    "quiet_of",
 ]
 
 
@@ -95,20 +96,30 @@ class Operation:
     depend on the operands' numbers of dimensions (axis arguments do). ``typed`` says
     whether its parameters are keyed by type as well as by value: needed where a valid
     value equals an invalid one of another type (``keepdims=True`` and ``keepdims=1``),
-    not where every parameter is a dtype or a device (rule DS-1).
+    not where every parameter is a dtype or a device (rule DS-1). ``computes`` is False
+    for an operation that only moves, views or allocates values and so can meet no
+    special value (``reshape``, indexing, ``zeros``): its computation is not wrapped to
+    silence floating-point warnings (rule NS-12).
     ``vjp`` is how it differentiates (a ``_graph.Formula``), None until one is given
     (rule AG-3).
     """
 
-    __slots__ = ("decide", "name", "ndim", "typed", "vjp")
+    __slots__ = ("computes", "decide", "name", "ndim", "typed", "vjp")
 
     def __init__(
-        self, name: str, decide: Decide, *, ndim: bool = False, typed: bool = True
+        self,
+        name: str,
+        decide: Decide,
+        *,
+        ndim: bool = False,
+        typed: bool = True,
+        computes: bool = True,
     ) -> None:
         self.name = name
         self.decide = decide
         self.ndim = ndim
         self.typed = typed
+        self.computes = computes
         self.vjp: Any = None
 
     def __repr__(self) -> str:
@@ -133,6 +144,18 @@ def compute_of(reg: Registry, device: Device) -> tuple[Any, bool]:
         ctx = reg.backend(device).device_context(device=device)
         needs = reg.needs_context[device] = ctx is not None
     return ns, needs
+
+
+_LOUD: Final = object()  # the answer of a backend that returned no wrapper
+
+
+def quiet_of(reg: Registry, device: Device) -> Callable[[Callable[..., Any]], Any] | None:
+    """The wrapper that makes ``device``'s computations warn of no special value (rule
+    NS-12), or None where its library warns of none; asked once per registry (BK-8)."""
+    quiet = reg.quiet.get(device)
+    if quiet is None:
+        quiet = reg.quiet[device] = reg.backend(device).quiet_compute(device=device) or _LOUD
+    return None if quiet is _LOUD else quiet  # type: ignore[return-value]
 
 
 def ns_dtype(ns: Any, dtype: DType) -> Any:

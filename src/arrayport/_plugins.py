@@ -80,6 +80,8 @@ class Registry:
     # first use: a small operation then asks no hook at all (rule BK-8).
     namespaces: dict[Device, Any] = field(default_factory=dict, compare=False)
     needs_context: dict[Device, bool] = field(default_factory=dict, compare=False)
+    # Per-device answers of arrayport_quiet_compute (rule NS-12), likewise.
+    quiet: dict[Device, Any] = field(default_factory=dict, compare=False)
     # ARRAYPORT_DEFAULT_DEVICE as it was when this registry loaded (rule DV-3); resolved
     # on first use, so that a plugin registered later can serve it.
     default_device_env: str = ""

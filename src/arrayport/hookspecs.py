@@ -490,6 +490,39 @@ def arrayport_namespace(device: Device) -> ModuleType | None:
 
 
 @_spec(firstresult=True)
+def arrayport_quiet_compute(device: Device) -> Callable[[_F], _F] | None:
+    """Return a wrapper that makes a computation on ``device`` give the standard's
+    special values (``inf``, ``nan``, signed zeros) without warnings.
+
+    Returns None when the device is not this backend's, or when its library computes
+    without floating-point warnings already (CuPy, torch, JAX). A backend whose library
+    warns (NumPy's ``RuntimeWarning: divide by zero``) returns a function that takes a
+    callable and returns one doing the same computation with those warnings off, in the
+    calling thread only, leaving the user's own error state as it was (rule NS-12). The
+    dispatcher wraps each decision's computation once per call key (rule DS-1).
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_quiet_compute(device):
+            if device.kind != "mydevice":
+                return None
+
+            def quiet(fn):
+                def run(*args):
+                    with numpy.errstate(all="ignore"):
+                        return fn(*args)
+
+                return run
+
+            return quiet
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
 def arrayport_device_context(device: Device) -> AbstractContextManager[Any] | None:
     """Return a context manager that makes ``device`` current while computing on it.
 

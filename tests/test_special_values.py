@@ -1,0 +1,239 @@
+"""Special values without floating-point warnings, on every device (spec/namespace.md NS-12)."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import arrayport as xp
+
+DEVICES = ("cpu", "fake:1")
+
+# Values at which NumPy warns for one function or another: zeros, signed infinities,
+# NaN, values whose exp overflows, the extremes of float64.
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 2.0, np.inf, -np.inf, np.nan, 710.0, -710.0, 1e308, -1e308]
+COMPLEX = [complex(a, b) for a in (0.0, 1.0, np.inf, np.nan) for b in (0.0, -1.0, np.inf)]
+
+Fn = Callable[[Any, Any], Any]  # (namespace, x) -> result: arrayport's or NumPy's
+
+
+def _function(name: str) -> Fn:
+    return lambda ns, x: getattr(ns, name)(x)
+
+
+# Each case: how to compute it with arrayport's namespace and with NumPy's (the oracle,
+# computed with NumPy's warnings off), and the input values.
+CASES: list[tuple[str, Fn, Fn, list[Any]]] = [
+    *[
+        (name, _function(name), _function(np_name), SPECIAL)
+        for name, np_name in [
+            ("log", "log"),
+            ("log2", "log2"),
+            ("log10", "log10"),
+            ("log1p", "log1p"),
+            ("exp", "exp"),
+            ("expm1", "expm1"),
+            ("sqrt", "sqrt"),
+            ("sin", "sin"),
+            ("cos", "cos"),
+            ("tan", "tan"),
+            ("acos", "arccos"),
+            ("asin", "arcsin"),
+            ("acosh", "arccosh"),
+            ("atanh", "arctanh"),
+            ("cosh", "cosh"),
+            ("sinh", "sinh"),
+            ("tanh", "tanh"),
+            ("square", "square"),
+            ("reciprocal", "reciprocal"),
+        ]
+    ],
+    (
+        "divide",
+        lambda ns, x: ns.divide(x, ns.flip(x)),
+        lambda ns, x: ns.divide(x, ns.flip(x)),
+        SPECIAL,
+    ),
+    ("divide-by-zero-operator", lambda ns, x: x / 0.0, lambda ns, x: x / 0.0, SPECIAL),
+    ("floor_divide", lambda ns, x: x // 0.0, lambda ns, x: x // 0.0, [1.0, -1.0, 0.0]),
+    ("remainder", lambda ns, x: x % 0.0, lambda ns, x: x % 0.0, [1.0, -1.0, 0.0]),
+    ("multiply", lambda ns, x: x * ns.flip(x), lambda ns, x: x * np.flip(x), SPECIAL),
+    ("add", lambda ns, x: x + ns.flip(x), lambda ns, x: x + np.flip(x), SPECIAL),
+    ("subtract", lambda ns, x: x - x, lambda ns, x: x - x, SPECIAL),
+    ("pow", lambda ns, x: x**-1.5, lambda ns, x: x**-1.5, SPECIAL),
+    ("pow-overflow", lambda ns, x: ns.pow(x, 400.0), lambda ns, x: np.power(x, 400.0), SPECIAL),
+    ("hypot", lambda ns, x: ns.hypot(x, x), lambda ns, x: np.hypot(x, x), SPECIAL),
+    ("logaddexp", lambda ns, x: ns.logaddexp(x, -x), lambda ns, x: np.logaddexp(x, -x), SPECIAL),
+    ("sum", lambda ns, x: ns.sum(x), lambda ns, x: np.sum(x), SPECIAL),
+    ("prod", lambda ns, x: ns.prod(x), lambda ns, x: np.prod(x), SPECIAL),
+    ("mean", lambda ns, x: ns.mean(x), lambda ns, x: np.mean(x), SPECIAL),
+    ("var", lambda ns, x: ns.var(x), lambda ns, x: np.var(x), SPECIAL),
+    ("cumulative_sum", lambda ns, x: ns.cumulative_sum(x), lambda ns, x: np.cumsum(x), SPECIAL),
+    ("cumulative_prod", lambda ns, x: ns.cumulative_prod(x), lambda ns, x: np.cumprod(x), SPECIAL),
+    ("vecdot", lambda ns, x: ns.vecdot(x, x), lambda ns, x: np.vecdot(x, x), SPECIAL),
+    ("matmul", lambda ns, x: x @ x, lambda ns, x: x @ x, SPECIAL),
+    ("complex-divide", lambda ns, x: x / ns.flip(x), lambda ns, x: x / np.flip(x), COMPLEX),
+    ("complex-exp", lambda ns, x: ns.exp(x), lambda ns, x: np.exp(x), COMPLEX),
+    (
+        "complex-sign",
+        lambda ns, x: ns.sign(x),
+        lambda ns, x: np.where(x == 0, 0, x / abs(x)),
+        COMPLEX,
+    ),
+    # Operations that only move, view or allocate values (Operation.computes is False)
+    # are not wrapped: they meet no special value.
+    ("moves-reshape", lambda ns, x: ns.reshape(x, (3, 4)), lambda ns, x: x.reshape(3, 4), SPECIAL),
+    ("moves-getitem", lambda ns, x: x[::-2], lambda ns, x: x[::-2], SPECIAL),
+    ("moves-concat", lambda ns, x: ns.concat([x, x]), lambda ns, x: np.concat([x, x]), SPECIAL),
+    (
+        "moves-take",
+        lambda ns, x: ns.take(x, ns.asarray([7, 5], device=x.device)),
+        lambda ns, x: x[[7, 5]],
+        SPECIAL,
+    ),
+    ("moves-roll", lambda ns, x: ns.roll(x, 3), lambda ns, x: np.roll(x, 3), SPECIAL),
+    ("fft", lambda ns, x: ns.fft.fft(x), lambda ns, x: np.fft.fft(x), COMPLEX),
+    ("rfft", lambda ns, x: ns.fft.rfft(x), lambda ns, x: np.fft.rfft(x), SPECIAL),
+    ("irfft", lambda ns, x: ns.fft.irfft(x), lambda ns, x: np.fft.irfft(x), COMPLEX),
+]
+
+
+def _quiet_numpy(fn: Fn, values: list[Any]) -> Any:
+    with np.errstate(all="ignore"):
+        return np.asarray(fn(np, np.asarray(values)))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize(
+    ("name", "fn", "oracle", "values"), CASES, ids=[f"NS-12-{c[0]}" for c in CASES]
+)
+def test_special_values_without_warnings(
+    name: str, fn: Fn, oracle: Fn, values: list[Any], device: str
+) -> None:
+    """NS-12: the computation warns of nothing and gives NumPy's special values."""
+    want = _quiet_numpy(oracle, values)
+    x = xp.asarray(values, device=device)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = fn(xp, x)
+    assert [str(w.message) for w in caught] == []
+    np.testing.assert_allclose(
+        np.asarray(got.to_device("cpu")), want, rtol=1e-12, atol=0, equal_nan=True
+    )
+
+
+def test_integer_division_by_zero_without_warnings() -> None:
+    """NS-12: integer floor_divide and remainder by zero warn of nothing (the value is
+    the one the standard leaves unspecified)."""
+    x = xp.asarray([1, -1, 0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        q, r = x // 0, x % 0
+    assert caught == []
+    assert q.dtype == r.dtype == xp.int64
+    assert q.shape == r.shape == (3,)
+
+
+def test_user_error_state_is_left_alone() -> None:
+    """NS-12: the user's NumPy error state holds around arrayport calls, for the
+    user's own NumPy calls, and is the same after arrayport calls as before."""
+    zero = np.zeros(1)
+    with np.errstate(divide="raise", invalid="raise"):
+        before = np.geterr()
+        out = xp.log(xp.asarray(zero))  # arrayport's own call: no FloatingPointError
+        assert np.asarray(out)[0] == -np.inf
+        assert np.geterr() == before
+        with pytest.raises(FloatingPointError):
+            np.log(zero)
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        np.log(zero)
+
+
+def test_error_state_restored_when_the_backend_raises() -> None:
+    """NS-12: an operation that raises leaves the calling thread's error state as it
+    was."""
+    with np.errstate(divide="raise"):
+        with pytest.raises(ValueError):
+            xp.reshape(xp.asarray([1.0, 2.0, 3.0]), (2, 2))
+        with pytest.raises(ValueError, match="Singular"):  # NumPy's LinAlgError
+            xp.linalg.inv(xp.zeros((2, 2)))
+        with pytest.raises(FloatingPointError):
+            np.log(np.zeros(1))
+
+
+def test_special_values_quiet_in_every_thread() -> None:
+    """NS-12: the warnings are off in each calling thread for arrayport's calls only;
+    another thread's error state is its own."""
+    errors: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def work() -> None:
+        try:
+            with np.errstate(all="raise"):
+                barrier.wait(timeout=10)
+                for _ in range(200):
+                    xp.log(xp.asarray([0.0, -1.0]))
+                    xp.asarray([1.0]) / 0.0
+                try:
+                    np.log(np.zeros(1))
+                except FloatingPointError:
+                    pass
+                else:
+                    errors.append("the thread's own errstate was lost")
+        except Exception as e:  # reported to the main thread
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+
+
+def test_cpu_backend_sets_numpy_error_state_variable() -> None:
+    """NS-12, BK-13: the cpu backend's wrapper switches NumPy's warnings off for the
+    wrapped call alone, through NumPy's error-state variable (not its slower
+    ``np.errstate`` fallback, which a NumPy without the variable would get)."""
+    from arrayport_cpu import _quiet
+
+    assert _quiet._STATE is not None
+    inside = _quiet.quiet(np.geterr)()
+    assert set(inside.values()) == {"ignore"}
+    assert np.geterr() != inside
+
+
+def test_moving_operations_are_not_wrapped() -> None:
+    """NS-12: a decision's computation is wrapped once per key where the operation
+    computes values, and not where it only moves them (``Operation.computes``)."""
+    from arrayport._plugins import registry
+
+    reg = registry()
+    cpu = xp.Device("cpu")
+    wrapped: list[Any] = []
+    real = reg.backend(cpu).quiet_compute(device=cpu)
+
+    def counting(fn: Any) -> Any:
+        wrapped.append(fn)
+        return real(fn)
+
+    reg.decisions.clear()
+    reg.quiet[cpu] = counting
+    try:
+        x = xp.asarray([1.0, 2.0])
+        for _ in range(3):
+            xp.reshape(x, (2, 1))
+            x[::-1]
+        assert wrapped == []
+        for _ in range(3):
+            xp.log(x)
+            x / 0.0
+        assert len(wrapped) == 2  # one decision each, replayed twice more
+    finally:
+        reg.quiet.clear()
+        reg.decisions.clear()
