@@ -851,7 +851,9 @@ def test_formula_against_torch(case: Case, device: str, data: st.DataObject) -> 
     tensors = [torch.asarray(a.copy(), requires_grad=True) for a in arrays]
     expected = torch.autograd.grad(_objective(case, weights, "torch")(*tensors), tensors)
     # A case computing through float32 rounds at float32's precision (eps 1.2e-7) in
-    # both libraries, in different orders; the others agree to float64's.
-    rtol = 1e-6 if "precision" in case.id else 1e-7
+    # both libraries, in different orders, on operands up to 2 in magnitude: a result
+    # that cancels to near zero keeps an absolute error of a few float32 ulps at that
+    # magnitude. The others agree to float64's precision.
+    rtol, atol = (1e-6, 8 * 2 * 1.2e-7) if "precision" in case.id else (1e-7, 1e-9)
     for g, e in zip(grads, expected, strict=True):
-        np.testing.assert_allclose(_host(g), e.resolve_conj().numpy(), rtol=rtol, atol=1e-9)
+        np.testing.assert_allclose(_host(g), e.resolve_conj().numpy(), rtol=rtol, atol=atol)
