@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # handmade_capsules, fake_backend
 
 # The documented exception types (spec/errors.md ER-1: every arrayport error derives from
-# one of these; AS-*, DL-* and issue 9 name no other). Anything else escaping asarray is
+# one of these; AS-*, DL-* and NS-* name no other). Anything else escaping asarray is
 # a finding: RuntimeError, struct.error, AssertionError, RecursionError, SystemError, ...
 DOCUMENTED: tuple[type[BaseException], ...] = (TypeError, ValueError, BufferError, OverflowError)
 
@@ -64,7 +64,7 @@ def call_kwargs(fdp: Any, xp: Any) -> dict[str, Any]:
 def checked_call(call: Callable[[], Any], what: str) -> Any:
     """``call()``'s result, or None when it raised a documented exception with a message;
     a ``Finding`` for any other exception, and for a warning that points into
-    arrayport's own files (issue 9)."""
+    arrayport's own files (rules AS-W1, NS-12)."""
     import importlib.util
     import warnings
 

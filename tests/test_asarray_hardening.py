@@ -1,4 +1,4 @@
-"""asarray on bad input and foreign objects (issue 9): refused with the documented error
+"""asarray on bad input and foreign objects: refused with the documented error
 that names asarray and the input, never converted into a wrong value, and never another
 library's exception (spec/asarray.md AS-S1 .. AS-S7, AS-D4, AS-D5, AS-K3 .. AS-K5;
 spec/errors.md ER-3)."""

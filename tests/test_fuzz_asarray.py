@@ -17,7 +17,7 @@ from arrayport's code, says what must happen:
 Every exception must be an instance of a type the rules name for the case: a
 ``RecursionError``, ``struct.error``, ``AssertionError`` or a producer's
 ``RuntimeError`` is a failure. A warning raised during the call must not point into
-arrayport's own files (issue 9). Hand-built DLPack capsules also check that their
+arrayport's own files (AS-W1, NS-12). Hand-built DLPack capsules also check that their
 deleter runs exactly once.
 
 Example counts come from a Hypothesis profile: ``arrayport-fuzz-ci`` (the default,
@@ -177,7 +177,7 @@ class Args:
 
 
 # Each device= spelling with the device it names (None: refused by DV-1). "cpu:0" is
-# the host as torch.device("cpu:0") is (issue 9, small gaps).
+# the host as torch.device("cpu:0") is.
 _DEVICE_SPELLINGS: list[tuple[Any, xp.Device | None]] = [
     ("cpu", CPU),
     (CPU, CPU),
@@ -478,7 +478,7 @@ def judge(
     for w in caught:
         if str(w.filename).startswith(_CHECKED_DIRS):
             problems.append(
-                f"a warning points into arrayport's own files (issue 9): "
+                f"a warning points into arrayport's own files (AS-W1, NS-12): "
                 f"{w.category.__name__}: {w.message} at {w.filename}:{w.lineno}"
             )
     if problems:
@@ -640,7 +640,7 @@ def convert_leaf(v: Any, dtype: xp.DType, inferred: bool) -> LeafResult:
         n = int(v)
         if inferred or kind == "int":
             # AS-S2: a Python int outside the result dtype's range (the default integral
-            # dtype when inferred); a NumPy integer scalar the same when inferred (issue 9:
+            # dtype when inferred); a NumPy integer scalar the same when inferred (as
             # np.uint64(2**63) must not wrap to a negative int64).
             bounds = np.iinfo(np.int64) if inferred else None
             if want == "int" and not inferred:
@@ -1285,7 +1285,7 @@ def dlpack_outcome(p: Producer, args: Args) -> Outcome:
     exp = native_outcome(a, args, own_device=CPU, readonly=readonly, memory=a, what="DLPack data")
     if not exportable:
         # NumPy refuses to export it (BufferError): a documented type, as asarray would
-        # refuse the dtype itself (issue 9: foreign dtypes raise TypeError/ValueError/
+        # refuse the dtype itself (AS-D1: foreign dtypes raise TypeError/ValueError/
         # BufferError, not the producer's own error type).
         exp.must = [(r, e) for r, e in exp.must if e != (TypeError,) or "AS-D1" not in r]
         exp.refuse("a DLPack producer refusing the dtype", TypeError, ValueError, BufferError)
@@ -1400,7 +1400,7 @@ def torch_outcome(t: Any, values: np.ndarray[Any, Any] | None, special: str, arg
     if values is None:  # bfloat16, complex32, float8: dtypes the standard lacks
         out = Outcome()
         out.refuse(
-            "AS-D1/issue 9: a foreign dtype the standard lacks", TypeError, ValueError, BufferError
+            "AS-D1: a foreign dtype the standard lacks", TypeError, ValueError, BufferError
         )
         for rule, exc in argument_refusals(tgt):
             out.refuse(rule, *exc)
@@ -1420,7 +1420,7 @@ def torch_outcome(t: Any, values: np.ndarray[Any, Any] | None, special: str, arg
     if t.dtype == torch.float16 and tgt.dtype is None:
         exp.must = [(r, e) for r, e in exp.must if "AS-D1" not in r]
         exp.refuse(
-            "AS-D1/issue 9: float16, a dtype the standard lacks", TypeError, ValueError, BufferError
+            "AS-D1: float16, a dtype the standard lacks", TypeError, ValueError, BufferError
         )
     return exp
 
@@ -1516,7 +1516,7 @@ def capsule_outcome(maker: HandmadeCapsule, args: Args) -> Outcome:
         refusals.append(("DLPack: a negative dimension", (BufferError, ValueError)))
     code, bits, lanes = h.dtype
     own_np = STANDARD_CODES.get((code, bits)) if lanes == 1 else None
-    foreign = ("AS-D1/issue 9: a DLPack dtype the standard lacks", DOCUMENTED[:3])
+    foreign = ("AS-D1: a DLPack dtype the standard lacks", DOCUMENTED[:3])
     if own_np is None and lanes == 1 and (code, bits) == FLOAT16 and tgt.dtype is not None:
         out.may.append(foreign)  # NumPy reads float16: a cast to dtype= is not wrong
     elif own_np is None:
@@ -1733,7 +1733,7 @@ def _scalar_for(data: st.DataObject, dtype: xp.DType) -> Any:
 
 
 # ---- the oracle on fixed inputs -------------------------------------------------------------
-# Inputs the fuzzing found (tests/FUZZING.md) and issue 9 lists, judged by the same oracle
+# Inputs the fuzzing found (tests/FUZZING.md) and the known defects, judged by the same oracle
 # on every run: the derandomized CI profile need not draw each of them.
 
 
@@ -1811,7 +1811,7 @@ def test_fuzz_known_inputs(
 @pytest.mark.skipif(torch is None, reason="torch is not installed (the `reference` extra)")
 @pytest.mark.parametrize("name", ["bfloat16", "complex32", "float8_e4m3fn"])
 def test_fuzz_known_torch_dtypes(name: str) -> None:
-    """AS-D1/issue 9: a torch dtype the standard lacks is a documented error."""
+    """AS-D1: a torch dtype the standard lacks is a documented error."""
     assert torch is not None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "ComplexHalf support is experimental"
