@@ -20,7 +20,7 @@ def test_main_runs_as_module() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "cpu" in out.stdout and "host memory" in out.stdout
-    assert "CopyError: asarray(copy=False) would need a copy" in out.stdout
+    assert "CopyError: asarray([1.0, 2.0], copy=False) would need a copy" in out.stdout
     assert "same buffer: True" in out.stdout
     cuda = next(b for b in xp.backends() if b.name == "cuda")
     if not cuda.devices:

@@ -26,6 +26,7 @@ from arrayport._devices import Device
 from arrayport._dtypes import DType, check_int_range, result_type, scalar_kind_dtype
 from arrayport._operations import Decision, Operand, Operation, compute_of
 from arrayport._placement import check_dtype_supported, default_placement, resolve_device_in
+from arrayport._plans import name_input
 from arrayport._plugins import Registry
 
 __all__ = [
@@ -68,7 +69,10 @@ def asarray(
     a copy would be needed. ``arrayport.asarray_plan`` shows the steps without running
     them. ``requires_grad`` is non-standard.
     """
-    return convert(obj, dtype, device, copy, requires_grad, "asarray")
+    try:
+        return convert(obj, dtype, device, copy, requires_grad, "asarray")
+    except (TypeError, ValueError, ArithmeticError, BufferError) as e:
+        raise name_input(e, obj, "asarray") from e.__cause__  # rule AS-E1
 
 
 def from_dlpack(
@@ -82,7 +86,10 @@ def from_dlpack(
     consumed per the DLPack ownership rules. A cross-device import with ``copy=False``
     raises ``CopyError`` (a ``BufferError``).
     """
-    return convert(x, None, device, copy, False, "from_dlpack")
+    try:
+        return convert(x, None, device, copy, False, "from_dlpack")
+    except (TypeError, ValueError, ArithmeticError, BufferError) as e:
+        raise name_input(e, x, "from_dlpack") from e.__cause__  # rule AS-E1
 
 
 # --------------------------------------------------------------------------------------
