@@ -225,7 +225,7 @@ class Array:
         # layers (DS-3), and it is always imported first.
         return sys.modules["arrayport"]
 
-    def to_device(self, device: object, /, *, stream: Any = None) -> Array:
+    def to_device(self, device: Device | str, /, *, stream: Any = None) -> Array:
         """Notes: the same device returns ``self``; other devices always copy."""
         reg = current_registry()
         dst = resolve_device_in(device, reg)

@@ -58,8 +58,8 @@ def asarray_plan(
     obj: object,
     /,
     *,
-    dtype: object = None,
-    device: object = None,
+    dtype: DType | None = None,
+    device: Device | str | None = None,
     copy: bool | None = None,
     requires_grad: bool = False,
 ) -> Plan:

@@ -7,7 +7,7 @@ values are operands, checked when the decision runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from arrayport import _dtypes
@@ -247,10 +247,10 @@ _ONES: Final = Operation("ones", _fill_decision("ones"), typed=False)
 
 
 def empty(
-    shape: int | tuple[int, ...] | list[int],
+    shape: int | Sequence[int],
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an uninitialised array (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -261,10 +261,10 @@ def empty(
 
 
 def zeros(
-    shape: int | tuple[int, ...] | list[int],
+    shape: int | Sequence[int],
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an array filled with zeros (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -275,10 +275,10 @@ def zeros(
 
 
 def ones(
-    shape: int | tuple[int, ...] | list[int],
+    shape: int | Sequence[int],
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an array filled with ones (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -301,11 +301,11 @@ _FULL: Final = Operation("full", _decide_full, typed=False)
 
 
 def full(
-    shape: int | tuple[int, ...] | list[int],
+    shape: int | Sequence[int],
     fill_value: bool | int | float | complex,
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an array filled with ``fill_value``.
 
@@ -346,17 +346,23 @@ _ONES_LIKE: Final = Operation("ones_like", _like_decision("ones"), ndim=True, ty
 _FULL_LIKE: Final = Operation("full_like", _like_decision("full"), ndim=True, typed=False)
 
 
-def empty_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
+def empty_like(
+    x: Array, /, *, dtype: DType | None = None, device: Device | str | None = None
+) -> Array:
     """Return an uninitialised array shaped like ``x`` (placement: rule NS-1)."""
     return apply1(_EMPTY_LIKE, x, (dtype, device))  # type: ignore[no-any-return]
 
 
-def zeros_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
+def zeros_like(
+    x: Array, /, *, dtype: DType | None = None, device: Device | str | None = None
+) -> Array:
     """Return an array of zeros shaped like ``x`` (placement: rule NS-1)."""
     return apply1(_ZEROS_LIKE, x, (dtype, device))  # type: ignore[no-any-return]
 
 
-def ones_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
+def ones_like(
+    x: Array, /, *, dtype: DType | None = None, device: Device | str | None = None
+) -> Array:
     """Return an array of ones shaped like ``x`` (placement: rule NS-1)."""
     return apply1(_ONES_LIKE, x, (dtype, device))  # type: ignore[no-any-return]
 
@@ -367,7 +373,7 @@ def full_like(
     fill_value: bool | int | float | complex,
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an array filled with ``fill_value`` shaped like ``x`` (placement: rule NS-1)."""
     return apply2(_FULL_LIKE, x, fill_value, (dtype, device))  # type: ignore[no-any-return]
@@ -419,7 +425,7 @@ def arange(
     step: int | float = 1,
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return evenly spaced values within the half-open interval ``[start, stop)``.
 
@@ -465,7 +471,7 @@ def eye(
     *,
     k: int = 0,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return a two-dimensional array with ones on the ``k``-th diagonal (rules NS-1, NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -527,7 +533,7 @@ def linspace(
     num: int,
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
     endpoint: bool = True,
 ) -> Array:
     """Return ``num`` evenly spaced numbers over ``[start, stop]`` (rules NS-1, NS-2).

@@ -138,7 +138,7 @@ def _global_default(reg: Registry) -> Device | None:
 
 
 @contextlib.contextmanager
-def default_device(device: object) -> Iterator[Device]:
+def default_device(device: Device | str) -> Iterator[Device]:
     """Make ``device`` the default placement inside a ``with`` block (non-standard).
 
     Placement precedence is: an explicit ``device=``, then the device of the input, then
