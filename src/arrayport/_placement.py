@@ -148,7 +148,7 @@ def default_device(device: Device | str) -> Iterator[Device]:
     Examples
     --------
     >>> import arrayport as xp
-    >>> with xp.default_placement("cpu"):
+    >>> with xp.default_device("cpu"):
     ...     xp.asarray([1.0]).device
     arrayport.Device('cpu')
     """
