@@ -155,11 +155,86 @@ def examples_section(pages: dict[str, str]) -> str:
     )
 
 
+def matrix_ratios(results: str) -> list[tuple[str, float, str]]:
+    """(call, arrayport/torch, verdict) of each row of the call-shape matrix table."""
+    rows = []
+    header: list[str] | None = None
+    for line in results.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if "/torch" in cells and "call" in cells:
+            header = cells
+            continue
+        if header is None or len(cells) != len(header) or set(cells[0]) <= {"-"}:
+            if header is not None and not line.startswith("|"):
+                header = None
+            continue
+        try:
+            ratio = float(cells[header.index("/torch")])
+        except ValueError:
+            continue
+        rows.append((cells[0].strip("`"), ratio, cells[header.index("verdict")]))
+    return rows
+
+
+def matrix_svg(rows: list[tuple[str, float, str]]) -> str:
+    """A bar chart of arrayport/torch per call, lines at 1.0 and 1.5 (the row limit)."""
+    width, left, bar, gap = 760, 330, 12, 4
+    top = 30
+    height = top + len(rows) * (bar + gap) + 30
+    most = max([1.6, *(r for _, r, _ in rows)])
+    scale = (width - left - 20) / most
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="10">',
+        f'<text x="{left}" y="14" font-size="12">arrayport time / torch time, per call '
+        "(shorter is faster)</text>",
+    ]
+    for i, (call, ratio, verdict) in enumerate(rows):
+        y = top + i * (bar + gap)
+        color = "#3b75af" if verdict == "met" else "#d1495b"
+        label = call.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        out.append(f'<text x="{left - 6}" y="{y + bar - 2}" text-anchor="end">{label}</text>')
+        out.append(
+            f'<rect x="{left}" y="{y}" width="{ratio * scale:.1f}" height="{bar}" fill="{color}"/>'
+        )
+        out.append(f'<text x="{left + ratio * scale + 3:.1f}" y="{y + bar - 2}">{ratio:.2f}</text>')
+    for mark in (1.0, 1.5):
+        x = left + mark * scale
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 24}" '
+            'stroke="#555" stroke-dasharray="3,3"/>'
+        )
+        out.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{mark}x</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def plots_page(pages: dict[str, str]) -> tuple[str, str | None]:
+    """The benchmark plot page, and the SVG it shows (None without matrix results)."""
+    rows = matrix_ratios(pages.get("bench/RESULTS.md", ""))
+    if not rows:
+        return "# Benchmark plots\n\nNo call-shape matrix results in `bench/RESULTS.md`.\n", None
+    met = sum(v == "met" for _, _, v in rows)
+    text = (
+        "# Benchmark plots\n\n"
+        f"The call-shape matrix of the latest run: {len(rows)} calls, {met} within their "
+        "limit (blue) and the rest over it (red). The dashed lines mark torch's time and "
+        "1.5 times it; a row's limit is 1.5x torch, or NumPy + 0.5 us where NumPy is "
+        "slower than torch (see the results page).\n\n"
+        "![arrayport time over torch time per call](matrix.svg)\n"
+    )
+    return text, matrix_svg(rows)
+
+
 def write_all() -> list[Path]:
     """Write every generated page under docs/generated/; return their paths."""
     written = []
     pages = {f"api/{k}": v for k, v in api_pages().items()} | copied_pages()
     pages["examples-section.md"] = examples_section(pages)
+    plots, svg = plots_page(pages)
+    pages["bench/plots.md"] = plots
+    if svg is not None:
+        pages["bench/matrix.svg"] = svg
     for rel, text in pages.items():
         path = OUT / rel
         path.parent.mkdir(parents=True, exist_ok=True)

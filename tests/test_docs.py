@@ -67,3 +67,23 @@ def test_author_guide_builds_without_examples() -> None:
     gen = _generate()
     assert "examples/" in gen.examples_section({})
     assert "{include} examples-README.md" in gen.examples_section({"examples-README.md": "x"})
+
+
+def test_benchmark_plot_reads_the_matrix_table() -> None:
+    """The benchmark plot has one bar per row of the call-shape matrix, coloured by
+    verdict."""
+    gen = _generate()
+    table = (
+        "| call | arrayport | numpy | torch | /torch | /numpy | limit | verdict |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| `asarray(x)` | 1 us | 1 us | 1 us | 0.66 | 1.0 | 2 us | met |\n"
+        "| `reshape(x, (2, 5))` | 3 us | 1 us | 1 us | 1.84 | 3.0 | 2 us | NOT MET |\n"
+        "\nafter the table\n| other | table |\n|---|---|\n| 1 | 2 |\n"
+    )
+    rows = gen.matrix_ratios(table)
+    assert rows == [("asarray(x)", 0.66, "met"), ("reshape(x, (2, 5))", 1.84, "NOT MET")]
+    svg = gen.matrix_svg(rows)
+    assert svg.count("<rect ") == 2 and 'fill="#d1495b"' in svg and "reshape(x, (2, 5))" in svg
+    text, svg2 = gen.plots_page({"bench/RESULTS.md": table})
+    assert "2 calls, 1 within their limit" in text and svg2 == svg
+    assert gen.plots_page({})[1] is None
