@@ -118,3 +118,19 @@ def test_main_report_sections_in_order() -> None:
              "Problems", "Warnings"]  # fmt: skip
     positions = [text.index(s) for s in order]
     assert positions == sorted(positions)
+
+
+def test_main_closed_pipe_is_no_traceback() -> None:
+    """RP-2: a reader that stops early (``| head -1``) gets no traceback."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "arrayport"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.read(10) == b"arrayport "
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+    assert "Traceback" not in err, err

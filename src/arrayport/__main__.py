@@ -248,10 +248,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     args = parser.parse_args(argv)
     facts = collect()
-    if args.json:
-        print(json.dumps(facts, indent=2))
-    else:
-        print(render(facts))
+    try:
+        print(json.dumps(facts, indent=2) if args.json else render(facts), flush=True)
+    except BrokenPipeError:
+        # The reader went away (``| head``): no traceback, and none at exit either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0 if facts["default_device"] is not None else 1
 
 
