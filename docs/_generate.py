@@ -148,7 +148,7 @@ def examples_section(pages: dict[str, str]) -> str:
     """The template backend's part of the author's guide: its README where the source
     tree has ``examples/`` (a site built from a tree without it says where it lives)."""
     if "examples-README.md" in pages:
-        return "```{include} examples-README.md\n:heading-offset: 2\n```\n"
+        return "```{include} ../generated/examples-README.md\n:heading-offset: 2\n```\n"
     return (
         "The template backend lives in `examples/` of the source tree, with a README that "
         "walks through it; a checkout without `examples/` builds this page without it.\n"

@@ -24,7 +24,13 @@ extensions = [
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build"]
+# Fragments that pages include, not pages of their own.
+exclude_patterns = [
+    "_build",
+    "generated/examples-section.md",
+    "generated/examples-README.md",
+    "generated/CHANGELOG.md",
+]
 html_theme = "pydata_sphinx_theme"
 html_title = f"arrayport {release}"
 html_theme_options = {"navigation_with_keys": False, "show_toc_level": 2}

@@ -66,7 +66,9 @@ def test_author_guide_builds_without_examples() -> None:
     """The backend author's guide has its template section whether examples/ exists."""
     gen = _generate()
     assert "examples/" in gen.examples_section({})
-    assert "{include} examples-README.md" in gen.examples_section({"examples-README.md": "x"})
+    assert "{include} ../generated/examples-README.md" in gen.examples_section(
+        {"examples-README.md": "x"}
+    )
 
 
 def test_benchmark_plot_reads_the_matrix_table() -> None:
