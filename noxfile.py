@@ -1,8 +1,9 @@
-"""Developer sessions: ``nox -s tests lint typecheck conformance cuda bench fuzz``."""
+"""Developer sessions: ``nox -s tests lint typecheck docs conformance cuda bench fuzz``."""
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import nox
@@ -36,6 +37,27 @@ def typecheck(session: nox.Session) -> None:
     """mypy, strict, on src/ and backends/."""
     session.install("-e", ".[test]")
     session.run("mypy")
+
+
+@nox.session(python=False)
+def docs(session: nox.Session) -> None:
+    """The documentation site, warnings as errors, into docs/_build/html.
+
+    It runs in a virtual environment of its own with the ``docs`` extra (the
+    interpreter running nox makes it, so CI needs no other Python), then checks that
+    every public name is in the API reference.
+    """
+    env = ROOT / ".nox" / "docs-env"
+    if not (env / "bin" / "python").exists():
+        session.run(sys.executable, "-m", "venv", str(env), external=True)
+    python = str(env / "bin" / "python")
+    session.run(python, "-m", "pip", "install", "-q", "-e", ".[docs]", external=True)
+    out = ROOT / "docs" / "_build" / "html"
+    session.run(
+        python, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
+        str(ROOT / "docs"), str(out), *session.posargs, external=True,
+    )  # fmt: skip
+    session.run(python, str(ROOT / "docs" / "check_coverage.py"), str(out), external=True)
 
 
 @nox.session(python=PYTHON)

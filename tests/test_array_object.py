@@ -161,8 +161,8 @@ def test_array_readonly_views_stay_readonly() -> None:
 
 
 def test_array_repr() -> None:
-    """The repr names the values, dtype, device and read-only flag."""
-    assert repr(xp.asarray([1, 2])) == "arrayport.Array([1 2], dtype=int64, device='cpu')"
+    """PR-1: the repr names the values, dtype, device (off the default) and read-only flag."""
+    assert repr(xp.asarray([1, 2])) == "arrayport.Array([1, 2], dtype=int64)"
     r = repr(xp.asarray([1.5], device="fake:1"))
     assert "dtype=float64" in r and "device='fake:1'" in r and "1.5" in r
     assert "readonly=True" in repr(xp.asarray(b"\x00" * 8))

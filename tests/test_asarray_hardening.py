@@ -64,7 +64,7 @@ def test_asarray_with_dtype_refuses_values_that_are_not_numbers(
     asarray and the value's type; NumPy would parse '1.5', make None NaN, and call
     __float__ or bool()."""
     with pytest.raises(
-        TypeError, match=rf"asarray\(\) cannot convert a sequence holding {type_name}"
+        TypeError, match=rf"asarray\(.+\) cannot convert a sequence holding {type_name}"
     ):
         xp.asarray(obj, dtype=dtype)
 
@@ -74,7 +74,7 @@ def test_asarray_bytes_in_sequence_is_a_type_error(dtype: xp.DType | None) -> No
     """AS-S3/ER-3: bytes that NumPy fails to decode beside a str give arrayport's
     TypeError, not NumPy's UnicodeDecodeError."""
     with pytest.raises(
-        TypeError, match=r"asarray\(\) cannot convert a sequence holding bytes"
+        TypeError, match=r"asarray\(.+\) cannot convert a sequence holding bytes"
     ) as info:
         xp.asarray([b"\xff", "a"], dtype=dtype)
     assert not isinstance(info.value, UnicodeDecodeError)
@@ -84,7 +84,7 @@ def test_asarray_arrays_inside_sequences_refuse_strings() -> None:
     """AS-S3/AS-S4: Python values stacked beside arrays are checked as well."""
     with pytest.raises(TypeError, match="holding str"):
         xp.asarray([xp.asarray(1.0), "2"])
-    with pytest.raises(OverflowError, match=r"asarray\(\): Python int 300 out of range"):
+    with pytest.raises(OverflowError, match=r"asarray\(.+\): Python int 300 out of range"):
         xp.asarray([xp.asarray(1, dtype=xp.int8), 300])
 
 
@@ -126,7 +126,7 @@ def test_asarray_integers_out_of_range(obj: Any, dtype: xp.DType | None, fragmen
     """AS-S2/AS-S5: an integer the dtype (the default integral dtype when inferred, even
     beside floats) cannot hold is an OverflowError naming asarray and the value; NumPy
     would round it to float64 or wrap it."""
-    with pytest.raises(OverflowError, match=rf"asarray\(\).*{fragment}"):
+    with pytest.raises(OverflowError, match=rf"asarray\(.+\).*{fragment}"):
         xp.asarray(obj, dtype=dtype)
 
 
@@ -230,7 +230,7 @@ def test_may_hide_int_passes_other_values(value: float) -> None:
 def test_asarray_ragged_message_is_arrayports(obj: Any, dtype: xp.DType | None) -> None:
     """AS-S1: a ragged sequence is a ValueError in arrayport's words, naming asarray."""
     with pytest.raises(
-        ValueError, match=r"asarray\(\) needs a rectangular nested sequence"
+        ValueError, match=r"asarray\(.+\) needs a rectangular nested sequence"
     ) as info:
         xp.asarray(obj, dtype=dtype)
     assert "inhomogeneous" not in str(info.value)
@@ -253,7 +253,7 @@ def test_asarray_deep_nesting_is_a_value_error(
 ) -> None:
     """AS-S6: more than 64 levels, or a list that holds itself, is a ValueError naming
     asarray, never a RecursionError."""
-    with pytest.raises(ValueError, match=r"asarray\(\) reads nested sequences at most 64 levels"):
+    with pytest.raises(ValueError, match=r"asarray\(.+\) reads nested sequences at most 64 levels"):
         xp.asarray(make(), dtype=dtype)
 
 
@@ -264,7 +264,7 @@ def test_asarray_64_levels_are_fine() -> None:
 
 def test_asarray_other_sequences_are_checked_like_lists() -> None:
     """AS-1/AS-S2: a Sequence that is not a list (UserList, range) is checked as one."""
-    with pytest.raises(OverflowError, match=r"asarray\(\): .*-1 .*out of range for uint8"):
+    with pytest.raises(OverflowError, match=r"asarray\(.+\): .*-1 .*out of range for uint8"):
         xp.asarray(collections.UserList([-1]), dtype=xp.uint8)
     with pytest.raises(OverflowError, match="out of range"):
         xp.asarray(range(2**63 - 1, 2**63 + 1))
@@ -285,13 +285,17 @@ def test_asarray_other_sequences_are_checked_like_lists() -> None:
     ids=["list", "zero-imaginary", "scalar", "nested-int", "large-float32"],
 )
 def test_asarray_complex_data_to_real_dtype(obj: Any, dtype: xp.DType) -> None:
-    """AS-D4: Python complex data to a real dtype gives the message an array gives."""
+    """AS-D4: Python complex data to a real dtype gives the message an array gives, each
+    naming its own input (AS-E1)."""
     with pytest.raises(TypeError) as from_data:
         xp.asarray(obj, dtype=dtype)
     with pytest.raises(TypeError) as from_array:
         xp.asarray(np.array([1 + 1j]), dtype=dtype)
-    assert str(from_data.value) == str(from_array.value)
-    assert "AS-D4" in str(from_data.value)
+    data_msg, array_msg = str(from_data.value), str(from_array.value)
+    assert data_msg.startswith(f"asarray({_plans.input_repr(obj)}) would drop")
+    assert array_msg.startswith("asarray(array([1.+1.j])) would drop")
+    assert data_msg.partition(" would drop")[2] == array_msg.partition(" would drop")[2]
+    assert "AS-D4" in data_msg
 
 
 # ---- AS-D5: native inputs of dtypes the standard lacks --------------------------------
@@ -316,7 +320,7 @@ def test_asarray_native_of_foreign_dtype(
 ) -> None:
     """AS-D5: a TypeError naming asarray and the dtype, raised while planning (it was an
     AssertionError, a silent complex-to-real cast, or a datetime read as float)."""
-    with pytest.raises(TypeError, match=rf"asarray\(\) cannot convert a numpy\..*{fragment}"):
+    with pytest.raises(TypeError, match=rf"asarray\(.+\) cannot convert a numpy\..*{fragment}"):
         xp.asarray(make(), dtype=dtype)
     with pytest.raises(TypeError, match=fragment):
         xp.asarray_plan(make(), dtype=dtype)
@@ -351,7 +355,7 @@ def test_dlpack_dtype_the_standard_lacks(name: str, how: str) -> None:
         "capsule": lambda: xp.asarray(t.__dlpack__()),
     }
     caller = "from_dlpack" if how == "from_dlpack" else "asarray"
-    with pytest.raises(TypeError, match=rf"{caller}\(\) cannot .*{name}.*AS-K3") as info:
+    with pytest.raises(TypeError, match=rf"{caller}\(.+\) cannot .*{name}.*AS-K3") as info:
         calls[how]()
     assert type(info.value) is TypeError
 
@@ -390,7 +394,7 @@ def test_dlpack_tensors_torch_cannot_export(make: Callable[[Any], Any], fragment
         warnings.simplefilter("ignore")  # torch warns that nested tensors are a prototype
         tensor = make(torch)
     with pytest.raises(
-        xp.DLPackError, match=rf"asarray\(\) cannot .*torch\.Tensor.*{fragment}"
+        xp.DLPackError, match=rf"asarray\(.+\) cannot .*torch\.Tensor.*{fragment}"
     ) as info:
         xp.asarray(tensor)
     assert info.value.__cause__ is not None
@@ -426,7 +430,7 @@ class _LegacyProducer(_Producer):
 def test_dlpack_producer_failure_is_a_dlpack_error(fail: str, call: str) -> None:
     """AS-K5/ER-3: a producer's own exception becomes a DLPackError (a BufferError)
     naming the function and the producer's type, with the original as __cause__."""
-    with pytest.raises(xp.DLPackError, match=rf"{call}\(\) cannot .*_Producer.*broke") as info:
+    with pytest.raises(xp.DLPackError, match=rf"{call}\(.+\) cannot .*_Producer.*broke") as info:
         getattr(xp, call)(_Producer(fail))
     assert isinstance(info.value, BufferError)
     assert isinstance(info.value.__cause__, RuntimeError)
@@ -539,7 +543,7 @@ def test_malformed_capsule_refused(
     if edit is not None:
         edit(h)
     cap = h.capsule(name)
-    with pytest.raises(error, match=rf"{call}\(\).*{fragment}"):
+    with pytest.raises(error, match=rf"{call}\(.+\).*{fragment}"):
         getattr(xp, call)(cap)
     del cap
     gc.collect()

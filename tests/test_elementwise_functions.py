@@ -247,7 +247,8 @@ def test_promotion_table(a: str, b: str) -> None:
     x2 = xp.asarray([1], dtype=getattr(xp, b))
     want = _standard_promotion(a, b)
     if want is None:
-        with pytest.raises(TypeError, match=r"astype\(.*arrayport\.\w+\)"):
+        # The cast it suggests (or that none is safe) is checked in test_dtypes.py.
+        with pytest.raises(TypeError, match=r"define promotion.*arrayport\.astype"):
             xp.equal(x1, x2)
         with pytest.raises(TypeError):
             xp.result_type(x1, x2)

@@ -54,6 +54,20 @@ from arrayport.hookspecs import hookimpl as hookimpl
 
 __array_api_version__ = "2025.12"
 
+
+def _installed_version() -> str:
+    """The installed distribution's version (rule PR-5)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("arrayport")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__: str = _installed_version()
+del _installed_version
+
 __all__ = [
     "__array_api_version__",
     "__array_namespace_info__",

@@ -44,6 +44,7 @@ from arrayport._placement import (
     VOLATILE,
     check_dtype_supported,
     current_registry,
+    default_placement,
     resolve_device_in,
 )
 from arrayport._plans import check_requires_grad
@@ -232,7 +233,7 @@ class Array:
         # layers (DS-3), and it is always imported first.
         return sys.modules["arrayport"]
 
-    def to_device(self, device: object, /, *, stream: Any = None) -> Array:
+    def to_device(self, device: Device | str, /, *, stream: Any = None) -> Array:
         """Notes: the same device returns ``self``; other devices always copy."""
         reg = current_registry()
         dst = resolve_device_in(device, reg)
@@ -344,27 +345,90 @@ class Array:
         if WATCHED:  # a node saved a value: count the write (rule AG-9)
             bump_version(self._native)
 
-    # ---- display ---------------------------------------------------------------------
+    # ---- display (rules PR-1 .. PR-5) --------------------------------------------------
+
+    def _host_values(self) -> Any:
+        """The values as a NumPy array on the host, or None where they cannot be read."""
+        import numpy as np
+
+        reg = current_registry()
+        native, host = self._native, reg.host
+        try:
+            if host is not None and self._device is not host:
+                native = transfer(native, self._device, host, reg=reg)
+            return np.asarray(native)
+        except Exception:  # printing must not fail; the repr says what is missing instead
+            return None
 
     def __repr__(self) -> str:
-        reg = current_registry()
-        native = self._native
-        host = reg.host
-        if host is not None and self._device is not host:
-            try:
-                native = transfer(native, self._device, host, reg=reg)
-            except Exception:  # repr must not fail; say what is missing instead
-                return (
-                    f"arrayport.Array(<{self.shape}>, dtype={self._dtype}, device='{self._device}')"
-                )
-        body = str(native).replace("\n", "\n" + " " * 16)
-        extra = ", readonly=True" if self.readonly else ""
+        """NumPy's layout: commas, ``dtype=``, ``device=`` off the default (rule PR-1)."""
+        import numpy as np
+
+        prefix = "arrayport.Array("
+        values = self._host_values()
+        fields = []
+        if values is None:
+            body = f"<values on {self._device} not readable from the host>"
+            fields.append(f"shape={self.shape}")
+        else:
+            body = np.array2string(values, separator=", ", prefix=prefix)
+            # As NumPy: the shape where the values do not show it (empty, or summarised).
+            if (values.size == 0 and values.shape != (0,)) or (
+                values.size > np.get_printoptions()["threshold"]
+            ):
+                fields.append(f"shape={values.shape}")
+        fields.append(f"dtype={self._dtype.name}")
+        try:
+            default = default_placement()
+        except Exception:  # no usable default device: name the array's own
+            default = None
+        if self._device is not default:
+            fields.append(f"device='{self._device}'")
+        if self.readonly:
+            fields.append("readonly=True")
         g = self._grad
         if g is not None:
-            extra += ", requires_grad=True" if type(g.fn) is Leaf else f", grad_fn={g.fn!r}"
-        return f"arrayport.Array({body}, dtype={self._dtype}, device='{self._device}'{extra})"
+            fields.append("requires_grad=True" if type(g.fn) is Leaf else f"grad_fn={g.fn!r}")
+        return f"{prefix}{body}, {', '.join(fields)})"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        """The values alone, as NumPy's ``str`` prints them (rule PR-2)."""
+        import numpy as np
+
+        values = self._host_values()
+        return repr(self) if values is None else np.array2string(values)
+
+    def _python_scalar(self, what: str) -> bool | int | float | complex:
+        """The value of a 0-d array as the Python scalar of its kind (rule PR-3)."""
+        if self._native.shape != ():
+            raise TypeError(
+                f"{what} needs a 0-d array; got one of shape {self.shape}: index one element "
+                "first (x[i, j]), or use arrayport.round / str(x) for the whole array"
+            )
+        kind = self._dtype.kind
+        if kind == "bool":
+            return self.__bool__()
+        if kind in ("signed integer", "unsigned integer"):
+            return self.__int__()
+        if kind == "real floating":
+            return self.__float__()
+        return self.__complex__()
+
+    def __format__(self, format_spec: str, /) -> str:
+        """A 0-d array formats as its Python scalar; ``format(x, "")`` is ``str(x)`` (PR-3)."""
+        if not format_spec:
+            return str(self)
+        return format(self._python_scalar(f"format spec {format_spec!r}"), format_spec)
+
+    def __round__(self, ndigits: int | None = None) -> int | float:
+        """``round(x)`` of a 0-d real array, as ``round`` of its Python scalar (rule PR-4)."""
+        value = self._python_scalar("round()")
+        if type(value) is complex:
+            raise TypeError(
+                f"round() of a complex array is undefined; got dtype {self._dtype.name}: "
+                "round arrayport.real(x) and arrayport.imag(x) separately"
+            )
+        return round(value, ndigits)  # type: ignore[arg-type]
 
     # ---- operators (installed by _operators; declared here for type checkers) --------
 

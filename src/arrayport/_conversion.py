@@ -25,6 +25,7 @@ from arrayport._plans import (
     check_copy_arg,
     check_dtype_arg,
     check_requires_grad,
+    name_input,
 )
 from arrayport._plugins import Registry
 from arrayport._sources import Reclassify, classify
@@ -57,8 +58,8 @@ def asarray_plan(
     obj: object,
     /,
     *,
-    dtype: object = None,
-    device: object = None,
+    dtype: DType | None = None,
+    device: Device | str | None = None,
     copy: bool | None = None,
     requires_grad: bool = False,
 ) -> Plan:
@@ -75,7 +76,10 @@ def asarray_plan(
       adopt       shares  a numpy.ndarray on cpu is adopted as it is
       cast        copies  dtype float64 -> float32 needs a cast
     """
-    return plan_for(obj, dtype, device, copy, requires_grad, "asarray")
+    try:
+        return plan_for(obj, dtype, device, copy, requires_grad, "asarray")
+    except (TypeError, ValueError, ArithmeticError, BufferError) as e:
+        raise name_input(e, obj, "asarray") from e.__cause__  # rule AS-E1
 
 
 def convert(obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, caller: str) -> Array:

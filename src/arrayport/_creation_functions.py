@@ -7,7 +7,7 @@ values are operands, checked when the decision runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from arrayport import _dtypes
@@ -26,6 +26,7 @@ from arrayport._devices import Device
 from arrayport._dtypes import DType, check_int_range, result_type, scalar_kind_dtype
 from arrayport._operations import Decision, Operand, Operation, compute_of
 from arrayport._placement import check_dtype_supported, default_placement, resolve_device_in
+from arrayport._plans import name_input
 from arrayport._plugins import Registry
 
 __all__ = [
@@ -68,7 +69,10 @@ def asarray(
     a copy would be needed. ``arrayport.asarray_plan`` shows the steps without running
     them. ``requires_grad`` is non-standard.
     """
-    return convert(obj, dtype, device, copy, requires_grad, "asarray")
+    try:
+        return convert(obj, dtype, device, copy, requires_grad, "asarray")
+    except (TypeError, ValueError, ArithmeticError, BufferError) as e:
+        raise name_input(e, obj, "asarray") from e.__cause__  # rule AS-E1
 
 
 def from_dlpack(
@@ -82,7 +86,10 @@ def from_dlpack(
     consumed per the DLPack ownership rules. A cross-device import with ``copy=False``
     raises ``CopyError`` (a ``BufferError``).
     """
-    return convert(x, None, device, copy, False, "from_dlpack")
+    try:
+        return convert(x, None, device, copy, False, "from_dlpack")
+    except (TypeError, ValueError, ArithmeticError, BufferError) as e:
+        raise name_input(e, x, "from_dlpack") from e.__cause__  # rule AS-E1
 
 
 # --------------------------------------------------------------------------------------
@@ -240,10 +247,10 @@ _ONES: Final = Operation("ones", _fill_decision("ones"), typed=False, computes=F
 
 
 def empty(
-    shape: int | tuple[int, ...] | list[int],
+    shape: int | Sequence[int],
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an uninitialised array (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -254,10 +261,10 @@ def empty(
 
 
 def zeros(
-    shape: int | tuple[int, ...] | list[int],
+    shape: int | Sequence[int],
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an array filled with zeros (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -268,10 +275,10 @@ def zeros(
 
 
 def ones(
-    shape: int | tuple[int, ...] | list[int],
+    shape: int | Sequence[int],
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an array filled with ones (placement: rule NS-1; dtype: rule NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -294,11 +301,11 @@ _FULL: Final = Operation("full", _decide_full, typed=False)
 
 
 def full(
-    shape: int | tuple[int, ...] | list[int],
+    shape: int | Sequence[int],
     fill_value: bool | int | float | complex,
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an array filled with ``fill_value``.
 
@@ -345,17 +352,23 @@ _ONES_LIKE: Final = Operation(
 _FULL_LIKE: Final = Operation("full_like", _like_decision("full"), ndim=True, typed=False)
 
 
-def empty_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
+def empty_like(
+    x: Array, /, *, dtype: DType | None = None, device: Device | str | None = None
+) -> Array:
     """Return an uninitialised array shaped like ``x`` (placement: rule NS-1)."""
     return apply1(_EMPTY_LIKE, x, (dtype, device))  # type: ignore[no-any-return]
 
 
-def zeros_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
+def zeros_like(
+    x: Array, /, *, dtype: DType | None = None, device: Device | str | None = None
+) -> Array:
     """Return an array of zeros shaped like ``x`` (placement: rule NS-1)."""
     return apply1(_ZEROS_LIKE, x, (dtype, device))  # type: ignore[no-any-return]
 
 
-def ones_like(x: Array, /, *, dtype: DType | None = None, device: Device | None = None) -> Array:
+def ones_like(
+    x: Array, /, *, dtype: DType | None = None, device: Device | str | None = None
+) -> Array:
     """Return an array of ones shaped like ``x`` (placement: rule NS-1)."""
     return apply1(_ONES_LIKE, x, (dtype, device))  # type: ignore[no-any-return]
 
@@ -366,7 +379,7 @@ def full_like(
     fill_value: bool | int | float | complex,
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return an array filled with ``fill_value`` shaped like ``x`` (placement: rule NS-1)."""
     return apply2(_FULL_LIKE, x, fill_value, (dtype, device))  # type: ignore[no-any-return]
@@ -418,7 +431,7 @@ def arange(
     step: int | float = 1,
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return evenly spaced values within the half-open interval ``[start, stop)``.
 
@@ -464,7 +477,7 @@ def eye(
     *,
     k: int = 0,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return a two-dimensional array with ones on the ``k``-th diagonal (rules NS-1, NS-2)."""
     # The default device in effect is part of the key (NS-1, DS-1).
@@ -526,7 +539,7 @@ def linspace(
     num: int,
     *,
     dtype: DType | None = None,
-    device: Device | None = None,
+    device: Device | str | None = None,
     endpoint: bool = True,
 ) -> Array:
     """Return ``num`` evenly spaced numbers over ``[start, stop]`` (rules NS-1, NS-2).

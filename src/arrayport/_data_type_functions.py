@@ -8,6 +8,7 @@ from typing import Final
 from arrayport import _dtypes
 from arrayport._array_object import Array
 from arrayport._conversion import convert
+from arrayport._devices import Device
 from arrayport._dtypes import KIND_MEMBERS, PY_SCALARS, DType
 from arrayport._placement import check_dtype_supported, check_same_device
 from arrayport._plugins import registry
@@ -65,7 +66,9 @@ def _dtype_of(name: str, obj: object) -> DType:
     return _check_dtype(name, obj)
 
 
-def astype(x: Array, dtype: DType, /, *, copy: bool = True, device: object = None) -> Array:
+def astype(
+    x: Array, dtype: DType, /, *, copy: bool = True, device: Device | str | None = None
+) -> Array:
     """Copy ``x`` to ``dtype``.
 
     Notes

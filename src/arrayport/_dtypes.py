@@ -149,9 +149,52 @@ def _promotion_table() -> dict[tuple[DType, DType], DType]:
 
 
 PROMOTION_TABLE: Final = _promotion_table()
-_KIND_ORDER: Final = (
-    "bool", "unsigned integer", "signed integer", "real floating", "complex floating",
-)  # fmt: skip
+
+
+def _holds(outer: DType, inner: DType) -> _builtin_bool:
+    """Whether every value of ``inner`` is exactly a value of ``outer``."""
+    if inner is bool or inner is outer:
+        return True
+    ik, ok = inner.kind, outer.kind
+    if ik in ("signed integer", "unsigned integer"):
+        lo, hi = integer_bounds(inner)
+        if ok in ("signed integer", "unsigned integer"):
+            olo, ohi = integer_bounds(outer)
+            return olo <= lo and hi <= ohi
+        if ok in ("real floating", "complex floating"):
+            # Integers up to 2**mantissa are exact: 24 bits in float32, 53 in float64.
+            mantissa = 24 if outer in (float32, complex64) else 53
+            return max(-lo, hi) <= 1 << mantissa
+        return False
+    if ik == "real floating":
+        return ok in ("real floating", "complex floating") and outer.itemsize >= (
+            inner.itemsize * (2 if ok == "complex floating" else 1)
+        )
+    if ik == "complex floating":
+        return ok == "complex floating" and outer.itemsize >= inner.itemsize
+    return False
+
+
+def safe_common_dtype(a: DType, b: DType) -> DType | None:
+    """The smallest dtype of the standard that holds every value of both, if any (DT-4)."""
+    fits = [d for d in ALL_DTYPES if _holds(d, a) and _holds(d, b)]
+    return min(fits, key=lambda d: d.itemsize) if fits else None
+
+
+def promotion_error(a: DType, b: DType) -> TypeError:
+    """The ``TypeError`` of an undefined pair, with a cast that loses nothing (DT-4)."""
+    head = f"the standard does not define promotion of {a!r} with {b!r}; arrayport never guesses"
+    target = safe_common_dtype(a, b)
+    if target is None:
+        return TypeError(
+            f"{head}, and no dtype of the standard holds every value of both: convert one "
+            "operand with arrayport.astype, choosing which values may be lost"
+        )
+    cast = a if a.kind != target.kind else b
+    return TypeError(
+        f"{head}: convert the {cast.name} operand to {target.name}, the smallest dtype that "
+        f"holds both exactly: arrayport.astype(x, arrayport.{target.name})"
+    )
 
 
 def result_type(*dtypes: DType) -> DType:
@@ -164,12 +207,7 @@ def result_type(*dtypes: DType) -> DType:
             continue
         r = PROMOTION_TABLE.get((out, d))
         if r is None:
-            wider = out if _KIND_ORDER.index(out.kind) >= _KIND_ORDER.index(d.kind) else d
-            raise TypeError(
-                f"the standard does not define promotion of {out!r} with {d!r}; arrayport "
-                f"never guesses: convert one operand first, e.g. arrayport.astype(x, "
-                f"arrayport.{wider.name})"
-            )
+            raise promotion_error(out, d)
         out = r
     return out
 

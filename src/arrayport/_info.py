@@ -46,7 +46,7 @@ class __array_namespace_info__:  # the standard's name, lower case
         """Return the default device: the context's, else the global one (rule DV-2)."""
         return default_placement()
 
-    def default_dtypes(self, /, *, device: object = None) -> dict[str, DType]:
+    def default_dtypes(self, /, *, device: Device | str | None = None) -> dict[str, DType]:
         """Return the default dtypes of ``device`` (the default device when None)."""
         d = registry().spec(_resolve_device(device)).default_dtypes
         return {
@@ -57,7 +57,7 @@ class __array_namespace_info__:  # the standard's name, lower case
         }
 
     def dtypes(
-        self, /, *, device: object = None, kind: str | tuple[str, ...] | None = None
+        self, /, *, device: Device | str | None = None, kind: str | tuple[str, ...] | None = None
     ) -> dict[str, DType]:
         """Return the dtypes ``device`` supports, of ``kind`` (all kinds when None)."""
         supported = registry().spec(_resolve_device(device)).dtypes

@@ -172,7 +172,7 @@ def _decide_broadcast_to(reg: Registry, x: object, shape: object) -> Decision:
 _BROADCAST_TO: Final = Operation("broadcast_to", _decide_broadcast_to, computes=False)
 
 
-def broadcast_to(x: Array, /, shape: tuple[int, ...] | list[int]) -> Array:
+def broadcast_to(x: Array, /, shape: Sequence[int]) -> Array:
     """Broadcast an array to ``shape``.
 
     Notes
@@ -427,7 +427,7 @@ def _decide_reshape(
 _RESHAPE: Final = Operation("reshape", _decide_reshape, computes=False)
 
 
-def reshape(x: Array, /, shape: tuple[int, ...] | list[int], *, copy: bool | None = None) -> Array:
+def reshape(x: Array, /, shape: Sequence[int], *, copy: bool | None = None) -> Array:
     """Reshape an array without changing its data.
 
     Notes

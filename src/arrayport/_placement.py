@@ -138,7 +138,7 @@ def _global_default(reg: Registry) -> Device | None:
 
 
 @contextlib.contextmanager
-def default_device(device: object) -> Iterator[Device]:
+def default_device(device: Device | str) -> Iterator[Device]:
     """Make ``device`` the default placement inside a ``with`` block (non-standard).
 
     Placement precedence is: an explicit ``device=``, then the device of the input, then
@@ -148,7 +148,7 @@ def default_device(device: object) -> Iterator[Device]:
     Examples
     --------
     >>> import arrayport as xp
-    >>> with xp.default_placement("cpu"):
+    >>> with xp.default_device("cpu"):
     ...     xp.asarray([1.0]).device
     arrayport.Device('cpu')
     """

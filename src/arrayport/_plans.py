@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import reprlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -463,6 +464,54 @@ def short_repr(obj: object) -> str:
     """``repr(obj)``, cut to 60 characters for messages."""
     r = repr(obj)
     return r if len(r) <= 60 else r[:57] + "..."
+
+
+_INPUT_REPR: Final = reprlib.Repr()
+_INPUT_REPR.maxlist = _INPUT_REPR.maxtuple = 6
+_INPUT_REPR.maxlevel = 3
+_INPUT_REPR.maxstring = 48
+_INPUT_REPR.maxother = 400
+_INPUT_MAX: Final = 80
+
+
+def input_repr(obj: object) -> str:
+    """A bounded repr of an input for messages: a long list costs no full repr."""
+    try:
+        r = " ".join(_INPUT_REPR.repr(obj).split())
+    except Exception:  # a repr that raises must not replace the error being reported
+        return f"<{type(obj).__name__} object>"
+    return r if len(r) <= _INPUT_MAX else r[: _INPUT_MAX - 3] + "..."
+
+
+def name_input(error: Exception, obj: object, caller: str) -> Exception:
+    """``error`` with a message that names ``caller`` and the input (rule AS-E1).
+
+    ``asarray() needs ...`` becomes ``asarray([[1, 2], [3]]) needs ...``,
+    ``asarray(copy=False) would ...`` becomes ``asarray([1.0], copy=False) would ...``,
+    and any other message gains the prefix ``asarray([1]): ``. The error keeps its type
+    and its ``__cause__``; one that cannot be rebuilt from a message is returned as it is.
+    """
+    msg = str(error) if error.args else ""
+    shown = input_repr(obj)
+    if not msg or (msg.startswith(caller) and shown in msg):
+        return error
+    if msg.startswith(f"{caller}()"):
+        new_msg = f"{caller}({shown}){msg[len(caller) + 2 :]}"
+    elif msg.startswith(f"{caller}(") and not msg.startswith(f"{caller}(obj"):
+        new_msg = f"{caller}({shown}, {msg[len(caller) + 1 :]}"
+    elif msg.startswith(f"{caller}: "):
+        new_msg = f"{caller}({shown}): {msg[len(caller) + 2 :]}"
+    else:
+        new_msg = f"{caller}({shown}): {msg}"
+    try:
+        new = type(error)(new_msg)
+    except Exception:
+        return error
+    if type(new) is not type(error) or str(new) != new_msg:
+        return error
+    new.__cause__ = error.__cause__
+    new.__suppress_context__ = True
+    return new.with_traceback(error.__traceback__)
 
 
 def check_foreign_dtype(

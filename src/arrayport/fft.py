@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 
 from arrayport._arguments import check_int, normalize_axis
 from arrayport._array_object import Array, apply1, applyn
+from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._linear_algebra_functions import (
     _COMPLEX,
@@ -268,7 +269,12 @@ def _placement(device: object) -> object:
 
 
 def fftfreq(
-    n: int, /, *, d: float = 1.0, dtype: DType | None = None, device: object = None
+    n: int,
+    /,
+    *,
+    d: float = 1.0,
+    dtype: DType | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return the sample frequencies of a discrete Fourier transform of length ``n``.
 
@@ -282,7 +288,12 @@ def fftfreq(
 
 
 def rfftfreq(
-    n: int, /, *, d: float = 1.0, dtype: DType | None = None, device: object = None
+    n: int,
+    /,
+    *,
+    d: float = 1.0,
+    dtype: DType | None = None,
+    device: Device | str | None = None,
 ) -> Array:
     """Return the sample frequencies of ``rfft`` and ``irfft`` for length ``n``.
 

@@ -1,0 +1,69 @@
+"""Build the sdist and wheel, check them, and smoke-test the wheel in a fresh venv.
+
+``python tools/check_dist.py`` (CI runs it): ``python -m build``, ``twine check``, the
+wheel's contents (core, both built-in backends, a ``py.typed`` in each, the entry
+points), then the wheel alone installed in a new virtual environment, imported and run
+from outside the source tree.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import venv
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("arrayport", "arrayport_cpu", "arrayport_cuda")
+SMOKE = """
+import arrayport as xp, numpy as np
+import importlib.metadata as md
+assert xp.__version__ == md.version("arrayport"), xp.__version__
+x = xp.asarray(np.arange(3.0))
+assert float(xp.sum(x * 2)) == 6.0 and x.device == xp.Device("cpu")
+assert {b.name for b in xp.backends()} >= {"cpu", "cuda"}
+assert "site-packages" in xp.__file__, xp.__file__
+print("smoke test passed:", repr(x))
+"""
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], check=True, cwd=cwd)
+
+
+def check_wheel(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    missing = [f"{p}/py.typed" for p in PACKAGES if f"{p}/py.typed" not in names]
+    missing += [f"{p}/__init__.py" for p in PACKAGES if f"{p}/__init__.py" not in names]
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    for line in ("cpu = arrayport_cpu", "cuda = arrayport_cuda"):
+        if line not in text:
+            missing.append(f"entry point {line!r}")
+    if missing:
+        sys.exit(f"{wheel.name} lacks: {', '.join(missing)}")
+    print(f"{wheel.name}: {len(names)} files, both backends and py.typed for each")
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="arrayport-dist-") as tmp:
+        out = Path(tmp) / "dist"
+        run(sys.executable, "-m", "build", "--outdir", out, ROOT)
+        (wheel,) = out.glob("*.whl")
+        (sdist,) = out.glob("*.tar.gz")
+        run(sys.executable, "-m", "twine", "check", "--strict", wheel, sdist)
+        check_wheel(wheel)
+        env = Path(tmp) / "venv"
+        venv.create(env, with_pip=True)
+        python = env / "bin" / "python"
+        run(python, "-m", "pip", "install", "-q", wheel)
+        run(python, "-c", SMOKE, cwd=Path(tmp))
+        run(python, "-m", "arrayport", cwd=Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
