@@ -18,12 +18,11 @@ from arrayport import _plugins
 from arrayport._devices import Device
 from arrayport._dlpack import mark_copied, mark_readonly
 from arrayport._dtypes import DType
-from arrayport._errors import ReadOnlyError
+from arrayport._errors import GradientError, ReadOnlyError
 from arrayport._graph import (
     TO_DEVICE,
     WATCHED,
     Grad,
-    GradientError,
     Leaf,
     bump_version,
     check_leaf_write,

@@ -1,8 +1,8 @@
 """The backward pass: recorded nodes' formulas run in reverse topological order (rules
 AG-4 .. AG-11); it installs ``Array.backward``.
 
-The formulas (``_autograd_formulas``, ``_autograd_shapes``, ``_autograd_linalg``) are
-attached to their operations when this module is imported.
+The formulas (``_autograd_formulas``, ``_autograd_shapes``, ``_autograd_linalg``,
+``_autograd_fft``) are attached to their operations when this module is imported.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from arrayport import (  # noqa: F401 - they attach the formulas
+    _autograd_fft,
     _autograd_formulas,
     _autograd_linalg,
     _autograd_shapes,
@@ -19,7 +20,8 @@ from arrayport._array_object import Array
 from arrayport._creation_functions import asarray, ones_like, zeros
 from arrayport._data_type_functions import astype
 from arrayport._elementwise_functions import real
-from arrayport._graph import Grad, GradientError, Leaf, Meta, Node, grad_mode
+from arrayport._errors import GradientError
+from arrayport._graph import Grad, Leaf, Meta, Node, grad_mode
 from arrayport._manipulation_functions import reshape
 from arrayport._statistical_functions import sum as sum_
 

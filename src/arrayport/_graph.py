@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Final, NamedTuple
 
-from arrayport._errors import AutogradError
+from arrayport._errors import GradientError
 from arrayport._operations import Decision, Operation
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
     "TO_DEVICE",
     "Formula",
     "Grad",
-    "GradientError",
     "Leaf",
     "Meta",
     "Node",
@@ -36,14 +35,6 @@ __all__ = [
     "is_grad_enabled",
     "record",
 ]
-
-
-class GradientError(AutogradError, RuntimeError):
-    """A backward pass or an in-place write that autograd cannot allow (rules AG-*).
-
-    The message says what to do instead: call ``backward`` with ``gradient=``, write
-    inside ``no_grad()``, copy a value before writing into it, ...
-    """
 
 
 #: Whether operations are recorded in this context (rule AG-6); ``no_grad`` sets False.
@@ -225,7 +216,8 @@ def record(
     AG-5): they cannot carry gradients. An operation without a formula records a node
     whose backward raises (rule AG-11), never a wrong gradient.
     """
-    outs = out if type(out) is tuple else (out,)
+    # Several results come as a tuple, or a named tuple (eigh's, svd's, unique_all's).
+    outs = out if isinstance(out, tuple) else (out,)
     if not any(type(o) is cls and o._dtype.kind in _FLOATING for o in outs):
         return out
     formula = op.vjp
