@@ -31,18 +31,21 @@ __all__ = ["backward", "run_backward"]
 def _fit(g: Array, meta: Meta) -> Array:
     """A formula's gradient made its operand's: broadcasting summed away, the real part
     of a complex gradient for a real operand, the operand's dtype (rule AG-4)."""
-    shape = tuple(meta.shape)
-    if tuple(g.shape) != shape:
-        lead = g.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
+    shape = meta.shape
+    have = tuple(g._native.shape)
+    if have != shape:
+        lead = len(have) - len(shape)
+        inner = tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and have[lead + i] != 1
         )
-        if axes:
-            g = sum_(g, axis=axes, keepdims=True)
-        g = reshape(g, shape)
-    if g.dtype.kind == "complex floating" and meta.dtype.kind != "complex floating":
+        if inner:  # an axis of length 1 broadcast: kept by the sum, then the rest go
+            g = reshape(sum_(g, axis=(*range(lead), *inner), keepdims=True), shape)
+        else:  # leading axes only: one sum gives the shape
+            g = sum_(g, axis=tuple(range(lead)))
+    kind = g._dtype.kind
+    if kind == "complex floating" and meta.dtype.kind != "complex floating":
         g = real(g)
-    if g.dtype is not meta.dtype:
+    if g._dtype is not meta.dtype:
         g = astype(g, meta.dtype)
     return g
 

@@ -126,7 +126,7 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 def unreduce(g: Array, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Array:
     """A reduction's output gradient, broadcast back over the reduced axes of ``shape``."""
-    if not keepdims:
+    if not keepdims and g.ndim:  # a 0-d gradient broadcasts as it is
         axes = _axes(axis, len(shape))
         g = reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
     return broadcast_to(g, shape)
