@@ -4,8 +4,9 @@ functions like ``_autograd_formulas``; complex operands follow rule AG-14.
 Decompositions differentiate where their results are unique (rule AG-15): distinct
 eigenvalues and singular values, full-rank factors, and losses that do not depend on
 the phase of complex singular vectors and eigenvectors. Elsewhere the derivative does
-not exist, and the formulas divide by zero (inf or nan) or raise; none returns a
-finite wrong gradient.
+not exist, and the formulas divide by zero (inf or nan) or raise (rule AG-16); none
+returns a finite wrong gradient. ``pinv`` differentiates along changes that keep its
+rank, as torch's does.
 """
 
 from __future__ import annotations
