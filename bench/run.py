@@ -2,8 +2,9 @@
 
 Run ``python bench/run.py`` (about two minutes), ``--quick`` (a few seconds, rougher),
 ``--only NAME ...`` for some cases, ``--matrix`` for the call-shape matrix alone,
-``--json PATH`` to keep the results. Every statement is timed in this one process with
-``timeit``: several repeats of enough loops each, and the median time per call is
+``--autograd`` for the autograd benchmark alone (``bench/autograd.py``, with which a
+full run starts), ``--json PATH`` to keep the results. Every statement is timed in this
+one process with ``timeit``: several repeats of enough loops each, and the median time per call is
 reported with its ratio to NumPy. Targets are marked met or not met; a missing peer
 (torch, array-api-strict) or a function arrayport does not have yet is shown as ``n/a``.
 
@@ -21,6 +22,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import timeit
 import warnings
@@ -747,6 +749,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--matrix", action="store_true", help="run only the call-shape matrix (bench/matrix.py)"
     )
+    parser.add_argument(
+        "--autograd",
+        action="store_true",
+        help="run only the autograd benchmark (bench/autograd.py, in a process of its own)",
+    )
     parser.add_argument("--list", action="store_true", help="list the case names and exit")
     parser.add_argument(
         "--profile", metavar="NAME", help="profile arrayport's statement of one case and exit"
@@ -761,6 +768,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in matrix.build_rows():
             print(f"{r.name:<26} {r.label}")
         return 0
+    if args.autograd or not (args.only or args.matrix):
+        # Its own process: NumPy's BLAS is held to one thread there, as torch is.
+        script = [sys.executable, str(Path(__file__).with_name("autograd.py"))]
+        subprocess.run(script + (["--quick"] if args.quick else []), check=True)
+        if args.autograd:
+            return 0
     report = run(quick=args.quick, only=args.only, matrix_only=args.matrix)
     print(format_report(report))
     if args.json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -196,6 +197,54 @@ def test_create_graph_through_saved_output() -> None:
     np.testing.assert_allclose(host(h), -2 * t * (1 - t * t) + np.exp(a))  # type: ignore[arg-type]
 
 
+def _lib(a: Any) -> Any:
+    return xp if type(a) is xp.Array else pytest.importorskip("torch")
+
+
+def _spd(a: Any) -> Any:
+    eye = 2.0 * (xp.eye(3, dtype=a.dtype) if type(a) is xp.Array else _lib(a).eye(3, dtype=a.dtype))
+    return a @ a.mT + eye
+
+
+def _fftn(a: Any) -> Any:
+    if type(a) is xp.Array:
+        return xp.fft.fftn(a, s=(4, 2), axes=(0, 1))
+    return _lib(a).fft.fftn(a, s=(4, 2), dim=(0, 1))
+
+
+SECOND_ORDER = [
+    pytest.param(lambda a: _lib(a).linalg.cholesky(_spd(a)), id="AG-7-cholesky"),
+    pytest.param(lambda a: _lib(a).linalg.slogdet(_spd(a))[1], id="AG-7-slogdet"),
+    pytest.param(lambda a: _lib(a).linalg.svdvals(a) ** 2, id="AG-7-svdvals"),
+    pytest.param(lambda a: _lib(a).linalg.eigh(_spd(a))[0], id="AG-7-eigh"),
+    pytest.param(lambda a: _lib(a).linalg.pinv(a) ** 2, id="AG-7-pinv"),
+    pytest.param(lambda a: _lib(a).linalg.matrix_power(_spd(a), -2), id="AG-7-matrix_power"),
+    pytest.param(lambda a: _lib(a).linalg.matrix_norm(a, ord="nuc") ** 2, id="AG-7-nuc"),
+    pytest.param(
+        lambda a: _lib(a).fft.irfft(_lib(a).fft.rfft(a, norm="ortho") ** 2, n=3), id="AG-7-rfft"
+    ),
+    pytest.param(lambda a: _lib(a).abs(_fftn(a * (1 + 2j))) ** 2, id="AG-7-fftn"),
+]
+
+
+@pytest.mark.parametrize("f", SECOND_ORDER)
+def test_create_graph_second_derivatives_against_torch(f: Any) -> None:
+    """AG-7: with create_graph=True, the gradients of the decompositions and transforms
+    differentiate again, to torch's second derivatives."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 0.5, -0.3], [0.2, -1.2, 0.8], [0.4, 0.1, 1.5]])
+    w = np.linspace(0.5, 1.5, 9).reshape(3, 3)
+    x = xp.asarray(a, requires_grad=True)
+    (g,) = grad(xp.sum(f(x)), x, create_graph=True)
+    assert g is not None and g.grad_fn is not None
+    (h,) = grad(xp.sum(g * xp.asarray(w)), x)
+    t = torch.asarray(a.copy(), requires_grad=True)
+    (tg,) = torch.autograd.grad(f(t).sum(), t, create_graph=True)
+    (th,) = torch.autograd.grad((tg * torch.asarray(w)).sum(), t)
+    np.testing.assert_allclose(host(g), tg.detach().numpy(), rtol=1e-7, atol=1e-10)  # type: ignore[arg-type]
+    np.testing.assert_allclose(host(h), th.numpy(), rtol=1e-7, atol=1e-10)  # type: ignore[arg-type]
+
+
 def test_grad_of_intermediate_and_unused() -> None:
     """AG-7: grad() of a non-leaf input; unused inputs raise unless allow_unused."""
     x = xp.asarray([1.0, 2.0], requires_grad=True)
@@ -289,29 +338,89 @@ def test_recorded_writes() -> None:
     np.testing.assert_allclose(host(x.grad), [2 * hv[0] * 3, 2 * hv[1] + 1, 2 * hv[2] * 3 + 1])  # type: ignore[arg-type]
 
 
-# ---- AG-11: not differentiable yet -----------------------------------------------------
+# ---- AG-11, AG-16: no formula, no derivative ---------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
-        pytest.param(lambda x: xp.unique_values(x), id="AG-11-unique_values"),
-        pytest.param(lambda x: xp.cumulative_prod(x), id="AG-11-cumulative_prod"),
-        pytest.param(lambda x: xp.nextafter(x, 0.0), id="AG-11-nextafter"),
-        pytest.param(lambda x: xp.linalg.svdvals(xp.reshape(x, (1, 3))), id="AG-11-svdvals"),
-        pytest.param(lambda x: xp.linalg.vector_norm(x, ord=-1), id="AG-11-negative-norm"),
-        pytest.param(lambda x: xp.sign(xp.astype(x, xp.complex128)), id="AG-11-complex-sign"),
-    ],
-)
-def test_not_differentiable_yet_raises(make: Any) -> None:
-    """AG-11: a function without a formula raises at backward, never a wrong gradient."""
+def test_operation_without_formula_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AG-11: an operation without a formula records a node whose backward raises."""
+    monkeypatch.setattr(xp.unique_values.__globals__["_UNIQUE_VALUES"], "vjp", None)
     x = xp.asarray([3.0, 1.0, 2.0], requires_grad=True)
-    out = make(x)
-    if out.dtype.kind == "complex floating":
-        out = xp.real(out)
+    out = xp.unique_values(x)
+    assert out.grad_fn is not None
     with pytest.raises(GradientError, match="not differentiable yet"):
         xp.sum(out).backward()
     assert x.grad is None
+
+
+def _complex_matrix(x: xp.Array) -> xp.Array:
+    re, im = xp.reshape(x[:4], (2, 2)), xp.reshape(x[2:], (2, 2))
+    return xp.astype(re, xp.complex128) + xp.astype(im, xp.complex128) * 1j
+
+
+def _eigh_vectors(x: xp.Array) -> xp.Array:
+    z = _complex_matrix(x)
+    return xp.linalg.eigh(z @ xp.conj(z).mT + 2.0 * xp.eye(2, dtype=z.dtype)).eigenvectors
+
+
+NO_DERIVATIVE = [
+    pytest.param(lambda x: xp.nextafter(x, 0.0), "nextafter", id="AG-16-nextafter"),
+    pytest.param(lambda x: xp.unique_values(x * 0.0), "repeated", id="AG-16-unique-repeated"),
+    pytest.param(
+        lambda x: xp.unique_all(xp.concat((x, x))).values, "repeated", id="AG-16-unique_all"
+    ),
+    pytest.param(
+        lambda x: xp.linalg.qr(xp.reshape(x, (3, 2)), mode="complete").Q,
+        "mode='complete'",
+        id="AG-16-qr-complete-tall",
+    ),
+    pytest.param(
+        lambda x: xp.linalg.svd(xp.reshape(x, (3, 2)), full_matrices=True).U,
+        "full_matrices=True",
+        id="AG-16-svd-full",
+    ),
+    # A loss that reads the real parts of complex eigenvectors depends on their phases.
+    pytest.param(lambda x: xp.real(_eigh_vectors(x)), "phase", id="AG-16-eigh-phase"),
+    pytest.param(
+        lambda x: xp.real(xp.linalg.eig(_complex_matrix(x)).eigenvectors),
+        "phase",
+        id="AG-16-eig-phase",
+    ),
+    pytest.param(
+        lambda x: xp.real(xp.linalg.svd(_complex_matrix(x)).U), "phase", id="AG-16-svd-phase"
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "says"), NO_DERIVATIVE)
+def test_no_derivative_raises(make: Any, says: str) -> None:
+    """AG-16: where the derivative does not exist, backward raises, naming the reason."""
+    x = xp.asarray([3.0, 1.0, 2.0, -1.0, 0.5, 4.0], requires_grad=True)
+    out = make(x)
+    with pytest.raises(GradientError, match=f"(?s){re.escape(says)}.*AG-16"):
+        xp.sum(out * out).backward()
+    assert x.grad is None
+
+
+def test_full_svd_differentiates_where_the_loss_ignores_extra_vectors() -> None:
+    """AG-16: full_matrices=True is refused only where the loss reads the vectors that
+    are not unique; the singular values, and U's first columns, differentiate."""
+    a = np.array([[1.0, 2.0], [0.5, -1.0], [3.0, 0.0]])
+    x = xp.asarray(a, requires_grad=True)
+    r = xp.linalg.svd(x, full_matrices=True)
+    xp.sum(r.S + xp.sum(r.U[:, :2] ** 2, axis=0)).backward()
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    np.testing.assert_allclose(host(x.grad), u @ vh, atol=1e-12)  # type: ignore[arg-type]
+
+
+def test_named_tuple_results_are_recorded() -> None:
+    """AG-2: the parts of a named-tuple result (eigh, svd, slogdet, unique_all) each
+    carry the record of the one node that made them; index parts have none (AG-5)."""
+    x = xp.asarray([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
+    lam, v = xp.linalg.eigh(x)
+    assert lam.grad_fn is v.grad_fn and repr(lam.grad_fn) == "<LinalgEighBackward>"
+    u = xp.unique_all(x)
+    assert u.values.grad_fn is not None
+    assert (u.indices.grad_fn, u.inverse_indices.grad_fn, u.counts.grad_fn) == (None,) * 3
 
 
 # ---- AG-12, AG-13: conversions ---------------------------------------------------------

@@ -730,6 +730,101 @@ CASES += [
     ),
 ]
 
+CASES += [
+    Case(
+        "AG-19-cumulative_prod",
+        lambda a: xp.cumulative_prod(a, axis=1),
+        lambda a: _t().cumprod(a, 1),
+        fixed((2, 4)),
+    ),
+    Case(
+        "AG-19-cumulative_prod-zeros",
+        lambda a: xp.cumulative_prod(a * _mask(a, [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]), axis=0),
+        lambda a: _t().cumprod(a * _mask(a, [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]), 0),
+        fixed((2, 3)),
+    ),
+    Case(
+        "AG-19-cumulative_prod-initial",
+        lambda a: xp.cumulative_prod(a * _mask(a, [1.0, 0.0, 1.0]), include_initial=True)[1:],
+        lambda a: _t().cumprod(a * _mask(a, [1.0, 0.0, 1.0]), 0),
+        fixed((3,)),
+    ),
+    Case(
+        "AG-19-cumulative_prod-complex",
+        lambda a: xp.cumulative_prod(a, axis=-1),
+        lambda a: _t().cumprod(a, -1),
+        fixed((2, 3)),
+        complex_=True,
+    ),
+    Case(
+        "AG-19-sign-complex",
+        lambda a: xp.sign(a),
+        lambda a: _t().sgn(a),
+        one(),
+        complex_=True,
+        ok=nonzero,
+    ),
+    Case(
+        "AG-19-diff",
+        lambda a: xp.diff(a, axis=0, n=2) ** 2,
+        lambda a: _t().diff(a, n=2, dim=0) ** 2,
+        fixed((4, 2)),
+    ),
+    Case(
+        "AG-19-diff-prepend-append",
+        lambda a, p, q: xp.diff(a, n=2, prepend=p, append=q) ** 2,
+        lambda a, p, q: _t().diff(a, n=2, dim=-1, prepend=p, append=q) ** 2,
+        fixed((2, 3), (2, 1), (2, 2)),
+    ),
+    Case(
+        "AG-19-meshgrid-xy",
+        lambda a, b, c: xp.stack(xp.meshgrid(a, b, c)) ** 2,
+        lambda a, b, c: _t().stack(_t().meshgrid(a, b, c, indexing="xy")) ** 2,
+        fixed((2,), (3,), (2,)),
+    ),
+    Case(
+        "AG-19-meshgrid-ij",
+        lambda a, b: xp.meshgrid(a, b, indexing="ij")[0] * xp.meshgrid(a, b, indexing="ij")[1],
+        lambda a, b: _t().meshgrid(a, b, indexing="ij")[0] * _t().meshgrid(a, b, indexing="ij")[1],
+        fixed((2,), (3,)),
+    ),
+    Case(
+        "AG-17-unique_values",
+        lambda a: xp.unique_values(a) * xp.arange(6.0, device=a.device),
+        lambda a: _t().sort(a.ravel()).values * _t().arange(6.0, dtype=a.dtype),
+        fixed((2, 3)),
+        ok=distinct,
+    ),
+    Case(
+        "AG-17-unique_all",
+        lambda a: xp.unique_all(a).values ** 2,
+        lambda a: _t().sort(a.ravel()).values ** 2,
+        fixed((4,)),
+        ok=distinct,
+    ),
+    Case(
+        "AG-17-unique_counts",
+        lambda a: xp.unique_counts(a).values ** 2,
+        lambda a: _t().sort(a.ravel()).values ** 2,
+        fixed((2, 2)),
+        ok=distinct,
+    ),
+    Case(
+        "AG-17-unique_inverse",
+        lambda a: xp.unique_inverse(a).values ** 3,
+        lambda a: _t().sort(a.ravel()).values ** 3,
+        fixed((3,)),
+        ok=distinct,
+    ),
+]
+
+
+def _mask(a: Any, values: Any) -> Any:
+    """A constant array of ``values`` beside ``a``, in its library."""
+    if type(a) is xp.Array:
+        return xp.asarray(values, dtype=a.dtype, device=a.device)
+    return _t().tensor(values, dtype=a.dtype)
+
 
 def _written(a: Any, b: Any) -> Any:
     """x[key] = value into an array with history (rule AG-10), in either library."""
@@ -795,16 +890,8 @@ def _host(a: xp.Array) -> np.ndarray:
     return np.asarray(a.to_device("cpu"))
 
 
-@pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-@settings(
-    max_examples=5,
-    deadline=None,
-    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
-)
-@given(data=st.data())
-def test_formula_against_finite_differences(case: Case, device: str, data: st.DataObject) -> None:
-    """AG-3: each formula's gradient matches central finite differences in float64."""
+def check_finite_differences(case: Case, device: str, data: st.DataObject) -> None:
+    """The case's gradients against central finite differences in float64."""
     arrays = _draw(case, data)
     f = _objective(case, _weights_for(len(case.id)), "xp")
     inputs = [xp.asarray(a, device=device, requires_grad=True) for a in arrays]
@@ -831,18 +918,8 @@ def test_formula_against_finite_differences(case: Case, device: str, data: st.Da
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize(
-    "case", [c for c in CASES if c.t is not None], ids=[c.id for c in CASES if c.t is not None]
-)
-@settings(
-    max_examples=5,
-    deadline=None,
-    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
-)
-@given(data=st.data())
-def test_formula_against_torch(case: Case, device: str, data: st.DataObject) -> None:
-    """AG-3, AG-14: each formula's gradient matches torch's autograd."""
+def check_torch(case: Case, device: str, data: st.DataObject) -> None:
+    """The case's gradients against torch's autograd."""
     torch = _t()
     arrays = _draw(case, data)
     weights = _weights_for(len(case.id))
@@ -857,3 +934,33 @@ def test_formula_against_torch(case: Case, device: str, data: st.DataObject) -> 
     rtol, atol = (1e-6, 8 * 2 * 1.2e-7) if "precision" in case.id else (1e-7, 1e-9)
     for g, e in zip(grads, expected, strict=True):
         np.testing.assert_allclose(_host(g), e.resolve_conj().numpy(), rtol=rtol, atol=atol)
+
+
+#: How many examples each formula check draws.
+EXAMPLES = settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
+
+
+def with_torch(cases: list[Case]) -> list[Case]:
+    return [c for c in cases if c.t is not None]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@EXAMPLES
+@given(data=st.data())
+def test_formula_against_finite_differences(case: Case, device: str, data: st.DataObject) -> None:
+    """AG-3: each formula's gradient matches central finite differences in float64."""
+    check_finite_differences(case, device, data)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("case", with_torch(CASES), ids=[c.id for c in with_torch(CASES)])
+@EXAMPLES
+@given(data=st.data())
+def test_formula_against_torch(case: Case, device: str, data: st.DataObject) -> None:
+    """AG-3, AG-14: each formula's gradient matches torch's autograd."""
+    check_torch(case, device, data)

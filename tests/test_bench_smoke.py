@@ -224,3 +224,24 @@ def test_matrix_statements_agree() -> None:
                     np.testing.assert_allclose(a, b, err_msg=row.name)
     finally:
         del sys.modules[spec.name]
+
+
+def test_autograd_benchmark_times_both_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/autograd.py times one training step in arrayport and torch and judges the
+    ratio against its size's limit; its table names every size it ran."""
+    pytest.importorskip("torch")
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(var, "1")  # what the module would set; restored afterwards
+    path = RUN_PY.with_name("autograd.py")
+    spec = importlib.util.spec_from_file_location("arrayport_bench_autograd", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    size = module.SIZES[0]
+    row = module.time_step(module.STEP_KEYWORDS, size, 2, 0.001)
+    assert row.seconds["arrayport"] > 0 and row.seconds["torch"] > 0
+    assert row.ratio == row.seconds["arrayport"] / row.seconds["torch"]
+    assert row.limit == module.LIMITS[size] and row.met in (True, False)
+    lines = module.markdown_lines([row])
+    assert lines[2].startswith(f"| {row.label} |") and "x: " in lines[2]

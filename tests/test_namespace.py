@@ -44,9 +44,15 @@ ERRORS = [
     ("ER-1-readonly", xp.ReadOnlyError, (ValueError,)),
     ("ER-1-dlpack", xp.DLPackError, (BufferError,)),
     ("ER-1-autograd", xp.AutogradError, (TypeError,)),
+    ("ER-1-gradient", xp.GradientError, (xp.AutogradError, RuntimeError)),
     ("ER-1-backend", xp.BackendError, (RuntimeError,)),
     ("ER-1-conflict", xp.BackendConflictError, (xp.BackendError, RuntimeError)),
 ]
+
+
+def test_gradient_error_is_autograds() -> None:
+    """ER-1: GradientError is also arrayport.autograd's, where autograd's API lives."""
+    assert xp.autograd.GradientError is xp.GradientError
 
 
 @pytest.mark.parametrize(("rule", "cls", "bases"), ERRORS, ids=[e[0] for e in ERRORS])

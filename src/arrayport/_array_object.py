@@ -18,12 +18,11 @@ from arrayport import _plugins
 from arrayport._devices import Device
 from arrayport._dlpack import mark_copied, mark_readonly
 from arrayport._dtypes import DType
-from arrayport._errors import ReadOnlyError
+from arrayport._errors import GradientError, ReadOnlyError
 from arrayport._graph import (
     TO_DEVICE,
     WATCHED,
     Grad,
-    GradientError,
     Leaf,
     bump_version,
     check_leaf_write,
@@ -603,13 +602,21 @@ def _recorded(op: Operation, args: tuple[Any, ...], params: tuple[Any, ...]) -> 
     it is recorded, unless ``no_grad()`` is in effect (rule AG-6)."""
     if op is _SETITEM:
         return _record_setitem(*args)
-    detached = tuple(
-        Array._new(a._native, a._device, a._dtype, a._readonly)
+    new = Array._new
+    detached = [
+        new(a._native, a._device, a._dtype, a._readonly)
         if type(a) is Array and a._grad is not None
         else a
         for a in args
-    )
-    out = applyn(op, detached, params)
+    ]
+    # Back through the entry of the call's arity: the same key, so the same decision.
+    n = len(detached)
+    if n == 1:
+        out = apply1(op, detached[0], params)
+    elif n == 2:
+        out = apply2(op, detached[0], detached[1], params)
+    else:
+        out = applyn(op, detached, params)
     if not grad_mode.get():
         return out
     return record(op, args, params, out, Array)

@@ -1,8 +1,8 @@
 """The backward pass: recorded nodes' formulas run in reverse topological order (rules
 AG-4 .. AG-11); it installs ``Array.backward``.
 
-The formulas (``_autograd_formulas``, ``_autograd_shapes``, ``_autograd_linalg``) are
-attached to their operations when this module is imported.
+The formulas (``_autograd_formulas``, ``_autograd_shapes``, ``_autograd_linalg``,
+``_autograd_fft``) are attached to their operations when this module is imported.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from arrayport import (  # noqa: F401 - they attach the formulas
+    _autograd_fft,
     _autograd_formulas,
     _autograd_linalg,
     _autograd_shapes,
@@ -19,7 +20,8 @@ from arrayport._array_object import Array
 from arrayport._creation_functions import asarray, ones_like, zeros
 from arrayport._data_type_functions import astype
 from arrayport._elementwise_functions import real
-from arrayport._graph import Grad, GradientError, Leaf, Meta, Node, grad_mode
+from arrayport._errors import GradientError
+from arrayport._graph import Grad, Leaf, Meta, Node, grad_mode
 from arrayport._manipulation_functions import reshape
 from arrayport._statistical_functions import sum as sum_
 
@@ -29,18 +31,21 @@ __all__ = ["backward", "run_backward"]
 def _fit(g: Array, meta: Meta) -> Array:
     """A formula's gradient made its operand's: broadcasting summed away, the real part
     of a complex gradient for a real operand, the operand's dtype (rule AG-4)."""
-    shape = tuple(meta.shape)
-    if tuple(g.shape) != shape:
-        lead = g.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1
+    shape = meta.shape
+    have = tuple(g._native.shape)
+    if have != shape:
+        lead = len(have) - len(shape)
+        inner = tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and have[lead + i] != 1
         )
-        if axes:
-            g = sum_(g, axis=axes, keepdims=True)
-        g = reshape(g, shape)
-    if g.dtype.kind == "complex floating" and meta.dtype.kind != "complex floating":
+        if inner:  # an axis of length 1 broadcast: kept by the sum, then the rest go
+            g = reshape(sum_(g, axis=(*range(lead), *inner), keepdims=True), shape)
+        else:  # leading axes only: one sum gives the shape
+            g = sum_(g, axis=tuple(range(lead)))
+    kind = g._dtype.kind
+    if kind == "complex floating" and meta.dtype.kind != "complex floating":
         g = real(g)
-    if g.dtype is not meta.dtype:
+    if g._dtype is not meta.dtype:
         g = astype(g, meta.dtype)
     return g
 

@@ -14,18 +14,32 @@ import math
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
+from arrayport import _creation_functions as cr
 from arrayport import _elementwise_functions as ef
 from arrayport import _linear_algebra_functions as la
+from arrayport import _manipulation_functions as mf
 from arrayport import _statistical_functions as st
 from arrayport._array_object import _MT, _T, Array
 from arrayport._creation_functions import _EMPTY_LIKE, _FULL_LIKE, _ONES_LIKE, _ZEROS_LIKE
 from arrayport._data_type_functions import astype
-from arrayport._graph import CONSTANT, Formula, Grad, GradientError, Meta, Node, grad_mode
+from arrayport._dtypes import bool as bool_
+from arrayport._errors import GradientError
+from arrayport._graph import CONSTANT, Formula, Grad, Meta, Node, grad_mode
 from arrayport._manipulation_functions import broadcast_to, flip, permute_dims, reshape, squeeze
 from arrayport._operations import Operation
 from arrayport._searching_functions import where
+from arrayport._utility_functions import all as all_
 
-__all__ = ["cj", "differentiable", "meta", "needs", "output", "undefined", "unreduce"]
+__all__ = [
+    "cj",
+    "differentiable",
+    "meta",
+    "needs",
+    "no_derivative",
+    "output",
+    "undefined",
+    "unreduce",
+]
 
 _COMPLEX: Final = "complex floating"
 
@@ -55,6 +69,14 @@ def undefined(node: Node, what: str) -> GradientError:
     return GradientError(
         f"{node.op.name}: {what} is not differentiable yet in arrayport; compute this part "
         "inside arrayport.autograd.no_grad(), or on x.detach() (rule AG-11)"
+    )
+
+
+def no_derivative(node: Node, what: str) -> GradientError:
+    """The error of a derivative that does not exist at the point asked (rule AG-16)."""
+    return GradientError(
+        f"{node.op.name}: {what}, so there is no gradient to give; compute this part "
+        "inside arrayport.autograd.no_grad(), or on x.detach() (rule AG-16)"
     )
 
 
@@ -104,7 +126,7 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
 
 def unreduce(g: Array, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Array:
     """A reduction's output gradient, broadcast back over the reduced axes of ``shape``."""
-    if not keepdims:
+    if not keepdims and g.ndim:  # a 0-d gradient broadcasts as it is
         axes = _axes(axis, len(shape))
         g = reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
     return broadcast_to(g, shape)
@@ -183,11 +205,16 @@ def _abs(node: Node, g: Array) -> tuple[Any, ...]:
     return (g * where(zero, 0.0, unit),)
 
 
-@differentiable(_op(ef.sign), saves=(0,))
+@differentiable(_op(ef.sign), saves=(0,), output=True)
 def _sign(node: Node, g: Array) -> tuple[Any, ...]:
-    if node.args[0].dtype.kind == _COMPLEX:  # type: ignore[index]
-        raise undefined(node, "sign of a complex array")
-    return _zero(node, g)
+    x = node.args[0]  # type: ignore[index]
+    if x.dtype.kind != _COMPLEX:
+        return _zero(node, g)
+    # sign(z) = z / |z|: d sign = (dz - sign Re(conj(sign) dz)) / |z|; 0 at 0 (torch).
+    s = output(node)
+    mag = ef.abs(x)
+    zero = mag == 0.0
+    return (where(zero, 0.0, (g - ef.real(g * ef.conj(s)) * s) / where(zero, 1.0, mag)),)
 
 
 @differentiable(_op(ef.real))
@@ -324,7 +351,9 @@ def _floor_divide(node: Node, g: Array) -> tuple[Any, ...]:
 
 @_binary("nextafter", saves=())
 def _nextafter(node: Node, g: Array) -> tuple[Any, ...]:
-    raise undefined(node, "nextafter")
+    # As torch: a step of one unit in the last place is no function of the reals with a
+    # derivative (1 for x1 and 0 for x2 would be a guess), so backward refuses.
+    raise no_derivative(node, "nextafter moves x1 by one representable number")
 
 
 # --------------------------------------------------------------------------------------
@@ -427,9 +456,31 @@ def _cumulative_sum(node: Node, g: Array) -> tuple[Any, ...]:
     return (flip(st.cumulative_sum(flip(g, axis=axis), axis=axis), axis=axis),)
 
 
-@differentiable(st._CUMULATIVE_PROD)
+@differentiable(st._CUMULATIVE_PROD, saves=(0,), output=True)
 def _cumulative_prod(node: Node, g: Array) -> tuple[Any, ...]:
-    raise undefined(node, "cumulative_prod")
+    x = node.args[0]  # type: ignore[index]
+    axis, _, include_initial = node.params
+    axis = 0 if axis is None else axis % x.ndim
+    out = output(node)
+    if include_initial:  # the leading one depends on nothing
+        later = (slice(None),) * axis + (slice(1, None),)
+        g, out = g[later], out[later]
+    if bool(all_(x != 0.0)):
+        # d out_j / d x_k = out_j / x_k for j >= k.
+        summed = flip(st.cumulative_sum(flip(g * cj(out), axis=axis), axis=axis), axis=axis)
+        return (summed / cj(x),)
+    # With zeros, no division: d out_j / d x_k is the product of x_i for i < k (left)
+    # times that for k < i <= j (the running products of each row k of a square).
+    xs = cj(mf.moveaxis(x, axis, -1))
+    gs = mf.moveaxis(g, axis, -1)
+    n = xs.shape[-1]
+    assert n is not None
+    after = cr.triu(cr.ones((n, n), dtype=bool_, device=x.device), k=1)  # i > k
+    running = st.cumulative_prod(where(after, xs[..., None, :], 1.0), axis=-1)
+    reached = ef.logical_not(cr.tril(cr.ones((n, n), dtype=bool_, device=x.device), k=-1))
+    inner = st.sum(where(reached, gs[..., None, :] * running, 0.0), axis=-1)
+    left = st.cumulative_prod(xs, axis=-1, include_initial=True)[..., :-1]
+    return (mf.moveaxis(left * inner, -1, axis),)
 
 
 # --------------------------------------------------------------------------------------

@@ -13,9 +13,11 @@ from arrayport import _elementwise_functions as ef
 from arrayport import _indexing_functions as ix
 from arrayport import _manipulation_functions as mf
 from arrayport import _searching_functions as se
+from arrayport import _set_functions as sf
 from arrayport import _statistical_functions as st
+from arrayport import _utility_functions as ut
 from arrayport._array_object import _GETITEM, _SETITEM, Array
-from arrayport._autograd_formulas import differentiable, meta, needs
+from arrayport._autograd_formulas import differentiable, meta, needs, no_derivative
 from arrayport._dtypes import bool as bool_
 from arrayport._graph import CONVERT, TO_DEVICE, Node
 from arrayport._sorting_functions import _SORT, argsort
@@ -92,8 +94,14 @@ def _stack(node: Node, g: Array) -> tuple[Any, ...]:
 
 
 @differentiable(mf._UNSTACK)
-def _unstack(node: Node, g: tuple[Array, ...]) -> tuple[Any, ...]:
-    return (mf.stack(g, axis=node.params[0]),)
+def _unstack(node: Node, g: Array | tuple[Array, ...]) -> tuple[Any, ...]:
+    return (mf.stack(_parts(g), axis=node.params[0]),)
+
+
+def _parts(g: Array | tuple[Array, ...]) -> tuple[Array, ...]:
+    """The gradients of a function's several results: the engine passes one result's
+    as it is (unstack of an axis of length 1, meshgrid of one array)."""
+    return g if isinstance(g, tuple) else (g,)
 
 
 @differentiable(mf._TILE)
@@ -241,3 +249,63 @@ def _sort(node: Node, g: Array) -> tuple[Any, ...]:
 
 differentiable(cr._TRIL)(lambda node, g: (cr.tril(g, k=node.params[0]),))
 differentiable(cr._TRIU)(lambda node, g: (cr.triu(g, k=node.params[0]),))
+
+
+@differentiable(cr._MESHGRID)
+def _meshgrid(node: Node, g: Array | tuple[Array, ...]) -> tuple[Any, ...]:
+    # Output i is array i broadcast along the other axes: its gradient is summed over them.
+    (indexing,) = node.params
+    count = len(node.inputs)
+    grads: list[Any] = []
+    for i, gi in enumerate(_parts(g)):
+        along = 1 - i if indexing == "xy" and count >= 2 and i < 2 else i
+        others = tuple(a for a in range(gi.ndim) if a != along)
+        grads.append(st.sum(gi, axis=others) if needs(node, i) else None)
+    return tuple(grads)
+
+
+@differentiable(ut._DIFF)
+def _diff(node: Node, g: Array) -> tuple[Any, ...]:
+    axis, n = node.params
+    ndim = len(meta(node, 0).shape)
+    axis %= ndim
+    # One difference takes y[i+1] - y[i]: its adjoint sends g[i] to i + 1, -g[i] to i.
+    for _ in range(n):
+        shape = list(g.shape)
+        shape[axis] = 1
+        edge = cr.zeros(tuple(shape), dtype=g.dtype, device=g.device)  # type: ignore[arg-type]
+        g = mf.concat((edge, g), axis=axis) - mf.concat((g, edge), axis=axis)
+    # The differenced array was prepend, x and append joined along the axis.
+    grads: list[Any] = []
+    start = 0
+    for i in (1, 0, 2):  # prepend comes first
+        if node.args[i] is None:  # type: ignore[index]
+            continue
+        size = meta(node, i).shape[axis]
+        grads.append((i, g[(slice(None),) * axis + (slice(start, start + size),)]))
+        start += size
+    out: list[Any] = [None, None, None]
+    for i, part in grads:
+        out[i] = part if needs(node, i) else None
+    return tuple(out)
+
+
+def _unique_values(node: Node, g: Array | tuple[Array, ...]) -> tuple[Any, ...]:
+    """The values of the unique_* functions: where every element is unique, they are the
+    elements sorted, and the gradient goes back through the sort; a repeated element has
+    no derivative (rule AG-16)."""
+    values = g[0] if isinstance(g, tuple) else g
+    x = node.args[0]  # type: ignore[index]
+    shape = tuple(x.shape)
+    if values.shape[0] != math.prod(shape):
+        raise no_derivative(
+            node,
+            "the array has repeated elements, and any change that splits them changes "
+            "the number of unique values",
+        )
+    rank = argsort(argsort(mf.reshape(x, (-1,)), stable=True), stable=True)
+    return (mf.reshape(ix.take(values, rank), shape),)
+
+
+for _op in (sf._UNIQUE_VALUES, sf._UNIQUE_ALL, sf._UNIQUE_COUNTS, sf._UNIQUE_INVERSE):
+    differentiable(_op, saves=(0,))(_unique_values)

@@ -11,6 +11,7 @@ conformance tests) written against the standard catch them unchanged::
     ├── ReadOnlyError(ValueError)                write into a read-only array
     ├── DLPackError(BufferError)                 malformed, used or unsupported DLPack data
     ├── AutogradError(TypeError)                 requires_grad on a non-floating dtype
+    │   └── GradientError(RuntimeError)          a backward pass or write autograd refuses
     └── BackendError(RuntimeError)               a backend plugin broke its contract
         └── BackendConflictError                 two plugins claim one device kind
 
@@ -29,6 +30,7 @@ __all__ = [
     "DLPackError",
     "DeviceError",
     "DeviceMismatchError",
+    "GradientError",
     "ReadOnlyError",
     "UnsupportedDTypeError",
 ]
@@ -95,6 +97,15 @@ class AutogradError(ArrayportError, TypeError):
     """
 
 
+class GradientError(AutogradError, RuntimeError):
+    """A backward pass or an in-place write that autograd cannot allow (rules AG-*).
+
+    The message says what to do instead: call ``backward`` with ``gradient=``, write
+    inside ``no_grad()``, copy a value before writing into it, or compute a function
+    without a derivative there inside ``no_grad()``. Also ``arrayport.autograd``'s.
+    """
+
+
 class BackendError(ArrayportError, RuntimeError):
     """A backend plugin broke the contract in ``arrayport.hookspecs``."""
 
@@ -121,6 +132,7 @@ for _cls in (
     DLPackError,
     DeviceError,
     DeviceMismatchError,
+    GradientError,
     ReadOnlyError,
     UnsupportedDTypeError,
 ):

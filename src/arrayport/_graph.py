@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, Final, NamedTuple
 
-from arrayport._errors import AutogradError
+from arrayport._errors import GradientError
 from arrayport._operations import Decision, Operation
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
     "TO_DEVICE",
     "Formula",
     "Grad",
-    "GradientError",
     "Leaf",
     "Meta",
     "Node",
@@ -36,14 +35,6 @@ __all__ = [
     "is_grad_enabled",
     "record",
 ]
-
-
-class GradientError(AutogradError, RuntimeError):
-    """A backward pass or an in-place write that autograd cannot allow (rules AG-*).
-
-    The message says what to do instead: call ``backward`` with ``gradient=``, write
-    inside ``no_grad()``, copy a value before writing into it, ...
-    """
 
 
 #: Whether operations are recorded in this context (rule AG-6); ``no_grad`` sets False.
@@ -147,7 +138,7 @@ class Counter:
 
 
 # id(storage root) -> the counter, while a node saves a value of that storage.
-WATCHED: Final[dict[int, weakref.ref[Counter]]] = {}
+WATCHED: Final[dict[int, _Watch]] = {}
 
 
 def _root(native: Any) -> Any:
@@ -160,19 +151,28 @@ def _root(native: Any) -> Any:
         native = base
 
 
-def _counter(native: Any) -> Counter:
-    root = _root(native)
+class _Watch(weakref.ref):  # type: ignore[type-arg]
+    """WATCHED's reference to a counter, which knows its own key: one callback for all."""
+
+    __slots__ = ("key",)
+    key: int
+
+
+def _forget(dead: _Watch) -> None:
+    if WATCHED.get(dead.key) is dead:
+        del WATCHED[dead.key]
+
+
+def _counter(root: Any) -> Counter:
+    """The counter of the storage ``root`` (a ``_root``), made where there is none."""
     key = id(root)
     ref = WATCHED.get(key)
     counter = None if ref is None else ref()
     if counter is None:
         counter = Counter(root)
-
-        def forget(dead: weakref.ref[Counter], key: int = key) -> None:
-            if WATCHED.get(key) is dead:
-                del WATCHED[key]
-
-        WATCHED[key] = weakref.ref(counter, forget)
+        watch = _Watch(counter, _forget)
+        watch.key = key
+        WATCHED[key] = watch
     return counter
 
 
@@ -225,13 +225,23 @@ def record(
     AG-5): they cannot carry gradients. An operation without a formula records a node
     whose backward raises (rule AG-11), never a wrong gradient.
     """
-    outs = out if type(out) is tuple else (out,)
-    if not any(type(o) is cls and o._dtype.kind in _FLOATING for o in outs):
+    # Several results come as a tuple, or a named tuple (eigh's, svd's, unique_all's).
+    if isinstance(out, tuple):
+        outs = out
+        if not any(type(o) is cls and o._dtype.kind in _FLOATING for o in outs):
+            return out
+    elif type(out) is cls and out._dtype.kind in _FLOATING:
+        outs = (out,)
+    else:
         return out
     formula = op.vjp
     if formula is CONSTANT:
         return out
-    saves = () if formula is None else formula.saves
+    if formula is None:
+        saves: tuple[int, ...] = ()
+        save_output = False
+    else:
+        saves, save_output = formula.saves, formula.output
     node = Node()
     node.op, node.formula, node.params = op, formula, params
     inputs: list[Grad | None] = []
@@ -243,16 +253,17 @@ def record(
             inputs.append(None)
             kept.append(a)
             continue
+        native = a._native
         inputs.append(a._grad)
-        roots.append(_root(a._native))
+        root = _root(native)
+        roots.append(root)
         if i in saves:
             kept.append(a)
-            counter = _counter(a._native)
+            counter = _counter(root)
             versions.append((counter, counter.version))
         else:
-            kept.append(Meta(tuple(a._native.shape), a._dtype, a._device))
+            kept.append(Meta(tuple(native.shape), a._dtype, a._device))
     outputs: list[tuple[Meta | None, Any]] = []
-    save_output = formula is not None and formula.output
     for o in outs:
         if type(o) is not cls:
             outputs.append((None, None))
@@ -261,10 +272,11 @@ def record(
         meta = Meta(tuple(native.shape), o._dtype, o._device)
         alias = cls._new(native, o._device, o._dtype, o._readonly) if save_output else None
         outputs.append((meta, alias))
-        if save_output or (not inplace and any(_root(native) is r for r in roots)):
+        root = _root(native)
+        if save_output or (not inplace and any(r is root for r in roots)):
             # A saved output, or a view of an operand: a later write into its memory
             # makes this node's formula wrong (rule AG-9).
-            counter = _counter(native)
+            counter = _counter(root)
             versions.append((counter, counter.version))
     node.inputs, node.args = tuple(inputs), tuple(kept)
     node.outputs, node.versions = tuple(outputs), tuple(versions)

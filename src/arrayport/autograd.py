@@ -18,7 +18,8 @@ from typing import Any
 
 from arrayport._array_object import Array
 from arrayport._autograd import run_backward, seed_of
-from arrayport._graph import GradientError, grad_mode, is_grad_enabled
+from arrayport._errors import GradientError
+from arrayport._graph import grad_mode, is_grad_enabled
 
 __all__ = ["GradientError", "enable_grad", "grad", "is_grad_enabled", "no_grad"]
 

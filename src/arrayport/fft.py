@@ -110,6 +110,7 @@ def _one_axis(
     ) -> Array:
         return apply1(op, x, (n, axis, norm))  # type: ignore[no-any-return]
 
+    transform.operation = op  # type: ignore[attr-defined]
     return _named(transform, name, summary)
 
 
@@ -162,6 +163,7 @@ def _n_axes(
     ) -> Array:
         return apply1(op, x, (s, axes, norm))  # type: ignore[no-any-return]
 
+    transform.operation = op  # type: ignore[attr-defined]
     return _named(transform, name, summary)
 
 
