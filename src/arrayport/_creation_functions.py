@@ -8,7 +8,7 @@ values are operands, checked when the decision runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from arrayport import _dtypes
 from arrayport._arguments import (
@@ -241,51 +241,41 @@ def _fill_decision(fn: str) -> Callable[..., Decision]:
     return decide
 
 
-_EMPTY: Final = Operation("empty", _fill_decision("empty"), typed=False, computes=False)
-_ZEROS: Final = Operation("zeros", _fill_decision("zeros"), typed=False, computes=False)
-_ONES: Final = Operation("ones", _fill_decision("ones"), typed=False, computes=False)
+class _Filler(Protocol):
+    def __call__(
+        self,
+        shape: int | Sequence[int],
+        *,
+        dtype: DType | None = None,
+        device: Device | str | None = None,
+    ) -> Array: ...
 
 
-def empty(
-    shape: int | Sequence[int],
-    *,
-    dtype: DType | None = None,
-    device: Device | str | None = None,
-) -> Array:
-    """Return an uninitialised array (placement: rule NS-1; dtype: rule NS-2)."""
-    # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_placement()
-    if type(shape) is list:  # rule NS-11
-        shape = tuple(shape)
-    return apply1(_EMPTY, shape, (dtype, placed))  # type: ignore[no-any-return]
+def _filler(fn: str, summary: str) -> _Filler:
+    """``empty``, ``zeros`` or ``ones``: one body, told apart by the backend's function."""
+    op = Operation(fn, _fill_decision(fn), typed=False, computes=False)
+
+    def create(
+        shape: int | Sequence[int],
+        *,
+        dtype: DType | None = None,
+        device: Device | str | None = None,
+    ) -> Array:
+        # The default device in effect is part of the key (NS-1, DS-1).
+        placed = device if device is not None else default_placement()
+        if type(shape) is list:  # rule NS-11
+            shape = tuple(shape)
+        return apply1(op, shape, (dtype, placed))  # type: ignore[no-any-return]
+
+    create.__name__ = create.__qualname__ = fn
+    create.__doc__ = f"{summary} (placement: rule NS-1; dtype: rule NS-2)."
+    create.operation = op  # type: ignore[attr-defined]
+    return create
 
 
-def zeros(
-    shape: int | Sequence[int],
-    *,
-    dtype: DType | None = None,
-    device: Device | str | None = None,
-) -> Array:
-    """Return an array filled with zeros (placement: rule NS-1; dtype: rule NS-2)."""
-    # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_placement()
-    if type(shape) is list:  # rule NS-11
-        shape = tuple(shape)
-    return apply1(_ZEROS, shape, (dtype, placed))  # type: ignore[no-any-return]
-
-
-def ones(
-    shape: int | Sequence[int],
-    *,
-    dtype: DType | None = None,
-    device: Device | str | None = None,
-) -> Array:
-    """Return an array filled with ones (placement: rule NS-1; dtype: rule NS-2)."""
-    # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_placement()
-    if type(shape) is list:  # rule NS-11
-        shape = tuple(shape)
-    return apply1(_ONES, shape, (dtype, placed))  # type: ignore[no-any-return]
+empty: Final = _filler("empty", "Return an uninitialised array")
+zeros: Final = _filler("zeros", "Return an array filled with zeros")
+ones: Final = _filler("ones", "Return an array filled with ones")
 
 
 def _decide_full(
