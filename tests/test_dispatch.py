@@ -421,16 +421,16 @@ def test_plain_replay_matches_general_replay(
     rule: str, call: Callable[[Any], Any], readonly: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DS-5: the compiled plain replay gives what the decision's general path gives."""
-    from arrayport import _array_object
+    from arrayport import _seam
 
     a = np.arange(4.0)
     a.flags.writeable = not readonly
     x = xp.asarray(a)
     registry().decisions.clear()
     plain = _outcome(lambda: call(x))
-    original = _array_object.compile_decision
+    original = _seam.compile_decision
     monkeypatch.setattr(
-        _array_object,
+        _seam,
         "compile_decision",
         lambda reg, d, plain, first: original(reg, d, False, first),
     )

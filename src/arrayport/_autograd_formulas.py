@@ -19,7 +19,7 @@ from arrayport import _elementwise_functions as ef
 from arrayport import _linear_algebra_functions as la
 from arrayport import _manipulation_functions as mf
 from arrayport import _statistical_functions as st
-from arrayport._array_object import _MT, _T, Array
+from arrayport._array_object import Array
 from arrayport._creation_functions import _EMPTY_LIKE, _FULL_LIKE, _ONES_LIKE, _ZEROS_LIKE
 from arrayport._data_type_functions import astype
 from arrayport._dtypes import bool as bool_
@@ -27,6 +27,7 @@ from arrayport._errors import GradientError
 from arrayport._graph import CONSTANT, Formula, Grad, Meta, Node, grad_mode
 from arrayport._manipulation_functions import broadcast_to, flip, permute_dims, reshape, squeeze
 from arrayport._operations import Operation
+from arrayport._seam import _MT, _T
 from arrayport._searching_functions import where
 from arrayport._utility_functions import all as all_
 

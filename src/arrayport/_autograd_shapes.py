@@ -16,10 +16,11 @@ from arrayport import _searching_functions as se
 from arrayport import _set_functions as sf
 from arrayport import _statistical_functions as st
 from arrayport import _utility_functions as ut
-from arrayport._array_object import _GETITEM, _SETITEM, Array
+from arrayport._array_object import Array
 from arrayport._autograd_formulas import differentiable, meta, needs, no_derivative
 from arrayport._dtypes import bool as bool_
 from arrayport._graph import CONVERT, TO_DEVICE, Node
+from arrayport._seam import _GETITEM, _SETITEM
 from arrayport._sorting_functions import _SORT, argsort
 
 __all__: list[str] = []

@@ -20,7 +20,7 @@ from arrayport._arguments import (
     natives_as,
     resolve_dtype,
 )
-from arrayport._array_object import Array, apply1, apply2, applyn
+from arrayport._array_object import Array
 from arrayport._conversion import convert
 from arrayport._devices import Device
 from arrayport._dtypes import DType, check_int_range, result_type, scalar_kind_dtype
@@ -28,6 +28,7 @@ from arrayport._operations import Decision, Operand, Operation, compute_of
 from arrayport._placement import check_dtype_supported, default_placement, resolve_device_in
 from arrayport._plans import name_input
 from arrayport._plugins import Registry
+from arrayport._seam import apply1, apply2, applyn
 
 __all__ = [
     "arange",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from arrayport import _dtypes
-from arrayport._array_object import Array, apply1, apply2, applyn
+from arrayport._array_object import Array
 from arrayport._dtypes import DType
 from arrayport._operations import (
     CATEGORIES,
@@ -27,6 +27,7 @@ from arrayport._operations import (
     promote,
 )
 from arrayport._plugins import Registry
+from arrayport._seam import apply1, apply2, applyn
 
 __all__ = [
     "abs",

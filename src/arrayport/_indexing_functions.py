@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from arrayport._arguments import expect_array, normalize_axis
-from arrayport._array_object import Array, apply2
+from arrayport._array_object import Array
 from arrayport._operations import Decision, Operand, Operation, compute_of, operands_device
 from arrayport._plugins import Registry
+from arrayport._seam import apply2
 
 __all__ = ["take", "take_along_axis"]
 

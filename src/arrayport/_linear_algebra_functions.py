@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from arrayport import _dtypes
 from arrayport._arguments import check_int, default_dtypes, expect_array, normalize_axis
-from arrayport._array_object import Array, apply1, apply2
+from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._operations import (
@@ -30,6 +30,7 @@ from arrayport._operations import (
     promote,
 )
 from arrayport._plugins import Registry
+from arrayport._seam import apply1, apply2
 
 __all__ = ["matmul", "matrix_transpose", "tensordot", "vecdot"]
 

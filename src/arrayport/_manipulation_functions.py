@@ -20,11 +20,12 @@ from arrayport._arguments import (
     normalize_axes,
     normalize_axis,
 )
-from arrayport._array_object import Array, apply1, apply2, applyn
+from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._operations import VIEW, Decision, Operand, Operation, compute_of, operands_device
 from arrayport._plugins import Registry
+from arrayport._seam import apply1, apply2, applyn
 
 __all__ = [
     "broadcast_arrays",

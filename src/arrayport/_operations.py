@@ -5,7 +5,7 @@ sees only what the call key holds (for each array operand its device, dtype and,
 the operation asks, its number of dimensions; for other operands their type; and the
 call's parameters) and returns a ``Decision``: the backend computation to run on the
 operands' natives, the result's device and dtype, whether a device context is entered,
-and whether the result views an operand. The seam (``_array_object.apply``) caches
+and whether the result views an operand. The seam (``_seam.apply1``/``apply2``/``applyn``) caches
 decisions in the installed registry and replays them; it never reads data to decide.
 """
 

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from arrayport import _dtypes, _elementwise_functions, _linear_algebra_functions
-from arrayport._array_object import Array, apply2
+from arrayport._array_object import Array
 from arrayport._dtypes import PY_SCALARS
 from arrayport._errors import ReadOnlyError
 from arrayport._operations import Operation
 from arrayport._placement import check_same_device
+from arrayport._seam import apply2
 
 __all__: list[str] = []
 

@@ -18,10 +18,11 @@ from arrayport._arguments import (
     normalize_axes,
     normalize_axis,
 )
-from arrayport._array_object import Array, apply1, applyn
+from arrayport._array_object import Array
 from arrayport._dtypes import PY_SCALARS, DType
 from arrayport._operations import Decision, Operand, Operation, compute_of, operands_device, promote
 from arrayport._plugins import Registry
+from arrayport._seam import apply1, applyn
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where"]
 

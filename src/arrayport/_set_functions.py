@@ -11,9 +11,10 @@ from typing import Any, Final, NamedTuple
 
 from arrayport import _dtypes
 from arrayport._arguments import check_bool, default_dtypes, expect_array
-from arrayport._array_object import Array, apply1, apply2
+from arrayport._array_object import Array
 from arrayport._operations import Decision, Operand, Operation, compute_of, promote
 from arrayport._plugins import Registry
+from arrayport._seam import apply1, apply2
 
 # The namespace's names; the result types are reached through the results themselves.
 __all__ = [

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from arrayport._arguments import check_bool, default_dtypes, expect_array, normalize_axis
-from arrayport._array_object import Array, apply1
+from arrayport._array_object import Array
 from arrayport._operations import Decision, Operand, Operation, compute_of
 from arrayport._plugins import Registry
+from arrayport._seam import apply1
 
 __all__ = ["argsort", "sort"]
 

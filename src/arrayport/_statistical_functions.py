@@ -23,10 +23,11 @@ from arrayport._arguments import (
     normalize_axis,
     resolve_dtype,
 )
-from arrayport._array_object import Array, apply1
+from arrayport._array_object import Array
 from arrayport._dtypes import DType
 from arrayport._operations import Decision, Operand, Operation, compute_of
 from arrayport._plugins import Registry
+from arrayport._seam import apply1
 
 __all__ = [
     "cumulative_prod",

@@ -17,9 +17,10 @@ from arrayport._arguments import (
     normalize_axes,
     normalize_axis,
 )
-from arrayport._array_object import Array, apply1, applyn
+from arrayport._array_object import Array
 from arrayport._operations import Decision, Operand, Operation, compute_of, operands_device
 from arrayport._plugins import Registry
+from arrayport._seam import apply1, applyn
 
 __all__ = ["all", "any", "diff"]
 

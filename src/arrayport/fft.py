@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal
 
 from arrayport._arguments import check_int, normalize_axis
-from arrayport._array_object import Array, apply1, applyn
+from arrayport._array_object import Array
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._linear_algebra_functions import (
@@ -33,6 +33,7 @@ from arrayport._linear_algebra_functions import (
 from arrayport._operations import Decision, Operation, compute_of, ns_dtype
 from arrayport._placement import check_dtype_supported, default_placement, resolve_device_in
 from arrayport._plugins import Registry
+from arrayport._seam import apply1, applyn
 
 __all__ = [
     "fft",

@@ -20,7 +20,7 @@ from typing import Any, Final, Literal, NamedTuple
 
 from arrayport import _dtypes
 from arrayport._arguments import check_bool, check_int, default_dtypes, normalize_axes
-from arrayport._array_object import Array, apply1, apply2
+from arrayport._array_object import Array
 from arrayport._dtypes import DType
 
 # The main namespace's functions, the same objects (rule EX-7), and the checks and result
@@ -54,6 +54,7 @@ from arrayport._operations import (
 )
 from arrayport._placement import check_dtype_supported
 from arrayport._plugins import Registry
+from arrayport._seam import apply1, apply2
 
 __all__ = [
     "cholesky",

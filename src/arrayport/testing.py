@@ -22,10 +22,10 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from arrayport import _dtypes
-from arrayport._array_object import wrap
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._plugins import Backend, registry
+from arrayport._seam import wrap
 from arrayport._transfers import transfer
 from arrayport.hookspecs import CastResult, DeviceSpec, Storage
 
