@@ -430,3 +430,118 @@ def test_plugins_builder_wraps_library_scalars(
     assert float(total) == 6.0
     assert int(xp.max(xp.asarray(np.array([3, 7])))) == 7
     assert type(scalars[1]) is np.int64
+
+
+def _hostlike(*kinds: str) -> list[tuple[str, Any]]:
+    from tests.hostlike_backend import HostLike
+
+    return [(kind, HostLike(kind)) for kind in kinds]
+
+
+@pytest.mark.parametrize("kinds", [("aaa",), ("zzz",), ("aaa", "zzz")], ids=str)
+def test_plugins_host_is_builtin_cpu_whatever_the_names(
+    fresh_registry: Callable[..., _plugins.Registry], kinds: tuple[str, ...]
+) -> None:
+    """BK-14: the built-in cpu is the host whether a host-memory plugin's name sorts
+    before or after it; each such plugin's device is its own, and is told so by name."""
+    reg = fresh_registry(*_hostlike(*kinds))
+    assert reg.host == Device("cpu")
+    assert reg.default_device == Device("cpu")
+    assert reg.dlpack_devices[(DLPACK_CPU, 0)] == Device("cpu")
+    for kind in kinds:
+        (info,) = [b for b in reg.backends if b.name == kind]
+        assert info.error is None and info.devices
+        assert any(
+            f"{kind}:0 declares DLPack (kDLCPU, 0) but is not the host" in n for n in info.notes
+        )
+    (cpu,) = [b for b in reg.backends if b.name == "cpu"]
+    assert cpu.notes == ()
+
+
+def test_plugins_host_unchanged_for_cpu_users(
+    fresh_registry: Callable[..., _plugins.Registry],
+) -> None:
+    """BK-14, BK-15: with host-memory plugins sorting before and after cpu installed, cpu
+    users see what they saw without them: default dtypes, printing, buffers shared with
+    copy=False, and DLPack imports of NumPy data landing on cpu; each plugin's own arrays
+    land on its own device."""
+    reg = fresh_registry(*_hostlike("aaa", "zzz"))
+    x = xp.asarray([1.0])
+    assert x.device == Device("cpu") and x.dtype == xp.float64
+    assert repr(xp.asarray([1, 2])) == "arrayport.Array([1, 2], dtype=int64)"
+    buf = bytearray(16)
+    b = xp.asarray(buf, device="cpu", copy=False)
+    b[0] = 3.0
+    assert np.frombuffer(buf)[0] == 3.0
+    for _ in range(2):  # the first call and a cached replay agree
+        assert xp.from_dlpack(np.arange(3.0)).device == Device("cpu")
+    for kind in ("aaa", "zzz"):
+        native = reg.native_types[
+            next(t for t in reg.native_types if t.__name__.lower().startswith(kind))
+        ]
+        own = np.arange(3.0).view(native[0].type)
+        for _ in range(2):
+            y = xp.from_dlpack(own)
+            assert y.device == Device(kind, 0)
+            assert np.shares_memory(np.from_dlpack(y), own)
+        assert xp.asarray(own).device == Device(kind, 0)
+
+
+def test_plugins_host_without_builtin_is_configured(
+    fresh_registry: Callable[..., _plugins.Registry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BK-14: without the built-in cpu, a lone host-memory plugin is the host; two of them
+    leave no host, with the conflict noted on both, until ARRAYPORT_HOST_DEVICE picks."""
+    reg = fresh_registry(*_hostlike("zzz"), keep_real=False)
+    assert reg.host == Device("zzz", 0)
+    reg = fresh_registry(*_hostlike("aaa", "zzz"), keep_real=False)
+    assert reg.host is None
+    for info in [b for b in reg.backends if b.name in ("aaa", "zzz")]:
+        assert any("there is no host device" in n and "aaa:0, zzz:0" in n for n in info.notes)
+    monkeypatch.setenv(_plugins.HOST_DEVICE_ENV, "zzz:0")
+    reg = fresh_registry(*_hostlike("aaa", "zzz"), keep_real=False)
+    assert reg.host == Device("zzz", 0)
+    assert reg.dlpack_devices[(DLPACK_CPU, 0)] == Device("zzz", 0)
+    (aaa,) = [b for b in reg.backends if b.name == "aaa"]
+    assert any(
+        "aaa:0 declares DLPack (kDLCPU, 0) but is not the host (zzz:0" in n for n in aaa.notes
+    )
+
+
+def test_plugins_host_configured_over_builtin(
+    fresh_registry: Callable[..., _plugins.Registry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BK-14: ARRAYPORT_HOST_DEVICE may make a third party the host, and the built-in cpu
+    is then a device of its own."""
+    monkeypatch.setenv(_plugins.HOST_DEVICE_ENV, "aaa")
+    reg = fresh_registry(*_hostlike("aaa"))
+    assert reg.host == Device("aaa", 0)
+    (cpu,) = [b for b in reg.backends if b.name == "cpu"]
+    assert any("cpu declares DLPack (kDLCPU, 0) but is not the host (aaa:0" in n for n in cpu.notes)
+    assert xp.from_dlpack(np.arange(2.0)).device == Device("cpu")  # its own native type
+
+
+def test_plugins_host_rule_reported_by_main(tmp_path: Any) -> None:
+    """BK-14: with real entry points sorting before and after cpu installed, ``python -m
+    arrayport`` names the host and says of each plugin that it is not the host."""
+    import os
+    from pathlib import Path
+
+    dist = tmp_path / "hostlike-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: hostlike\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[arrayport]\naaa = tests.hostlike_backend:AAA\nzzz = tests.hostlike_backend:ZZZ\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(root)]))
+    env.pop(_plugins.BACKENDS_ENV, None)
+    env.pop(_plugins.HOST_DEVICE_ENV, None)
+    out = subprocess.run(
+        [sys.executable, "-m", "arrayport"], capture_output=True, text=True, env=env, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Host device: cpu" in out.stdout
+    assert "Default device: cpu" in out.stdout
+    for kind in ("aaa", "zzz"):
+        assert f"note: {kind}:0 declares DLPack (kDLCPU, 0) but is not the host (cpu" in out.stdout

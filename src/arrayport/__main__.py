@@ -25,6 +25,7 @@ _DESCRIPTION = (
     "device is usable, else 1."
 )
 _ENV = "ARRAYPORT_DEFAULT_DEVICE"
+_HOST_ENV = "ARRAYPORT_HOST_DEVICE"
 
 
 def _dtype_names(spec: Any) -> list[str]:
@@ -53,6 +54,16 @@ def _backends(problems: list[dict[str, str]]) -> tuple[list[dict[str, Any]], lis
             entry["reason"] = str(info.status)
         else:
             entry["state"] = "loaded"
+        entry["notes"] = list(info.notes)
+        for note in info.notes:
+            if "there is no host device" in note or "names no device" in note:
+                problems.append(
+                    {
+                        "what": f"plugin {info.name!r} and the host device (rule BK-14)",
+                        "reason": note,
+                        "fix": f"set {_HOST_ENV} to the device that should hold host memory",
+                    }
+                )
         entry["devices"] = []
         for spec in info.devices:
             devices.append(spec.device)
@@ -170,7 +181,8 @@ def collect() -> dict[str, Any]:
         facts["backends"] = backends
         default = _default_device(devices, problems)
         facts["default_device"] = None if default is None else str(default)
-        host = xp.Device("cpu") if xp.Device("cpu") in devices else None
+        host = section("host device", lambda: xp._plugins.registry().host, None)
+        facts["host_device"] = None if host is None else str(host)
         where = default if default is not None else host
         facts["plans_device"] = None if where is None else str(where)
         if where is not None:
@@ -210,9 +222,12 @@ def render(facts: dict[str, Any]) -> str:
                 f"{dd['complex floating']}, integral {dd['integral']}, indexing "
                 f"{dd['indexing']}; DLPack {tuple(d['dlpack_device'])}"
             )
+        lines.extend(f"    note: {note}" for note in b.get("notes", ()))
     say("")
     default = facts["default_device"]
     say(f"Default device: {default if default is not None else 'unusable (see Problems)'}")
+    host = facts.get("host_device")
+    say(f"Host device: {host if host is not None else 'none (see Problems)'}")
     if facts["plans"]:
         say("")
         on = "" if facts["plans_device"] == default else f" (on {facts['plans_device']})"

@@ -30,7 +30,9 @@ class BackendInfo:
     """One backend plugin as loaded (non-standard; see ``arrayport.backends()``).
 
     ``devices`` is empty when the backend serves none; ``status`` then says why.
-    ``error`` is set when the plugin was disabled, and says why.
+    ``error`` is set when the plugin was disabled, and says why. ``notes`` says what
+    the plugin's devices did not get that they declared: the host role, a DLPack device
+    another device claims too (rules BK-14, BK-15).
     """
 
     name: str
@@ -38,6 +40,7 @@ class BackendInfo:
     devices: tuple[DeviceSpec, ...]
     status: str | None
     error: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def _unimplemented(**kwargs: Any) -> None:

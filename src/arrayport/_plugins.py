@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import os
 import sys
@@ -35,6 +36,8 @@ __all__ = [
 BACKENDS_ENV: Final = "ARRAYPORT_BACKENDS"
 #: Environment variable naming the global default device (rule DV-3).
 DEFAULT_DEVICE_ENV: Final = "ARRAYPORT_DEFAULT_DEVICE"
+#: Environment variable naming the host device, when it is not the built-in cpu (BK-14).
+HOST_DEVICE_ENV: Final = "ARRAYPORT_HOST_DEVICE"
 #: The backends that ship with arrayport: entry-point name -> module (rule BK-12). A
 #: plugin is built in when arrayport's own entry point loads it; any other plugin, and
 #: every plugin registered at run time, is a third party.
@@ -85,6 +88,10 @@ class Registry:
     # ARRAYPORT_DEFAULT_DEVICE as it was when this registry loaded (rule DV-3); resolved
     # on first use, so that a plugin registered later can serve it.
     default_device_env: str = ""
+    # ARRAYPORT_HOST_DEVICE as it was when this registry loaded (rule BK-14).
+    host_device_env: str = ""
+    # DLPack device -> every device declaring it, in load order (rule BK-15).
+    dlpack_claims: Mapping[tuple[int, int], tuple[Device, ...]] = field(default_factory=dict)
     # Device strings already parsed, for exact names only ("cuda:1", "cpu").
     named_devices: dict[str, Device] = field(default_factory=dict, compare=False)
     # Native type -> (device, dtype map) for declared types of a fixed device: the
@@ -145,6 +152,21 @@ class Registry:
                     "arrayport.Device (rule BK-4)",
                 )
         return None
+
+    def dlpack_target(self, obj: object, dl_device: tuple[int, int]) -> Device | None:
+        """The device that ``obj``, exporting from DLPack device ``dl_device``, lands on.
+
+        A declared native type lands on its own backend's device there, so that two
+        devices over host memory keep their own arrays (rule BK-15); any other producer's
+        data lands on the device that owns ``dl_device``.
+        """
+        if len(self.dlpack_claims.get(dl_device, ())) > 1:
+            owned = self.native_types.get(type(obj))
+            if owned is not None:
+                for device in self.dlpack_claims[dl_device]:
+                    if self.by_kind[device.kind] is owned[1]:
+                        return device
+        return self.dlpack_devices.get(dl_device)
 
     def native_type(self, device: Device) -> type | None:
         """The native array type of a fixed device's declared ``NativeType``, if any."""
@@ -278,7 +300,7 @@ def _without(reg: Registry, name: str, why: str) -> Registry:
         if reg.pm.is_registered(e.row.plugin):
             reg.pm.unregister(e.row.plugin)
     kept = [e for e in reg.loaded if e.row.name != name]
-    return _freeze(kept, failed, reg.pm, reg.default_device_env)
+    return _freeze(kept, failed, reg.pm, reg.default_device_env, reg.host_device_env)
 
 
 # What _ask returns for a hook that raised (and was disabled for it).
@@ -415,7 +437,13 @@ def _load(strict: str | None = None) -> Registry:
         pm.unregister(entry.row.plugin)
         loaded.remove(entry)
         fail(entry.info.name, entry.info.module, why)
-    reg = _freeze(loaded, failed, pm, os.environ.get(DEFAULT_DEVICE_ENV, "").strip())
+    reg = _freeze(
+        loaded,
+        failed,
+        pm,
+        os.environ.get(DEFAULT_DEVICE_ENV, "").strip(),
+        os.environ.get(HOST_DEVICE_ENV, "").strip(),
+    )
     _install(reg)
     return reg
 
@@ -473,29 +501,42 @@ def _conflicts(loaded: Sequence[Loaded], strict: str | None) -> list[tuple[Loade
 
 
 def _freeze(
-    loaded: Sequence[Loaded], failed: Sequence[BackendInfo], pm: pluggy.PluginManager, env: str
+    loaded: Sequence[Loaded],
+    failed: Sequence[BackendInfo],
+    pm: pluggy.PluginManager,
+    env: str,
+    host_env: str = "",
 ) -> Registry:
     """The registry of ``loaded``, which hold no conflicts; ``env`` is
-    ``ARRAYPORT_DEFAULT_DEVICE`` as read at load (rule DV-3)."""
+    ``ARRAYPORT_DEFAULT_DEVICE`` as read at load (rule DV-3), ``host_env``
+    ``ARRAYPORT_HOST_DEVICE`` (rule BK-14)."""
     rows: dict[str, Backend] = {}
     specs: dict[Device, DeviceSpec] = {}
     native_types: dict[type, tuple[NativeType, Backend]] = {}
-    dlpack_devices: dict[tuple[int, int], Device] = {}
+    # DLPack device -> every device declaring it, in load order (rules BK-14, BK-15).
+    claims: dict[tuple[int, int], list[tuple[DeviceSpec, Backend]]] = {}
     for entry in loaded:
         for nt in entry.natives:
             native_types[nt.type] = (nt, entry.row)
         for spec in entry.info.devices:
             rows[spec.device.kind] = entry.row
             specs[spec.device] = spec
-            dlpack_devices[spec.dlpack_device] = spec.device
-    host = dlpack_devices.get((DLPACK_CPU, 0))
+            claims.setdefault(spec.dlpack_device, []).append((spec, entry.row))
+    host, notes = _host(claims.get((DLPACK_CPU, 0), []), host_env)
+    dlpack_devices = _dlpack_owners(claims, host, notes)
+    backends_info = [
+        dataclasses.replace(e.info, notes=tuple(notes[e.row.name]))
+        if e.row.name in notes
+        else e.info
+        for e in loaded
+    ]
     # The host device, else the first device served (rule DV-3).
     default = host if host is not None else next(iter(specs), None)
     served = _unique(rows.values())
     # Built-in backends are asked first about objects that may be nobody's (BK-12).
     asked = [r for r in served if r.builtin] + [r for r in served if not r.builtin]
     return Registry(
-        backends=tuple([e.info for e in loaded] + list(failed)),
+        backends=tuple(backends_info + list(failed)),
         by_kind=MappingProxyType(rows),
         specs=MappingProxyType(specs),
         native_types=MappingProxyType(native_types),
@@ -508,6 +549,10 @@ def _freeze(
         adopters=tuple(r for r in asked if r.implements("arrayport_adopt")),
         resolvers=tuple(r for r in asked if r.implements("arrayport_resolve_device")),
         default_device_env=env,
+        host_device_env=host_env,
+        dlpack_claims=MappingProxyType(
+            {dl: tuple(spec.device for spec, _ in c) for dl, c in claims.items()}
+        ),
         fast_sequence=None if env else _fast_sequence(default, specs, native_types),
         builders={
             nt.device: nt.build
@@ -520,6 +565,89 @@ def _freeze(
             if nt.device is not None
         },
     )
+
+
+def _host(
+    candidates: Sequence[tuple[DeviceSpec, Backend]], env: str
+) -> tuple[Device | None, dict[str, list[str]]]:
+    """The host device among the devices declaring DLPack ``(kDLCPU, 0)``, and the notes
+    for the backends that lose the role (rule BK-14).
+
+    ``ARRAYPORT_HOST_DEVICE`` names it when set; else the built-in backend's device; else
+    the only candidate. Names and load order never decide: several third-party
+    candidates and no built-in one leave no host, each candidate noted.
+    """
+    notes: dict[str, list[str]] = {}
+    names = [str(spec.device) for spec, _ in candidates]
+    host: Device | None = None
+    why = ""
+    if env:
+        chosen = [
+            spec.device
+            for spec, _ in candidates
+            if str(spec.device) == env
+            or (spec.device.kind == env and spec.device.index in (None, 0))
+        ]
+        if chosen:
+            host, why = chosen[0], f"{HOST_DEVICE_ENV}={env!r} names it"
+        else:
+            for _, row in candidates:
+                notes.setdefault(row.name, []).append(
+                    f"{HOST_DEVICE_ENV}={env!r} names no device over host memory; "
+                    f"candidates: {', '.join(names)} (rule BK-14)"
+                )
+    if host is None:
+        builtin = [spec.device for spec, row in candidates if row.builtin]
+        if builtin:
+            host, why = builtin[0], "the built-in host device is the host unless configured"
+        elif len(candidates) == 1:
+            host, why = candidates[0][0].device, "it is the only device over host memory"
+        elif candidates:
+            for _, row in candidates:
+                notes.setdefault(row.name, []).append(
+                    f"devices {', '.join(names)} all declare DLPack (kDLCPU, 0) and none is "
+                    f"built in, so there is no host device: set {HOST_DEVICE_ENV} to one of "
+                    "them (rule BK-14)"
+                )
+    for spec, row in candidates:
+        if host is not None and spec.device != host:
+            notes.setdefault(row.name, []).append(
+                f"{spec.device} declares DLPack (kDLCPU, 0) but is not the host ({host}: "
+                f"{why}); it is a device of its own, sharing memory with {host} through "
+                f"adoption and DLPack; set {HOST_DEVICE_ENV}={spec.device} to make it the "
+                "host (rule BK-14)"
+            )
+    return host, notes
+
+
+def _dlpack_owners(
+    claims: Mapping[tuple[int, int], Sequence[tuple[DeviceSpec, Backend]]],
+    host: Device | None,
+    notes: dict[str, list[str]],
+) -> dict[tuple[int, int], Device]:
+    """DLPack device -> the device that data of an unknown producer there lands on (BK-15).
+
+    ``(kDLCPU, 0)`` is the host's. Any other DLPack device claimed by several devices
+    belongs to the built-in one among them, else to none of them (noted): a name or the
+    load order never decides.
+    """
+    owners: dict[tuple[int, int], Device] = {}
+    for dl, claimants in claims.items():
+        if dl == (DLPACK_CPU, 0):
+            if host is not None:
+                owners[dl] = host
+            continue
+        builtin = [spec.device for spec, row in claimants if row.builtin]
+        if len(claimants) == 1 or builtin:
+            owners[dl] = builtin[0] if builtin else claimants[0][0].device
+            continue
+        listed = ", ".join(str(spec.device) for spec, _ in claimants)
+        for _, row in claimants:
+            notes.setdefault(row.name, []).append(
+                f"devices {listed} all declare DLPack device {dl}; data from other "
+                "producers there is claimed by none of them (rule BK-15)"
+            )
+    return owners
 
 
 def _fast_sequence(

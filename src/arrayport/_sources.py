@@ -572,7 +572,7 @@ def _from_dlpack_object(
             f"{caller}() cannot read the DLPack device of this {name}: __dlpack_device__() "
             f"raised {type(e).__name__}: {e} (rule AS-K5)"
         ) from e
-    device = reg.dlpack_devices.get(dl_dev)
+    device = reg.dlpack_target(obj, dl_dev)
     native_dtype = getattr(obj, "dtype", None)
     dtype = dtype_of_native(native_dtype)
     foreign = native_dtype if dtype is None else None

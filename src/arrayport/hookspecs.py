@@ -51,8 +51,9 @@ __all__ = [
 ]
 
 PROJECT_NAME: Final = "arrayport"
-#: The DLPack device type of host memory (``kDLCPU``). The device whose ``dlpack_device``
-#: has this type is the host device: buffers and Python data are materialized there.
+#: The DLPack device type of host memory (``kDLCPU``). Of the devices whose
+#: ``dlpack_device`` is ``(kDLCPU, 0)``, one is the host device (rule BK-14): buffers and
+#: Python data are materialized there; the others are devices of their own.
 DLPACK_CPU: Final = 1
 
 hookspec: Final = pluggy.HookspecMarker(PROJECT_NAME)
