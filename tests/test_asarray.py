@@ -975,7 +975,10 @@ def test_readonly_flag_kept_when_the_backend_drops_it(monkeypatch: pytest.Monkey
 
     def forgetful(**kwargs: Any) -> Any:
         storage = honest(**kwargs)
-        writeable = np.array(storage.native, copy=True)  # memory that reports no flag
+        # The same memory, through a view that reports no read-only flag.
+        a = storage.native
+        raw = (ctypes.c_char * a.nbytes).from_address(a.__array_interface__["data"][0])
+        writeable = np.ndarray(a.shape, a.dtype, buffer=raw)
         return storage._replace(native=writeable, readonly=None)
 
     monkeypatch.setattr(fake, "from_dlpack", forgetful)

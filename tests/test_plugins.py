@@ -545,3 +545,95 @@ def test_plugins_host_rule_reported_by_main(tmp_path: Any) -> None:
     assert "Default device: cpu" in out.stdout
     for kind in ("aaa", "zzz"):
         assert f"note: {kind}:0 declares DLPack (kDLCPU, 0) but is not the host (cpu" in out.stdout
+
+
+def test_plugins_shared_import_is_checked(
+    fresh_registry: Callable[..., _plugins.Registry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BK-16: a backend whose arrayport_from_dlpack copies when asked to share gives a
+    BackendError naming it and the hook, never a silent copy."""
+    from tests.hostlike_backend import HostLike
+
+    plugin = HostLike("aaa")
+    honest = plugin.arrayport_from_dlpack
+
+    def copying(source: Any, device: Device, copy: bool) -> Any:
+        storage = honest(source=source, device=device, copy=copy)
+        return None if storage is None else storage._replace(native=storage.native.copy())
+
+    class Producer:
+        """Host data of a library no backend declares, speaking DLPack only."""
+
+        def __init__(self, a: Any) -> None:
+            self.a = a
+
+        def __dlpack__(self, **kwargs: Any) -> Any:
+            return self.a.__dlpack__(**kwargs)
+
+        def __dlpack_device__(self) -> Any:
+            return self.a.__dlpack_device__()
+
+    monkeypatch.setattr(plugin, "arrayport_from_dlpack", hookimpl(copying))
+    monkeypatch.setenv(_plugins.HOST_DEVICE_ENV, "aaa")
+    fresh_registry(("aaa", plugin))
+    src = Producer(np.arange(3.0))
+    with pytest.raises(xp.BackendError, match=r"'aaa': arrayport_from_dlpack\(copy=False\)"):
+        xp.from_dlpack(src, device=Device("aaa", 0), copy=False)
+    with pytest.raises(xp.BackendError, match=r"arrayport_from_dlpack.*rule BK-16"):
+        xp.asarray(src)  # copy=None, where the plan says "shares"
+
+
+def test_plugins_shared_buffer_is_checked(
+    fresh_registry: Callable[..., _plugins.Registry], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BK-16: a host backend whose arrayport_from_buffer copies gives a BackendError
+    naming it and the hook, where the plan says the buffer is shared."""
+    from tests.hostlike_backend import HostLike
+
+    plugin = HostLike("aaa")
+    honest = plugin.arrayport_from_buffer
+
+    def copying(buffer: memoryview, dtype: Any, device: Device) -> Any:
+        storage = honest(buffer=buffer, dtype=dtype, device=device)
+        return None if storage is None else storage._replace(native=storage.native.copy())
+
+    monkeypatch.setattr(plugin, "arrayport_from_buffer", hookimpl(copying))
+    monkeypatch.setenv(_plugins.HOST_DEVICE_ENV, "aaa")
+    reg = fresh_registry(("aaa", plugin))
+    assert reg.host == Device("aaa", 0)
+    with pytest.raises(xp.BackendError, match=r"'aaa': arrayport_from_buffer"):
+        xp.asarray(bytearray(16), device="aaa:0", copy=False)
+
+
+def test_plugins_copying_adopt_is_disabled(
+    fresh_registry: Callable[..., _plugins.Registry],
+) -> None:
+    """BK-16, BK-12: a third party whose arrayport_adopt returns a copy is disabled with a
+    warning naming the hook, and the input is converted as without it."""
+    from tests.hostlike_backend import HostLike
+
+    class Box:
+        """A host array of nobody's type, exposing the array interface."""
+
+        def __init__(self, a: Any) -> None:
+            self.a = a
+            self.__array_interface__ = a.__array_interface__
+
+        def __dlpack__(self, **kwargs: Any) -> Any:
+            return self.a.__dlpack__(**kwargs)
+
+        def __dlpack_device__(self) -> Any:
+            return self.a.__dlpack_device__()
+
+    plugin = HostLike("aaa")
+
+    def adopt(obj: object) -> Any:
+        if isinstance(obj, Box):
+            return plugin._storage(obj.a.copy())
+        return None
+
+    plugin.arrayport_adopt = hookimpl(adopt)  # type: ignore[attr-defined]
+    fresh_registry(("aaa", plugin))
+    with pytest.warns(xp.BackendWarning, match=r"'aaa' was disabled: arrayport_adopt .*BK-16"):
+        x = xp.asarray(Box(np.arange(3.0)))
+    assert x.device == Device("cpu")

@@ -317,3 +317,47 @@ def _set_flag(capsule: object, flag: int) -> None:
     managed = capsule_pointer(capsule)
     if isinstance(managed, DLManagedTensorVersioned):
         managed.flags |= flag
+
+
+def data_address(obj: object) -> int | None:
+    """The address of ``obj``'s first element, where it can be read cheaply (rule BK-16).
+
+    Read from the array interface (NumPy and its subclasses), the CUDA array interface,
+    a buffer, or a fresh DLPack export; None where none of them answers, or for an
+    empty array, whose address means nothing.
+    """
+    try:
+        interface = getattr(obj, "__array_interface__", None)
+        if interface is None:
+            interface = getattr(obj, "__cuda_array_interface__", None)
+        if interface is not None:
+            if 0 in tuple(interface.get("shape", ())):
+                return None
+            return int(interface["data"][0]) or None
+        if type(obj) is memoryview:
+            if not obj.nbytes:
+                return None
+            import numpy as np  # a hard dependency; here only for a buffer's address
+
+            return int(np.asarray(obj).__array_interface__["data"][0])
+        if is_capsule(obj):
+            return capsule_address(obj)
+        if type(obj) is CapsuleSource:  # exporting would hand its one capsule over
+            return None if obj._capsule is None else capsule_address(obj._capsule)
+        if hasattr(obj, "__dlpack__"):
+            return capsule_address(obj.__dlpack__())
+    except Exception:
+        return None
+    return None
+
+
+def capsule_address(capsule: object) -> int | None:
+    """The address of an unused capsule's first element; None for an empty or used one."""
+    try:
+        managed = capsule_pointer(capsule)
+    except DLPackError:
+        return None
+    tensor = managed.dl_tensor
+    if not tensor.data or any(tensor.shape[i] == 0 for i in range(tensor.ndim)):
+        return None
+    return int(tensor.data) + int(tensor.byte_offset)

@@ -15,7 +15,7 @@ from typing import Any, Final, NamedTuple
 
 import pluggy
 
-from arrayport import hookspecs
+from arrayport import _dlpack, hookspecs
 from arrayport._backends import HOOK_NAMES, REQUIRED_HOOKS, Backend, BackendInfo, Loaded, discover
 from arrayport._devices import Device
 from arrayport._dtypes import DType
@@ -118,13 +118,13 @@ class Registry:
             if storage is not None and storage is not _FAILED:
                 if backend.builtin:
                     return storage
-                why = self._misadopted(backend, storage)
+                why = self._misadopted(backend, storage, obj)
                 if why is None:
                     return storage
                 _disable(backend, why)
         return None
 
-    def _misadopted(self, backend: Backend, storage: object) -> str | None:
+    def _misadopted(self, backend: Backend, storage: object, obj: object) -> str | None:
         if not isinstance(storage, Storage):
             return f"arrayport_adopt returned {_short_repr(storage)}, not a Storage (rule BK-4)"
         device = storage.device
@@ -137,6 +137,13 @@ class Registry:
             return (
                 f"arrayport_adopt returned a Storage on {device}, a device it does not serve "
                 "(rule BK-4)"
+            )
+        before = _dlpack.data_address(obj)
+        after = None if before is None else _dlpack.data_address(storage.native)
+        if after is not None and after != before:
+            return (
+                f"arrayport_adopt returned an array at address {after:#x}, not the input's "
+                f"memory at {before:#x}: it copied where adopting shares (rule BK-16)"
             )
         return None
 

@@ -43,7 +43,7 @@ from arrayport._plans import (
     too_deep,
 )
 from arrayport._plugins import Registry
-from arrayport._transfers import import_dlpack
+from arrayport._transfers import check_shared, import_dlpack
 from arrayport.hookspecs import Storage
 
 __all__ = ["Reclassify", "build_sequence", "classify", "holds_array", "infer_sequence"]
@@ -526,9 +526,13 @@ def _from_buffer(view: memoryview, obj: object, reg: Registry) -> Source:
 def _wrap_buffer(view: memoryview, dtype: DType, reg: Registry) -> Storage:
     host = reg.host
     assert host is not None
-    storage = reg.backend(host).from_buffer(buffer=view, dtype=dtype, device=host)
+    backend = reg.backend(host)
+    storage = backend.from_buffer(buffer=view, dtype=dtype, device=host)
     if storage is None:
         raise DeviceError(f"the backend of {host} cannot wrap host buffers")
+    before = _dlpack.data_address(view)
+    if before is not None:  # rule BK-16
+        check_shared(before, storage.native, backend.name, "arrayport_from_buffer", "")
     return storage  # type: ignore[no-any-return]
 
 

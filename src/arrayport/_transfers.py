@@ -6,12 +6,24 @@ from typing import Any
 
 from arrayport import _dlpack
 from arrayport._devices import Device
-from arrayport._errors import CopyError, DeviceError, DLPackError
+from arrayport._errors import BackendError, CopyError, DeviceError, DLPackError
 from arrayport._placement import current_registry
 from arrayport._plugins import Registry
 from arrayport.hookspecs import Storage
 
-__all__ = ["export_dlpack", "import_dlpack", "transfer"]
+__all__ = ["check_shared", "export_dlpack", "import_dlpack", "transfer"]
+
+
+def check_shared(before: int, native: Any, backend: str, hook: str, asked: str) -> None:
+    """Raise ``BackendError`` when ``native`` does not start at address ``before``: the
+    backend's hook copied where it was asked to share (rule BK-16)."""
+    after = _dlpack.data_address(native)
+    if after is not None and after != before:
+        raise BackendError(
+            f"backend plugin {backend!r}: {hook}({asked}) returned an array at address "
+            f"{after:#x}, not the source's memory at {before:#x}: it copied where it was asked "
+            "to share (rule BK-16); the backend must import in place, or return None"
+        )
 
 
 def transfer(
@@ -125,7 +137,11 @@ def export_dlpack(
 def import_dlpack(source: Any, device: Device, reg: Registry, copy: bool) -> Storage:
     # A raw capsule's flags were read when it was planned; other sources are watched.
     watched = _ReadOnlyWatch(source) if type(source) is not _dlpack.CapsuleSource else None
-    storage: Storage | None = reg.backend(device).from_dlpack(
+    # A promise to share is checked, not trusted (rule BK-16): the source's address is
+    # read before the backend consumes it.
+    before = None if copy else _dlpack.data_address(source)
+    backend = reg.backend(device)
+    storage: Storage | None = backend.from_dlpack(
         source=watched or source, device=device, copy=copy
     )
     if storage is None:
@@ -133,6 +149,8 @@ def import_dlpack(source: Any, device: Device, reg: Registry, copy: bool) -> Sto
             f"the backend of {device} cannot import DLPack data from device "
             f"{tuple(source.__dlpack_device__())}"
         )
+    if before is not None:
+        check_shared(before, storage.native, backend.name, "arrayport_from_dlpack", "copy=False")
     if watched is not None and storage.readonly is None and not copy and watched.readonly():
         # Rule AS-R1 for libraries whose arrays carry no read-only flag (CuPy): the
         # producer said READ_ONLY, and the memory is shared, so arrayport keeps the flag.
