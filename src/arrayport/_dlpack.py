@@ -346,8 +346,9 @@ def data_address(obj: object) -> int | None:
             return None if obj._capsule is None else capsule_address(obj._capsule)
         # Only host producers are asked for an export of their own: a device producer's
         # export may synchronise streams, a cost and a side effect the import must not add.
-        if hasattr(obj, "__dlpack__") and obj.__dlpack_device__()[0] == 1:  # kDLCPU
-            return capsule_address(obj.__dlpack__())
+        producer: Any = obj
+        if hasattr(producer, "__dlpack__") and producer.__dlpack_device__()[0] == 1:  # kDLCPU
+            return capsule_address(producer.__dlpack__())
     except Exception:
         return None
     return None
