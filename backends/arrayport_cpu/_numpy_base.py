@@ -9,6 +9,8 @@ from typing import Any, Final
 import array_api_compat.numpy
 import numpy as np
 
+from arrayport_cpu._parallel import reduction
+
 __all__ = ["COMPAT"]
 
 #: The namespace whose functions are replaced (typed loosely: compat's are star imports).
@@ -25,12 +27,13 @@ _REV: Final = slice(None, None, -1)
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 
-_add_reduce: Final = np.add.reduce
-_multiply_reduce: Final = np.multiply.reduce
-_maximum_reduce: Final = np.maximum.reduce
-_minimum_reduce: Final = np.minimum.reduce
-_or_reduce: Final = np.logical_or.reduce
-_and_reduce: Final = np.logical_and.reduce
+# Reductions, split between threads when large (rule TH-3).
+_add_reduce: Final = reduction(np.add)
+_multiply_reduce: Final = reduction(np.multiply)
+_maximum_reduce: Final = reduction(np.maximum)
+_minimum_reduce: Final = reduction(np.minimum)
+_or_reduce: Final = reduction(np.logical_or)
+_and_reduce: Final = reduction(np.logical_and)
 _np_array: Final = np.array
 _np_zeros: Final = np.zeros
 _np_empty: Final = np.empty
