@@ -376,10 +376,12 @@ def elementwise(ufunc: Any) -> Callable[..., Any]:
         def binary(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
             n1 = x1.size if type(x1) is _ndarray else 1
             n2 = x2.size if type(x2) is _ndarray else 1
-            # (n1 * n2: two smaller arrays can broadcast to a large result)
-            if (n1 >= MIN_ITEMS or n2 >= MIN_ITEMS or n1 * n2 >= MIN_ITEMS) and (
-                get_num_threads() > 1
-            ):
+            # Two smaller arrays of different shapes can broadcast to a large result.
+            if (
+                n1 >= MIN_ITEMS
+                or n2 >= MIN_ITEMS
+                or (n1 * n2 >= MIN_ITEMS and n1 > 1 and n2 > 1 and x1.shape != x2.shape)
+            ) and get_num_threads() > 1:
                 result = _split_ufunc(ufunc, (x1, x2), kwargs)
                 if result is not _SERIAL:
                     return result
