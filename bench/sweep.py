@@ -343,6 +343,42 @@ def plot(sweep: Sweep, path: str) -> None:
     plt.close(fig)
 
 
+def crossover(repeats: int = 7, least: float = 0.02) -> str:
+    """Markdown: arrayport on all its threads over arrayport on one, at sizes around the
+    threshold, with the threshold lowered to split every size; where the ratio falls
+    below 1 is where ``MIN_ITEMS`` belongs (rule TH-2)."""
+    sizes = [2**k for k in range(13, 22)]
+    threads = xp.get_num_threads()
+    kept = _parallel.MIN_ITEMS
+    lines = [
+        f"arrayport on {threads} threads / on 1 thread, every size split:",
+        "",
+        "| elements | " + " | ".join(o.name for o in OPS) + " |",
+        "| ---: |" + " ---: |" * len(OPS),
+    ]
+    try:
+        _parallel.MIN_ITEMS = 1
+        for n in sizes:
+            g = _globals(n)
+            row = []
+            for op in OPS:
+                timer = timeit.Timer(op.stmts["arrayport"], globals=g)
+                loops = _loops(timer, least)
+                one: list[float] = []
+                many: list[float] = []
+                for _ in range(repeats):
+                    xp.set_num_threads(1)
+                    one.append(timer.timeit(loops))
+                    xp.set_num_threads(threads)
+                    many.append(timer.timeit(loops))
+                row.append(f"{statistics.median(many) / statistics.median(one):.2f}")
+            lines.append(f"| {n} | " + " | ".join(row) + " |")
+    finally:
+        _parallel.MIN_ITEMS = kept
+        xp.set_num_threads(None)
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes up to 1e7, fewer repeats")
@@ -351,7 +387,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--png", metavar="PATH", help="write the plot (needs matplotlib)")
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--markdown", metavar="PATH", help="write the tables as Markdown")
+    parser.add_argument(
+        "--crossover",
+        action="store_true",
+        help="only time arrayport on its threads against one thread around the threshold",
+    )
     args = parser.parse_args(argv)
+    if args.crossover:
+        print(crossover())
+        return 0
     sizes = [int(s) for s in args.sizes] if args.sizes else None
     sweep = run("quick" if args.quick else "default", sizes, args.ops)
     text = tables(sweep)

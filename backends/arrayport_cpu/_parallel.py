@@ -50,9 +50,10 @@ __all__ = [
 ]
 
 #: Results of fewer elements than this are computed in the calling thread alone
-#: (rule TH-2). Chosen from ``bench/sweep.py``: below it, handing chunks to threads
-#: costs more than the second core saves. The one constant to retune.
-MIN_ITEMS: int = 1 << 17
+#: (rule TH-2). Chosen from ``python bench/sweep.py --crossover``: below it, handing
+#: chunks to threads costs more than the second core saves for memory-bound calls
+#: (add, copy, sum), which cross over last. The one constant to retune.
+MIN_ITEMS: int = 1 << 19
 
 #: ``where`` works through each chunk in blocks of this many elements, so its
 #: intermediate result stays in cache.
@@ -234,7 +235,7 @@ def _threads_for(items: int) -> int:
     """How many threads a result of ``items`` elements is split between (1: none)."""
     if items < MIN_ITEMS:
         return 1
-    return min(get_num_threads(), items // (MIN_ITEMS // 2) or 1)
+    return min(get_num_threads(), items // max(MIN_ITEMS // 2, 1) or 1)
 
 
 # --------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ def set_num_threads(n: int | None, /) -> None:
     Notes
     -----
     The setting holds for the whole process, for every loaded backend that computes on
-    host threads (the ``cpu`` device's does above about 130 000 elements, rule TH-2).
+    host threads; the ``cpu`` device splits results of about half a million elements or
+    more (``arrayport_cpu._parallel.MIN_ITEMS``, rule TH-2).
     Results do not depend on it, except the rounding of floating-point reductions,
     which are identical from run to run for one setting (rule TH-4).
     """
