@@ -58,10 +58,12 @@ from typing import Any, Final
 
 import numpy as np
 
+from arrayport_cpu import _parallel
 from arrayport_cpu._numpy_base import (
     _CPU_OR_NONE,
     _UNIQUE_KWARGS,
     COMPAT,
+    SPLIT_REDUCE,
     _add_reduce,
     _and_reduce,
     _bad_device,
@@ -142,6 +144,7 @@ _np_floor: Final = np.floor
 
 def _with_dtype(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
     """``sum`` and ``prod``: ``reduce(a, axis, dtype, out)`` for an exact ndarray."""
+    split = SPLIT_REDUCE[reduce]
 
     def reduction(
         a: Any,
@@ -153,6 +156,8 @@ def _with_dtype(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
         where: Any = _NoValue,
     ) -> Any:
         if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
+            if a.size >= _parallel.MIN_ITEMS:  # rule TH-3
+                return split(a, axis, dtype, None, False if keepdims is _NoValue else keepdims)
             if keepdims is _NoValue:
                 return reduce(a, axis, dtype, None)
             return reduce(a, axis, dtype, None, keepdims=keepdims)
@@ -164,6 +169,7 @@ def _with_dtype(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
 
 def _extreme(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
     """``max`` and ``min``: ``reduce(a, axis, None, out)`` for an exact ndarray."""
+    split = SPLIT_REDUCE[reduce]
 
     def reduction(
         a: Any,
@@ -174,6 +180,8 @@ def _extreme(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
         where: Any = _NoValue,
     ) -> Any:
         if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
+            if a.size >= _parallel.MIN_ITEMS:  # rule TH-3
+                return split(a, axis, None, None, False if keepdims is _NoValue else keepdims)
             if keepdims is _NoValue:
                 return reduce(a, axis, None, None)
             return reduce(a, axis, None, None, keepdims=keepdims)
@@ -185,6 +193,7 @@ def _extreme(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
 
 def _truth(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
     """``any`` and ``all``: ``reduce(a, axis, bool, out)`` for an exact ndarray."""
+    split = SPLIT_REDUCE[reduce]
 
     def reduction(
         a: Any,
@@ -195,6 +204,9 @@ def _truth(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
         where: Any = _NoValue,
     ) -> Any:
         if type(a) is _ndarray and out is None and where is _NoValue:
+            if a.size >= _parallel.MIN_ITEMS:  # rule TH-3
+                k = False if keepdims is _NoValue else keepdims
+                return split(a, axis, builtins.bool, None, k)
             if keepdims is _NoValue:
                 return reduce(a, axis, builtins.bool, None)
             return reduce(a, axis, builtins.bool, None, keepdims=keepdims)

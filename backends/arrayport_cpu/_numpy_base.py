@@ -11,7 +11,7 @@ import numpy as np
 
 from arrayport_cpu._parallel import reduction
 
-__all__ = ["COMPAT"]
+__all__ = ["COMPAT", "SPLIT_REDUCE"]
 
 #: The namespace whose functions are replaced (typed loosely: compat's are star imports).
 COMPAT: Final[Any] = array_api_compat.numpy
@@ -27,13 +27,25 @@ _REV: Final = slice(None, None, -1)
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 
-# Reductions, split between threads when large (rule TH-3).
-_add_reduce: Final = reduction(np.add)
-_multiply_reduce: Final = reduction(np.multiply)
-_maximum_reduce: Final = reduction(np.maximum)
-_minimum_reduce: Final = reduction(np.minimum)
-_or_reduce: Final = reduction(np.logical_or)
-_and_reduce: Final = reduction(np.logical_and)
+_add_reduce: Final = np.add.reduce
+_multiply_reduce: Final = np.multiply.reduce
+_maximum_reduce: Final = np.maximum.reduce
+_minimum_reduce: Final = np.minimum.reduce
+_or_reduce: Final = np.logical_or.reduce
+_and_reduce: Final = np.logical_and.reduce
+# The same, split between threads when large (rule TH-3); the namespace's reductions call
+# them for large arrays only, so that a small call pays no extra Python frame (TH-2).
+SPLIT_REDUCE: Final = {
+    f: reduction(u)
+    for f, u in (
+        (_add_reduce, np.add),
+        (_multiply_reduce, np.multiply),
+        (_maximum_reduce, np.maximum),
+        (_minimum_reduce, np.minimum),
+        (_or_reduce, np.logical_or),
+        (_and_reduce, np.logical_and),
+    )
+}
 _np_array: Final = np.array
 _np_zeros: Final = np.zeros
 _np_empty: Final = np.empty

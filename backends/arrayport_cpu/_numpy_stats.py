@@ -28,6 +28,7 @@ import numpy._core.umath as _umath
 from numpy.lib.array_utils import normalize_axis_index
 
 from arrayport_cpu._numpy_base import (
+    SPLIT_REDUCE,
     _add_reduce,
     _c_clip,
     _c_cumulative_prod,
@@ -45,7 +46,8 @@ from arrayport_cpu._numpy_base import (
 )
 from arrayport_cpu._parallel import cumulate, elementwise
 
-_umr_sum: Final[Any] = _add_reduce  # (called as _methods calls it)
+# (called as _methods calls it; split between threads when large, rule TH-3)
+_umr_sum: Final[Any] = SPLIT_REDUCE[_add_reduce]
 _intp: Final = np.intp
 _float64: Final = np.float64
 _true_divide: Final = np.true_divide
