@@ -194,9 +194,9 @@ class _Pool:
         except BaseException as e:  # the workers' chunks still have to be waited for
             error = e
         for _ in others:
-            e = done.get()
-            if error is None and e is not None:
-                error = e
+            raised = done.get()
+            if error is None and raised is not None:
+                error = raised
         if error is not None:
             raise error
 
@@ -221,6 +221,11 @@ def _work(q: SimpleQueue[Any]) -> None:
 _POOL: Final = _Pool()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_POOL.reset)
+
+
+def _slab(a: Any, lead: tuple[slice, ...], i: int, j: int) -> Any:
+    """``a[..., i:j]`` along the axis after ``lead``."""
+    return a[lead + (slice(i, j),)]  # noqa: RUF005 - a starred subscript needs 3.11
 
 
 def _bounds(length: int, parts: int, align: int = 1) -> list[tuple[int, int]]:
@@ -283,8 +288,8 @@ def _parts(
     lead = (slice(None),) * axis
     return [
         (
-            out[(*lead, slice(i, j))],
-            tuple(o[(*lead, slice(i, j))] if type(o) is _ndarray else o for o in full),
+            _slab(out, lead, i, j),
+            tuple(_slab(o, lead, i, j) if type(o) is _ndarray else o for o in full),
         )
         for i, j in bounds
     ]
@@ -371,7 +376,7 @@ def elementwise(ufunc: Any) -> Callable[..., Any]:
                     return result
             return ufunc(x, **kwargs)
 
-        fn = unary
+        fn: Callable[..., Any] = unary
     else:
 
         def binary(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
@@ -577,7 +582,7 @@ def _split_reduce(reduce: Any, a: Any, axis: Any, dtype: Any, keepdims: bool) ->
         k = max(kept, key=lambda k: abs(a.strides[k]))
         bounds = _bounds(shape[k], parts)
         lead = (slice(None),) * k
-        pieces = [a[(*lead, slice(i, j))] for i, j in bounds]
+        pieces = [_slab(a, lead, i, j) for i, j in bounds]
         results: list[Any] = [None] * len(pieces)
         _POOL.run(
             [(_reduce_into, (results, n, reduce, p, axes, dtype)) for n, p in enumerate(pieces)]
@@ -594,7 +599,7 @@ def _split_reduce(reduce: Any, a: Any, axis: Any, dtype: Any, keepdims: bool) ->
         if shape[k] < parts:
             return _SERIAL
         lead = (slice(None),) * k
-        pieces = [a[(*lead, slice(i, j))] for i, j in _bounds(shape[k], parts)]
+        pieces = [_slab(a, lead, i, j) for i, j in _bounds(shape[k], parts)]
         along = axes
     if len(pieces) < 2:
         return _SERIAL
@@ -646,7 +651,7 @@ def cumulate(method: str) -> Callable[..., Any]:
                     [
                         (
                             unbound,
-                            (x[(*lead, slice(i, j))], axis, dtype, result[(*lead, slice(i, j))]),
+                            (_slab(x, lead, i, j), axis, dtype, _slab(result, lead, i, j)),
                         )
                         for i, j in bounds
                     ]

@@ -41,5 +41,9 @@ def get_num_threads() -> int:
     The largest number any loaded backend reports, or 1 where none computes on host
     threads (rule TH-5).
     """
-    reported = [row.get_num_threads() for row in _plugins.registry().plugins.values()]
-    return max([1, *(n for n in reported if n is not None)])
+    reported: list[int] = [1]
+    for row in _plugins.registry().plugins.values():
+        n = row.get_num_threads()
+        if n is not None:
+            reported.append(int(n))
+    return max(reported)
