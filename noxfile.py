@@ -104,7 +104,7 @@ def cuda(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks side by side with NumPy, array-api-strict and torch, as ratios."""
-    session.install("-e", ".[test,reference]")
+    session.install("-e", ".[test,reference,bench]")
     session.run("python", "bench/run.py", *session.posargs)
 
 

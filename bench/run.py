@@ -3,7 +3,8 @@
 Run ``python bench/run.py`` (about two minutes), ``--quick`` (a few seconds, rougher),
 ``--only NAME ...`` for some cases, ``--matrix`` for the call-shape matrix alone,
 ``--autograd`` for the autograd benchmark alone (``bench/autograd.py``, with which a
-full run starts), ``--json PATH`` to keep the results. Every statement is timed in this
+full run starts), ``--sweep`` for the size sweep alone (``bench/sweep.py``, with which a
+full run ends), ``--json PATH`` to keep the results. Every statement is timed in this
 one process with ``timeit``: several repeats of enough loops each, and the median time per call is
 reported with its ratio to NumPy. Targets are marked met or not met; a missing peer
 (torch, array-api-strict) or a function arrayport does not have yet is shown as ``n/a``.
@@ -754,6 +755,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="run only the autograd benchmark (bench/autograd.py, in a process of its own)",
     )
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="run only the size sweep (bench/sweep.py, in a process of its own)",
+    )
     parser.add_argument("--list", action="store_true", help="list the case names and exit")
     parser.add_argument(
         "--profile", metavar="NAME", help="profile arrayport's statement of one case and exit"
@@ -768,7 +774,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for r in matrix.build_rows():
             print(f"{r.name:<26} {r.label}")
         return 0
-    if args.autograd or not (args.only or args.matrix):
+    full = not (args.only or args.matrix or args.autograd or args.sweep)
+    if args.sweep:
+        _sweep(args.quick)
+        return 0
+    if args.autograd or full:
         # Its own process: NumPy's BLAS is held to one thread there, as torch is.
         script = [sys.executable, str(Path(__file__).with_name("autograd.py"))]
         subprocess.run(script + (["--quick"] if args.quick else []), check=True)
@@ -782,7 +792,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(format_markdown(report) + "\n")
+    if full:
+        _sweep(args.quick)
     return 0
+
+
+def _sweep(quick: bool) -> None:
+    # Its own process: torch there keeps its own number of threads, and arrayport its.
+    script = [sys.executable, str(Path(__file__).with_name("sweep.py"))]
+    subprocess.run(script + (["--quick"] if quick else []), check=True)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import arrayport_cpu
-from arrayport_cpu._namespace import NAMESPACE, OVERRIDES
+from arrayport_cpu._namespace import NAMESPACE, OVERRIDES, PARALLEL
 
 DTYPES = [
     "bool",
@@ -838,13 +838,16 @@ def test_every_override_is_tested() -> None:
 
 
 def test_namespace_has_every_compat_attribute() -> None:
-    """All of compat's public names, each compat's own object unless overridden."""
+    """All of compat's public names, each compat's own object unless overridden or split
+    between threads (rule TH-1: each ufunc wrapped, the wrapper calling it)."""
     names = set(dir(compat)) | {n for n in vars(compat) if not n.startswith("_")}
     assert "__array_namespace_info__" in names and "linalg" in names
     for name in names:
         assert hasattr(NAMESPACE, name), name
-        want = OVERRIDES.get(name, getattr(compat, name))
+        want = OVERRIDES.get(name, PARALLEL.get(name, getattr(compat, name)))
         assert getattr(NAMESPACE, name) is want, name
+        if name in PARALLEL and name != "where":
+            assert PARALLEL[name].__wrapped__ is getattr(compat, name), name
     assert NAMESPACE.__all__ == compat.__all__
     assert NAMESPACE.linalg is compat.linalg and NAMESPACE.fft is compat.fft
 

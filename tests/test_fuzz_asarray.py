@@ -1399,9 +1399,7 @@ def torch_outcome(t: Any, values: np.ndarray[Any, Any] | None, special: str, arg
         return out
     if values is None:  # bfloat16, complex32, float8: dtypes the standard lacks
         out = Outcome()
-        out.refuse(
-            "AS-D1: a foreign dtype the standard lacks", TypeError, ValueError, BufferError
-        )
+        out.refuse("AS-D1: a foreign dtype the standard lacks", TypeError, ValueError, BufferError)
         for rule, exc in argument_refusals(tgt):
             out.refuse(rule, *exc)
         return out
@@ -1419,9 +1417,7 @@ def torch_outcome(t: Any, values: np.ndarray[Any, Any] | None, special: str, arg
         exp.memory = None
     if t.dtype == torch.float16 and tgt.dtype is None:
         exp.must = [(r, e) for r, e in exp.must if "AS-D1" not in r]
-        exp.refuse(
-            "AS-D1: float16, a dtype the standard lacks", TypeError, ValueError, BufferError
-        )
+        exp.refuse("AS-D1: float16, a dtype the standard lacks", TypeError, ValueError, BufferError)
     return exp
 
 

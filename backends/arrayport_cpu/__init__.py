@@ -22,6 +22,7 @@ from arrayport.hookspecs import (
     Storage,
     hookimpl,
 )
+from arrayport_cpu import _parallel
 from arrayport_cpu._quiet import quiet
 
 __all__ = ["CPU", "NUMPY_TO_DTYPE"]
@@ -46,6 +47,8 @@ _np: Final = _NUMPY_DTYPES.__getitem__
 # Casts that may leave a dtype's range, without NumPy's warning (rules AS-W1, NS-12).
 _quiet_array: Final = quiet(np.array)
 _quiet_astype: Final = quiet(np.ndarray.astype)
+_into: Final = _parallel.into
+_quiet_into: Final = quiet(_parallel.into)
 
 
 @hookimpl
@@ -174,6 +177,11 @@ def arrayport_astype(native: Any, dtype: DType, device: Device, copy: bool) -> C
     if device is not CPU and device != CPU:
         return None
     target = _np(dtype)
+    if (copy or target != native.dtype) and native.size >= _parallel.MIN_ITEMS:
+        # A large cast or copy, split between threads (rule TH-1).
+        split = (_quiet_into if _may_warn(native.dtype, target) else _into)(native, target)
+        if split is not None:
+            return CastResult(split, copied=True)
     if _may_warn(native.dtype, target):
         # Out-of-range values cast as the standard leaves them, without NumPy's warning
         # (rule AS-W1): no other device warns, and the warning would name this file.
@@ -211,3 +219,13 @@ def arrayport_quiet_compute(device: Device) -> Any:
     # NumPy warns where the standard asks for inf and nan (log(0), 1 / 0); no other
     # device's library does, and the warning would point into arrayport's files.
     return quiet
+
+
+@hookimpl
+def arrayport_set_num_threads(num_threads: int | None) -> None:
+    _parallel.set_num_threads(num_threads)
+
+
+@hookimpl
+def arrayport_get_num_threads() -> int:
+    return _parallel.get_num_threads()

@@ -58,10 +58,12 @@ from typing import Any, Final
 
 import numpy as np
 
+from arrayport_cpu import _parallel
 from arrayport_cpu._numpy_base import (
     _CPU_OR_NONE,
     _UNIQUE_KWARGS,
     COMPAT,
+    SPLIT_REDUCE,
     _add_reduce,
     _and_reduce,
     _bad_device,
@@ -128,8 +130,9 @@ from arrayport_cpu._numpy_stats import (
     std,
     var,
 )
+from arrayport_cpu._parallel import elementwise, into, where
 
-__all__ = ["COMPAT", "NAMESPACE", "OVERRIDES"]
+__all__ = ["COMPAT", "NAMESPACE", "OVERRIDES", "PARALLEL"]
 
 _index: Final = operator.index
 _np_floor: Final = np.floor
@@ -141,6 +144,7 @@ _np_floor: Final = np.floor
 
 def _with_dtype(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
     """``sum`` and ``prod``: ``reduce(a, axis, dtype, out)`` for an exact ndarray."""
+    split = SPLIT_REDUCE[reduce]
 
     def reduction(
         a: Any,
@@ -152,6 +156,8 @@ def _with_dtype(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
         where: Any = _NoValue,
     ) -> Any:
         if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
+            if a.size >= _parallel.MIN_ITEMS:  # rule TH-3
+                return split(a, axis, dtype, None, False if keepdims is _NoValue else keepdims)
             if keepdims is _NoValue:
                 return reduce(a, axis, dtype, None)
             return reduce(a, axis, dtype, None, keepdims=keepdims)
@@ -163,6 +169,7 @@ def _with_dtype(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
 
 def _extreme(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
     """``max`` and ``min``: ``reduce(a, axis, None, out)`` for an exact ndarray."""
+    split = SPLIT_REDUCE[reduce]
 
     def reduction(
         a: Any,
@@ -173,6 +180,8 @@ def _extreme(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
         where: Any = _NoValue,
     ) -> Any:
         if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
+            if a.size >= _parallel.MIN_ITEMS:  # rule TH-3
+                return split(a, axis, None, None, False if keepdims is _NoValue else keepdims)
             if keepdims is _NoValue:
                 return reduce(a, axis, None, None)
             return reduce(a, axis, None, None, keepdims=keepdims)
@@ -184,6 +193,7 @@ def _extreme(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
 
 def _truth(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
     """``any`` and ``all``: ``reduce(a, axis, bool, out)`` for an exact ndarray."""
+    split = SPLIT_REDUCE[reduce]
 
     def reduction(
         a: Any,
@@ -194,6 +204,9 @@ def _truth(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
         where: Any = _NoValue,
     ) -> Any:
         if type(a) is _ndarray and out is None and where is _NoValue:
+            if a.size >= _parallel.MIN_ITEMS:  # rule TH-3
+                k = False if keepdims is _NoValue else keepdims
+                return split(a, axis, builtins.bool, None, k)
             if keepdims is _NoValue:
                 return reduce(a, axis, builtins.bool, None)
             return reduce(a, axis, builtins.bool, None, keepdims=keepdims)
@@ -222,6 +235,10 @@ def asarray(
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
     if not kwargs:
+        if copy is True and type(obj) is _ndarray:  # a large copy, split (rule TH-1)
+            out = into(obj, dtype)
+            if out is not None:
+                return out
         return _np_array(obj, copy=copy, dtype=dtype)
     return _np_array(obj, copy=copy, dtype=dtype, **kwargs)
 
@@ -229,6 +246,10 @@ def asarray(
 def astype(x: Any, dtype: Any, /, *, copy: Any = True, device: Any = None) -> Any:
     if device is not None and device not in _CPU_OR_NONE:
         _bad_device(device)
+    if type(x) is _ndarray and (copy is True or dtype != x.dtype):
+        out = into(x, dtype)  # a large cast or copy, split (rule TH-1)
+        if out is not None:
+            return out
     return x.astype(dtype=dtype, copy=copy)
 
 
@@ -549,6 +570,17 @@ OVERRIDES: Final[dict[str, Callable[..., Any]]] = {
 }
 
 
+def _parallel_functions() -> dict[str, Callable[..., Any]]:
+    """compat's elementwise functions that are NumPy ufuncs, and ``where``, each split
+    between threads when large (rule TH-1)."""
+    table: dict[str, Callable[..., Any]] = {"where": where}
+    for name in _public_names(_compat):
+        f = getattr(_compat, name)
+        if isinstance(f, np.ufunc) and f.nout == 1 and f.nin in (1, 2) and name not in OVERRIDES:
+            table[name] = elementwise(f)
+    return table
+
+
 def _public_names(module: ModuleType) -> list[str]:
     names = set(getattr(module, "__all__", ()))
     names.update(n for n in vars(module) if not n.startswith("_"))
@@ -562,13 +594,16 @@ def _build() -> ModuleType:
     )
     for name in _public_names(_compat):
         setattr(ns, name, getattr(_compat, name))
-    for name, override in OVERRIDES.items():
+    for name, override in (*OVERRIDES.items(), *PARALLEL.items()):
         if not hasattr(_compat, name):  # pragma: no cover - a compat without the name
             raise AssertionError(f"array_api_compat.numpy has no {name} to override")
         setattr(ns, name, override)
     vars(ns)["__all__"] = list(getattr(_compat, "__all__", _public_names(_compat)))
     return ns
 
+
+#: Name -> compat's ufunc (or ``where``) of that name, split between threads when large.
+PARALLEL: Final[dict[str, Callable[..., Any]]] = _parallel_functions()
 
 #: The cpu backend's compute namespace.
 NAMESPACE: Final = _build()

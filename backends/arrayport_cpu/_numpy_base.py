@@ -9,7 +9,9 @@ from typing import Any, Final
 import array_api_compat.numpy
 import numpy as np
 
-__all__ = ["COMPAT"]
+from arrayport_cpu._parallel import reduction
+
+__all__ = ["COMPAT", "SPLIT_REDUCE"]
 
 #: The namespace whose functions are replaced (typed loosely: compat's are star imports).
 COMPAT: Final[Any] = array_api_compat.numpy
@@ -31,6 +33,19 @@ _maximum_reduce: Final = np.maximum.reduce
 _minimum_reduce: Final = np.minimum.reduce
 _or_reduce: Final = np.logical_or.reduce
 _and_reduce: Final = np.logical_and.reduce
+# The same, split between threads when large (rule TH-3); the namespace's reductions call
+# them for large arrays only, so that a small call pays no extra Python frame (TH-2).
+SPLIT_REDUCE: Final = {
+    f: reduction(u)
+    for f, u in (
+        (_add_reduce, np.add),
+        (_multiply_reduce, np.multiply),
+        (_maximum_reduce, np.maximum),
+        (_minimum_reduce, np.minimum),
+        (_or_reduce, np.logical_or),
+        (_and_reduce, np.logical_and),
+    )
+}
 _np_array: Final = np.array
 _np_zeros: Final = np.zeros
 _np_empty: Final = np.empty

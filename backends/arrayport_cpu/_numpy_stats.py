@@ -28,6 +28,7 @@ import numpy._core.umath as _umath
 from numpy.lib.array_utils import normalize_axis_index
 
 from arrayport_cpu._numpy_base import (
+    SPLIT_REDUCE,
     _add_reduce,
     _c_clip,
     _c_cumulative_prod,
@@ -43,18 +44,23 @@ from arrayport_cpu._numpy_base import (
     _np_empty,
     _np_zeros,
 )
+from arrayport_cpu._parallel import cumulate, elementwise
 
-_umr_sum: Final[Any] = _add_reduce  # (called as _methods calls it)
+# (called as _methods calls it; split between threads when large, rule TH-3)
+_umr_sum: Final[Any] = SPLIT_REDUCE[_add_reduce]
 _intp: Final = np.intp
 _float64: Final = np.float64
 _true_divide: Final = np.true_divide
-_subtract: Final = np.subtract
-_square: Final = np.square
+_subtract: Final = elementwise(np.subtract)
+_square: Final = elementwise(np.square)
 _add: Final = np.add
 _sqrt: Final = np.sqrt
+# ndarray.cumsum and .cumprod, split along another axis when large (rule TH-3).
+_cumsum: Final = cumulate("cumsum")
+_cumprod: Final = cumulate("cumprod")
 _um_clip: Final[Any] = vars(_umath)["clip"]  # the ufunc, which x.clip ends in
-_np_minimum: Final[Any] = np.minimum
-_np_maximum: Final[Any] = np.maximum
+_np_minimum: Final[Any] = elementwise(np.minimum)
+_np_maximum: Final[Any] = elementwise(np.maximum)
 
 # Counts as NumPy's _count_reduce_items makes them (np.intp scalars are immutable).
 _COUNTS: Final = tuple(_intp(n) for n in range(1025))
@@ -215,7 +221,7 @@ def _cumulative(
         if x.ndim > 1:
             raise ValueError(f"axis must be specified in {name} for more than one dimension")
         axis = 0
-    res = method(axis, dtype, None)
+    res = method(x, axis, dtype, None)
     if include_initial:
         initial_shape = list(x.shape)
         initial_shape[axis] = 1
@@ -229,7 +235,7 @@ def cumulative_sum(
     if type(x) is _ndarray and not kwargs:
         try:
             return _cumulative(
-                x, axis, dtype, include_initial, "cumulative_sum", x.cumsum, _np_zeros
+                x, axis, dtype, include_initial, "cumulative_sum", _cumsum, _np_zeros
             )
         except Exception:
             pass
@@ -241,7 +247,7 @@ def cumulative_prod(
 ) -> Any:
     if type(x) is _ndarray and not kwargs:
         try:
-            return _cumulative(x, axis, dtype, include_initial, "cumulative_prod", x.cumprod, _ones)
+            return _cumulative(x, axis, dtype, include_initial, "cumulative_prod", _cumprod, _ones)
         except Exception:
             pass
     return _c_cumulative_prod(x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs)

@@ -47,6 +47,9 @@ def quiet(fn: _F) -> _F:
         return run_errstate  # type: ignore[return-value]
     var, ignore = _STATE
     enter, leave = var.set, var.reset
+    quietly = getattr(fn, "quietly", None)
+    if quietly is not None:  # a function that makes its own quiet form (rule TH-2)
+        return quietly(enter, leave, ignore)  # type: ignore[no-any-return]
 
     def run(*args: Any) -> Any:
         token = enter(ignore)

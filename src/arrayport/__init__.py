@@ -40,7 +40,7 @@ from arrayport import _operators  # noqa: F401 - it installs the Array's operato
 # ---- autograd (non-standard): formulas attached, Array.backward installed ------------
 from arrayport import autograd as autograd
 
-# ---- plans, backends and errors (non-standard) ---------------------------------------
+# ---- plans, backends, threads and errors (non-standard) ------------------------------
 from arrayport._plans import Plan as Plan, Step as Step
 from arrayport._conversion import asarray_plan as asarray_plan
 from arrayport._plugins import (
@@ -49,6 +49,7 @@ from arrayport._plugins import (
     register_backend as register_backend,
     unregister_backend as unregister_backend,
 )
+from arrayport._threads import *
 from arrayport._errors import *
 from arrayport.hookspecs import hookimpl as hookimpl
 

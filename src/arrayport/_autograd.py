@@ -35,9 +35,7 @@ def _fit(g: Array, meta: Meta) -> Array:
     have = tuple(g._native.shape)
     if have != shape:
         lead = len(have) - len(shape)
-        inner = tuple(
-            lead + i for i, s in enumerate(shape) if s == 1 and have[lead + i] != 1
-        )
+        inner = tuple(lead + i for i, s in enumerate(shape) if s == 1 and have[lead + i] != 1)
         if inner:  # an axis of length 1 broadcast: kept by the sum, then the rest go
             g = reshape(sum_(g, axis=(*range(lead), *inner), keepdims=True), shape)
         else:  # leading axes only: one sum gives the shape

@@ -67,6 +67,7 @@ class Backend:
         "from_buffer",
         "from_dlpack",
         "from_sequence",
+        "get_num_threads",
         "is_readonly",
         "name",
         "namespace",
@@ -74,6 +75,7 @@ class Backend:
         "plugin",
         "quiet_compute",
         "resolve_device",
+        "set_num_threads",
         "to_dlpack",
         "transfer",
     )
@@ -90,11 +92,13 @@ class Backend:
     from_buffer: Callable[..., Any]
     from_dlpack: Callable[..., Any]
     from_sequence: Callable[..., Any]
+    get_num_threads: Callable[..., Any]
     is_readonly: Callable[..., Any]
     namespace: Callable[..., Any]
     native_types: Callable[..., Any]
     quiet_compute: Callable[..., Any]
     resolve_device: Callable[..., Any]
+    set_num_threads: Callable[..., Any]
     to_dlpack: Callable[..., Any]
     transfer: Callable[..., Any]
 

@@ -540,3 +540,46 @@ def arrayport_device_context(device: Device) -> AbstractContextManager[Any] | No
             return cupy.cuda.Device(device.index) if device.kind == "cuda" else None
     """
     raise NotImplementedError
+
+
+# --------------------------------------------------------------------------------------
+# Host threads
+# --------------------------------------------------------------------------------------
+
+
+@_spec()
+def arrayport_set_num_threads(num_threads: int | None) -> None:
+    """Compute on at most ``num_threads`` host threads from now on (rule TH-5).
+
+    Called on every backend by ``arrayport.set_num_threads``; its result is ignored. A
+    backend that splits computations between host threads uses ``num_threads`` of them
+    (the calling thread among them), or its default again when ``num_threads`` is None;
+    one that runs none needs no implementation.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_set_num_threads(num_threads):
+            my_pool.resize(num_threads or my_pool.default_size())
+    """
+    raise NotImplementedError
+
+
+@_spec()
+def arrayport_get_num_threads() -> int | None:
+    """Return how many host threads this backend computes on (rule TH-5).
+
+    Returns None when the backend splits no computation between host threads.
+    ``arrayport.get_num_threads`` reports the largest answer.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_get_num_threads():
+            return my_pool.size
+    """
+    raise NotImplementedError

@@ -1,0 +1,663 @@
+"""Large computations of the cpu backend split into chunks on a pool of threads (TH-1).
+
+NumPy releases the GIL inside its ufuncs, ``copyto`` and its reductions, so chunks of
+one large computation run at once on as many cores. Each function here is a drop-in for
+the NumPy callable it wraps: below ``MIN_ITEMS`` elements, with one thread, or for any
+call it does not know how to split (keywords, subclasses, object dtypes), it calls that
+callable as it is; only large exact-``ndarray`` calls are split.
+
+How a call is split (rules TH-3, TH-4):
+
+* Elementwise ufuncs, ``where``, casts and copies write into one preallocated result,
+  each chunk into its own part: flat ranges when the result and every full-size operand
+  are C-contiguous (operands of one element broadcast as they are), else ranges along
+  the result's outermost axis in memory, over operands broadcast to the result's shape.
+  Each element is computed by the same loop as without threads: the results are
+  bit-identical.
+* Reductions split along an axis they keep, when there is one long enough (exact), or
+  else reduce each chunk and combine the partial results with the same ufunc
+  (floating-point sums and products then differ from NumPy's by reassociation only).
+  Chunks depend only on the shape and the number of threads, so a result is the same
+  from run to run for one thread count.
+
+Every chunk runs in a copy of the calling thread's context, so NumPy's error state
+there (what ``np.errstate`` or the quiet wrapper of rule NS-12 set) holds in the workers
+too; an exception in a chunk is raised in the calling thread.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from queue import SimpleQueue
+from typing import Any, Final
+
+import numpy as np
+
+__all__ = [
+    "MIN_ITEMS",
+    "cumulate",
+    "default_num_threads",
+    "elementwise",
+    "get_num_threads",
+    "into",
+    "reduction",
+    "set_num_threads",
+    "where",
+]
+
+#: Results of fewer elements than this are computed in the calling thread alone
+#: (rule TH-2). Chosen from ``python bench/sweep.py --crossover``: below it, handing
+#: chunks to threads costs more than the second core saves for memory-bound calls
+#: (add, copy, sum), which cross over last. The one constant to retune.
+MIN_ITEMS: int = 1 << 19
+
+#: ``where`` works through each chunk in blocks of this many elements, so its
+#: intermediate result stays in cache.
+WHERE_BLOCK: Final = 1 << 15
+
+# Chunk boundaries fall on multiples of this many elements (whole cache lines).
+_ALIGN: Final = 64
+
+#: Environment variables that limit the number of threads, in the order they are read:
+#: arrayport's own, then those of the native thread pools threadpoolctl reports.
+THREAD_VARIABLES: Final = (
+    "ARRAYPORT_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+_ndarray: Final = np.ndarray
+_copyto: Final = np.copyto
+_empty: Final = np.empty
+_empty_like: Final = np.empty_like
+_np_where: Final = np.where
+_broadcast_to: Final = np.broadcast_to
+_copy_context: Final = contextvars.copy_context
+_SERIAL: Final = object()  # "not split: call the NumPy callable as it is"
+
+
+# --------------------------------------------------------------------------------------
+# How many threads
+# --------------------------------------------------------------------------------------
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask, else the machine's count."""
+    count = getattr(os, "process_cpu_count", None)  # Python 3.13
+    if count is not None:
+        return int(count() or 1)
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def default_num_threads() -> int:
+    """The default number of threads (rule TH-5): the usable CPUs, lowered by the first
+    of ``THREAD_VARIABLES`` that holds a positive integer (``ARRAYPORT_NUM_THREADS``
+    may also raise it), and by the limits of native thread pools when threadpoolctl is
+    imported and reports them."""
+    cpus = usable_cpus()
+    for name in THREAD_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        try:
+            n = int(value)
+        except ValueError:
+            continue
+        if n >= 1:
+            return n if name == "ARRAYPORT_NUM_THREADS" else min(n, cpus)
+    limits = _threadpoolctl_limits()
+    return max(1, min([cpus, *limits]))
+
+
+def _threadpoolctl_limits() -> list[int]:
+    """The thread counts threadpoolctl reports for the native pools, when the program has
+    imported it (it is not a dependency; importing it would load every BLAS)."""
+    module = sys.modules.get("threadpoolctl")
+    if module is None:
+        return []
+    try:
+        info = module.threadpool_info()
+    except Exception:  # pragma: no cover - a threadpoolctl that fails to inspect
+        return []
+    return [int(p["num_threads"]) for p in info if int(p.get("num_threads", 0) or 0) >= 1]
+
+
+# The threads in use; None until first asked, so that the environment is read when the
+# first large call runs rather than at import.
+_threads: int | None = None
+
+
+def get_num_threads() -> int:
+    """The number of threads a large computation uses (rule TH-5)."""
+    global _threads
+    n = _threads
+    if n is None:
+        n = _threads = default_num_threads()
+    return n
+
+
+def set_num_threads(n: int | None) -> None:
+    """Use ``n`` threads from now on; None: the default again (rule TH-5)."""
+    global _threads
+    _threads = default_num_threads() if n is None else n
+
+
+# --------------------------------------------------------------------------------------
+# The pool
+# --------------------------------------------------------------------------------------
+
+
+Task = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+class _Pool:
+    """Worker threads, each with its own queue; the calling thread runs the last chunk.
+
+    A worker runs one task at a time from its queue, so calls made at once from several
+    threads share the workers and none waits for another's chunk to be split again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queues: list[SimpleQueue[Any]] = []
+
+    def _worker_queues(self, n: int) -> list[SimpleQueue[Any]]:
+        queues = self._queues
+        if len(queues) >= n:
+            return queues[:n]
+        with self._lock:
+            while len(self._queues) < n:
+                q: SimpleQueue[Any] = SimpleQueue()
+                name = f"arrayport-cpu-{len(self._queues) + 1}"
+                threading.Thread(target=_work, args=(q,), name=name, daemon=True).start()
+                self._queues = [*self._queues, q]
+            return self._queues[:n]
+
+    def run(self, tasks: Sequence[Task]) -> None:
+        """Run every task, all but the last on workers; raise the first exception."""
+        *others, last = tasks
+        done: SimpleQueue[BaseException | None] = SimpleQueue()
+        for q, (fn, args) in zip(self._worker_queues(len(others)), others, strict=True):
+            q.put((_copy_context(), fn, args, done))
+        error: BaseException | None = None
+        try:
+            last[0](*last[1])
+        except BaseException as e:  # the workers' chunks still have to be waited for
+            error = e
+        for _ in others:
+            raised = done.get()
+            if error is None and raised is not None:
+                error = raised
+        if error is not None:
+            raise error
+
+    def reset(self) -> None:
+        # In a forked child the workers are gone: start new ones when needed.
+        self._lock = threading.Lock()
+        self._queues = []
+
+
+def _work(q: SimpleQueue[Any]) -> None:
+    while True:
+        ctx, fn, args, done = q.get()
+        try:
+            ctx.run(fn, *args)
+        except BaseException as e:
+            done.put(e)
+        else:
+            done.put(None)
+        del ctx, fn, args, done
+
+
+_POOL: Final = _Pool()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_POOL.reset)
+
+
+def _slab(a: Any, lead: tuple[slice, ...], i: int, j: int) -> Any:
+    """``a[..., i:j]`` along the axis after ``lead``."""
+    return a[lead + (slice(i, j),)]  # noqa: RUF005 - a starred subscript needs 3.11
+
+
+def _bounds(length: int, parts: int, align: int = 1) -> list[tuple[int, int]]:
+    """``range(length)`` cut into at most ``parts`` ranges of near-equal sizes, each
+    starting on a multiple of ``align``."""
+    step = -(-length // parts)
+    step = -(-step // align) * align
+    return [(i, min(i + step, length)) for i in range(0, length, step)]
+
+
+def _threads_for(items: int) -> int:
+    """How many threads a result of ``items`` elements is split between (1: none)."""
+    if items < MIN_ITEMS:
+        return 1
+    return min(get_num_threads(), items // max(MIN_ITEMS // 2, 1) or 1)
+
+
+# --------------------------------------------------------------------------------------
+# Results written in parts
+# --------------------------------------------------------------------------------------
+
+
+def _is_flat(arrays: Sequence[Any], shape: tuple[int, ...]) -> bool:
+    """Whether every array is C-contiguous of ``shape``, or of one element."""
+    return all(a.size == 1 or (a.shape == shape and a.flags.c_contiguous) for a in arrays)
+
+
+def _parts(
+    out: Any, operands: Sequence[Any], parts: int
+) -> list[tuple[Any, tuple[Any, ...]]] | None:
+    """``out`` and the operands (ndarrays or scalars) cut into matching chunks, or None
+    where ``out`` cannot be cut into at least two."""
+    arrays = [o for o in operands if type(o) is _ndarray]
+    shape = out.shape
+    if out.flags.c_contiguous and _is_flat(arrays, shape):
+        flat_out = out.reshape(-1)
+        flat = [
+            (o.reshape(-1) if o.size != 1 else o.reshape(())) if type(o) is _ndarray else o
+            for o in operands
+        ]
+        bounds = _bounds(flat_out.size, parts, _ALIGN)
+        if len(bounds) < 2:
+            return None
+        return [
+            (
+                flat_out[i:j],
+                tuple(o[i:j] if type(o) is _ndarray and o.size != 1 else o for o in flat),
+            )
+            for i, j in bounds
+        ]
+    # The result's outermost axis in memory, among those longer than one.
+    axes = [k for k in range(out.ndim) if shape[k] > 1]
+    if not axes:
+        return None
+    axis = max(axes, key=lambda k: abs(out.strides[k]))
+    full = [_broadcast_to(o, shape) if type(o) is _ndarray else o for o in operands]
+    bounds = _bounds(shape[axis], parts)
+    if len(bounds) < 2:
+        return None
+    lead = (slice(None),) * axis
+    return [
+        (
+            _slab(out, lead, i, j),
+            tuple(_slab(o, lead, i, j) if type(o) is _ndarray else o for o in full),
+        )
+        for i, j in bounds
+    ]
+
+
+def _result_like(operands: Sequence[Any], shape: tuple[int, ...], dtype: Any) -> Any:
+    """A new result of ``shape``, laid out as NumPy lays out a ufunc's (order ``K``): as
+    the first operand of that shape, else C-ordered."""
+    for o in operands:
+        if type(o) is _ndarray and o.shape == shape:
+            return _empty_like(o, dtype=dtype)
+    return _empty(shape, dtype)
+
+
+def _probe(o: Any) -> Any:
+    # An operand's stand-in for finding a result's dtype: NumPy 2 promotes by dtypes
+    # alone (NEP 50), so an empty array of the dtype promotes as the array does.
+    return _empty(0, o.dtype) if type(o) is _ndarray else o
+
+
+def _is_plain(o: Any) -> bool:
+    t = type(o)
+    if t is _ndarray:
+        return o.dtype.kind in "biufc"  # not object, string or structured data
+    return t is float or t is int or t is complex or t is bool or isinstance(o, np.generic)
+
+
+def _split_ufunc(ufunc: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``ufunc(*args, **kwargs)`` split between threads, or ``_SERIAL``; ``kwargs`` may
+    hold ``out`` (an ndarray, None or ``...``) and ``casting``."""
+    out = kwargs.get("out")
+    casting = kwargs.get("casting")
+    if len(kwargs) != (out is not None) + (casting is not None) or type(casting) not in (
+        str,
+        type(None),
+    ):
+        return _SERIAL
+    if not all(_is_plain(a) for a in args):
+        return _SERIAL
+    arrays = [a for a in args if type(a) is _ndarray]
+    if out is ...:
+        out = None
+    extra = {} if casting is None else {"casting": casting}
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        if out is None:
+            dtype = ufunc(*map(_probe, args), **extra).dtype
+    except Exception:  # NumPy's own call raises it
+        return _SERIAL
+    parts = _threads_for(int(np.prod(shape)))
+    if parts < 2:
+        return _SERIAL
+    if out is None:
+        result = _result_like(arrays, shape, dtype)
+    else:
+        if (
+            type(out) is not _ndarray
+            or out.shape != shape
+            or any(out is not a and np.may_share_memory(out, a) for a in arrays)
+        ):
+            return _SERIAL  # overlapping chunks: NumPy's buffering decides
+        result = out
+    chunks = _parts(result, args, parts)
+    if chunks is None:
+        return _SERIAL
+    _POOL.run([(_ufunc_into, (ufunc, o, a, extra)) for o, a in chunks])
+    return result
+
+
+def _ufunc_into(ufunc: Any, out: Any, args: tuple[Any, ...], extra: dict[str, Any]) -> None:
+    ufunc(*args, out=out, **extra)
+
+
+def elementwise(ufunc: Any) -> Callable[..., Any]:
+    """``ufunc`` (one or two inputs, one output), split between threads when large."""
+    nin = ufunc.nin
+
+    if nin == 1:
+
+        def unary(x: Any, /, **kwargs: Any) -> Any:
+            if type(x) is _ndarray and x.size >= MIN_ITEMS and get_num_threads() > 1:
+                result = _split_ufunc(ufunc, (x,), kwargs)
+                if result is not _SERIAL:
+                    return result
+            return ufunc(x, **kwargs)
+
+        fn: Callable[..., Any] = unary
+    else:
+
+        def binary(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
+            n1 = x1.size if type(x1) is _ndarray else 1
+            n2 = x2.size if type(x2) is _ndarray else 1
+            # Two smaller arrays of different shapes can broadcast to a large result.
+            if (
+                n1 >= MIN_ITEMS
+                or n2 >= MIN_ITEMS
+                or (n1 * n2 >= MIN_ITEMS and n1 > 1 and n2 > 1 and x1.shape != x2.shape)
+            ) and get_num_threads() > 1:
+                result = _split_ufunc(ufunc, (x1, x2), kwargs)
+                if result is not _SERIAL:
+                    return result
+            return ufunc(x1, x2, **kwargs)
+
+        fn = binary
+    fn.__name__ = fn.__qualname__ = ufunc.__name__
+    fn.__doc__ = ufunc.__doc__
+    fn.__wrapped__ = ufunc  # type: ignore[attr-defined]
+    fn.quietly = _quietly(ufunc, fn)  # type: ignore[attr-defined]
+    return fn
+
+
+def _quietly(ufunc: Any, split: Callable[..., Any]) -> Callable[..., Any]:
+    """How ``_quiet.quiet`` wraps ``split``: one function that sets the error state, then
+    calls ``ufunc`` itself for a small call, so that the seam's call of an elementwise
+    function has no more Python frames than without threads (rule TH-2)."""
+
+    def quietly(enter: Any, leave: Any, ignore: Any) -> Callable[..., Any]:
+        nd = _ndarray
+        if ufunc.nin == 1:
+
+            def run1(x: Any) -> Any:
+                token = enter(ignore)
+                try:
+                    if type(x) is nd and x.size >= MIN_ITEMS:
+                        return split(x)
+                    return ufunc(x)
+                finally:
+                    leave(token)
+
+            run1.__wrapped__ = split  # type: ignore[attr-defined]
+            return run1
+
+        def run2(x1: Any, x2: Any) -> Any:
+            token = enter(ignore)
+            try:
+                # One product bounds the result's size (binary() looks closer).
+                if (x1.size if type(x1) is nd else 1) * (
+                    x2.size if type(x2) is nd else 1
+                ) >= MIN_ITEMS:
+                    return split(x1, x2)
+                return ufunc(x1, x2)
+            finally:
+                leave(token)
+
+        run2.__wrapped__ = split  # type: ignore[attr-defined]
+        return run2
+
+    return quietly
+
+
+def into(x: Any, dtype: Any) -> Any:
+    """A new array of ``x``'s values as ``dtype``, laid out as ``x`` (NumPy's
+    ``x.astype(dtype)`` and ``np.array(x, dtype, copy=True)``), split between threads; or
+    None where ``x`` is small, or is not an exact ndarray of a plain dtype."""
+    if type(x) is not _ndarray or x.size < MIN_ITEMS or get_num_threads() < 2:
+        return None
+    dtype = np.dtype(dtype) if dtype is not None else x.dtype
+    if x.dtype.kind not in "biufc" or dtype.kind not in "biufc":
+        return None
+    parts = _threads_for(x.size)
+    out = _empty_like(x, dtype=dtype)
+    chunks = _parts(out, (x,), parts) if parts > 1 else None
+    if chunks is None:
+        return None
+    _POOL.run([(_copy_into, (o, a[0])) for o, a in chunks])
+    return out
+
+
+def _copy_into(out: Any, x: Any) -> None:
+    _copyto(out, x, casting="unsafe")
+
+
+def where(condition: Any, x1: Any = None, x2: Any = None, /) -> Any:
+    """``np.where(condition, x1, x2)``, split between threads when large."""
+    if (
+        type(condition) is _ndarray
+        and x1 is not None
+        and x2 is not None
+        and condition.size >= MIN_ITEMS
+        and get_num_threads() > 1
+    ):
+        result = _split_where(condition, x1, x2)
+        if result is not _SERIAL:
+            return result
+    if x1 is None and x2 is None:
+        return _np_where(condition)
+    return _np_where(condition, x1, x2)
+
+
+def _split_where(condition: Any, x1: Any, x2: Any) -> Any:
+    args = (condition, x1, x2)
+    if not all(_is_plain(a) for a in args):
+        return _SERIAL
+    arrays = [a for a in args if type(a) is _ndarray]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+        dtype = _np_where(*map(_probe, args)).dtype
+    except Exception:
+        return _SERIAL
+    parts = _threads_for(int(np.prod(shape)))
+    if parts < 2:
+        return _SERIAL
+    result = _result_like(arrays, shape, dtype)
+    chunks = _parts(result, args, parts)
+    if chunks is None:
+        return _SERIAL
+    _POOL.run([(_where_into, (o, a)) for o, a in chunks])
+    return result
+
+
+def _where_into(out: Any, args: tuple[Any, Any, Any]) -> None:
+    # np.where has no out=: each block's result is made in cache, then copied.
+    c, a, b = args
+    if out.ndim != 1:
+        _copyto(out, _np_where(c, a, b))
+        return
+    n = out.shape[0]
+    for i in range(0, n, WHERE_BLOCK):
+        j = i + WHERE_BLOCK
+        _copyto(
+            out[i:j],
+            _np_where(
+                c[i:j] if c.size != 1 else c,
+                a[i:j] if type(a) is _ndarray and a.size != 1 else a,
+                b[i:j] if type(b) is _ndarray and b.size != 1 else b,
+            ),
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Reductions and cumulative ones
+# --------------------------------------------------------------------------------------
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """The normalised reduced axes, or None where ``axis`` is not plain."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if type(axis) is tuple else (axis,)
+    out = []
+    for a in items:
+        if type(a) is not int or not -ndim <= a < ndim:
+            return None
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        return None
+    return tuple(out)
+
+
+def reduction(ufunc: Any) -> Callable[..., Any]:
+    """``ufunc.reduce(a, axis, dtype, out[, keepdims=])``, split between threads when
+    ``a`` is large."""
+    reduce = ufunc.reduce
+
+    def run(
+        a: Any, axis: Any = 0, dtype: Any = None, out: Any = None, keepdims: Any = False, **kw: Any
+    ) -> Any:
+        if (
+            type(a) is _ndarray
+            and a.size >= MIN_ITEMS
+            and out is None
+            and not kw
+            and (keepdims is True or keepdims is False)
+            and get_num_threads() > 1
+        ):
+            result = _split_reduce(reduce, a, axis, dtype, keepdims)
+            if result is not _SERIAL:
+                return result
+        return reduce(a, axis, dtype, out, keepdims, **kw)
+
+    run.__name__ = run.__qualname__ = f"{ufunc.__name__}_reduce"
+    run.__wrapped__ = reduce  # type: ignore[attr-defined]
+    return run
+
+
+def _split_reduce(reduce: Any, a: Any, axis: Any, dtype: Any, keepdims: bool) -> Any:
+    if a.dtype.kind not in "biufc":
+        return _SERIAL
+    axes = _axes(axis, a.ndim)
+    if not axes:
+        return _SERIAL
+    parts = _threads_for(a.size)
+    if parts < 2:
+        return _SERIAL
+    shape = a.shape
+    kept = [k for k in range(a.ndim) if k not in axes and shape[k] >= parts]
+    if kept:
+        # Along an axis the reduction keeps: each chunk's result is its part of the
+        # result, computed as NumPy computes it.
+        k = max(kept, key=lambda k: abs(a.strides[k]))
+        bounds = _bounds(shape[k], parts)
+        lead = (slice(None),) * k
+        pieces = [_slab(a, lead, i, j) for i, j in bounds]
+        results: list[Any] = [None] * len(pieces)
+        _POOL.run(
+            [(_reduce_into, (results, n, reduce, p, axes, dtype)) for n, p in enumerate(pieces)]
+        )
+        full = np.concatenate(results, axis=k)
+        return full if keepdims else np.squeeze(full, axis=axes)
+    # Along a reduced axis: partial results, combined by the same ufunc.
+    if a.flags.c_contiguous and len(axes) == a.ndim:
+        flat = a.reshape(-1)
+        pieces = [flat[i:j] for i, j in _bounds(flat.size, parts, _ALIGN)]
+        along: tuple[int, ...] = (0,)
+    else:
+        k = max(axes, key=lambda k: shape[k])
+        if shape[k] < parts:
+            return _SERIAL
+        lead = (slice(None),) * k
+        pieces = [_slab(a, lead, i, j) for i, j in _bounds(shape[k], parts)]
+        along = axes
+    if len(pieces) < 2:
+        return _SERIAL
+    partials: list[Any] = [None] * len(pieces)
+    _POOL.run(
+        [(_reduce_into, (partials, n, reduce, p, along, dtype)) for n, p in enumerate(pieces)]
+    )
+    stacked = np.stack(partials)
+    combined = reduce(stacked, 0, stacked.dtype, None)
+    if keepdims:
+        return combined.reshape((1,) * a.ndim) if along != axes else combined
+    res = combined.reshape(()) if along != axes else np.squeeze(combined, axis=axes)
+    return res[()] if res.ndim == 0 else res
+
+
+def _reduce_into(
+    results: list[Any], n: int, reduce: Any, piece: Any, axes: tuple[int, ...], dtype: Any
+) -> None:
+    results[n] = reduce(piece, axes, dtype, None, keepdims=True)
+
+
+def cumulate(method: str) -> Callable[..., Any]:
+    """``x.cumsum(axis, dtype, None)`` (or ``cumprod``), split between threads along
+    another axis when ``x`` is large: every chunk is its part of the result, as NumPy
+    computes it."""
+    unbound = getattr(_ndarray, method)
+
+    def run(x: Any, axis: Any, dtype: Any, out: Any) -> Any:
+        if (
+            type(x) is _ndarray
+            and out is None
+            and x.size >= MIN_ITEMS
+            and type(axis) is int
+            and x.ndim >= 2
+            and -x.ndim <= axis < x.ndim
+            and x.dtype.kind in "biufc"
+            and get_num_threads() > 1
+        ):
+            axis %= x.ndim
+            parts = _threads_for(x.size)
+            kept = [k for k in range(x.ndim) if k != axis and x.shape[k] >= parts]
+            if parts > 1 and kept:
+                k = max(kept, key=lambda k: abs(x.strides[k]))
+                res_dtype = unbound(x[(slice(0, 0),) * x.ndim], axis, dtype, None).dtype
+                result = _empty_like(x, dtype=res_dtype)
+                lead = (slice(None),) * k
+                bounds = _bounds(x.shape[k], parts)
+                _POOL.run(
+                    [
+                        (
+                            unbound,
+                            (_slab(x, lead, i, j), axis, dtype, _slab(result, lead, i, j)),
+                        )
+                        for i, j in bounds
+                    ]
+                )
+                return result
+        return unbound(x, axis, dtype, out)
+
+    run.__name__ = run.__qualname__ = method
+    return run
