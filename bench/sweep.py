@@ -157,6 +157,18 @@ def time_cell(op: Op, n: int, g: dict[str, Any], repeats: int, least: float) -> 
     return cell
 
 
+def warm_up(ops: Sequence[Op], g: dict[str, Any], least: float) -> None:
+    """Every statement of every library run untimed for about ``least`` seconds, before
+    any is timed at a new size: the first large results of a process wait for the
+    kernel to map and zero fresh pages, which would count against whichever library ran
+    first."""
+    for op in ops:
+        for lib in LIBRARIES:
+            if lib == "torch" and torch is None:
+                continue
+            _loops(timeit.Timer(op.stmts[lib], globals=g), least)
+
+
 def copy_bandwidth(threads: int, n: int, repeats: int) -> float:
     """Bytes per second (read + written) of ``np.copyto`` on ``threads`` threads, each
     copying its own contiguous part of an ``n``-element float64 array."""
@@ -250,6 +262,7 @@ def run(
     cells = []
     for n in sizes:
         g = _globals(n)
+        warm_up(chosen, g, least)
         for op in chosen:
             cells.append(time_cell(op, n, g, repeats, least))
             print(".", end="", flush=True, file=sys.stderr)

@@ -406,3 +406,16 @@ def test_usable_cpus_follow_affinity() -> None:
     if not hasattr(os, "sched_getaffinity"):
         pytest.skip("this platform has no affinity mask")
     assert _parallel.usable_cpus() == len(os.sched_getaffinity(0))
+
+
+def test_dlpack_copy_split(split: list[int]) -> None:
+    """TH-1: a copying import of a host producer (from_dlpack(copy=True), to_device onto
+    the host) is split, and its result owns new memory."""
+    src = _readonly(_F)
+    got = xp.from_dlpack(src, copy=True)
+    assert split[0] >= 1
+    assert _bits(got) == _bits(src) and not got.readonly
+    assert not np.shares_memory(np.from_dlpack(got), src)
+    small = xp.from_dlpack(src[:10], copy=True)
+    assert _bits(small) == _bits(src[:10])
+    assert not np.shares_memory(np.from_dlpack(small), src)

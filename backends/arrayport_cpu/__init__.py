@@ -162,7 +162,9 @@ def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> S
     if tuple(source.__dlpack_device__()) != (DLPACK_CPU, 0) and not copy:
         return None
     try:
-        a = np.from_dlpack(source, device="cpu", copy=copy)
+        a = _import_copy(source) if copy else None
+        if a is None:
+            a = np.from_dlpack(source, device="cpu", copy=copy)
     except TypeError:
         # A producer from before DLPack 1.0 takes no dl_device or copy keywords; its host
         # data is imported in place, then copied here when asked.
@@ -170,6 +172,20 @@ def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> S
         if copy:
             a = a.copy()
     return Storage(a, CPU, NUMPY_TO_DTYPE.get(a.dtype), not a.flags.writeable, a.dtype)
+
+
+def _import_copy(source: DLPackSource) -> Any:
+    """A host producer's data imported in place, then copied: in parts on threads when
+    large (rule TH-1). None where the data is not in host memory or the producer cannot
+    export it in place."""
+    if tuple(source.__dlpack_device__()) != (DLPACK_CPU, 0):
+        return None
+    try:
+        shared = np.from_dlpack(source, device="cpu", copy=False)
+    except BufferError:
+        return None
+    split = _into(shared, None)
+    return shared.copy(order="K") if split is None else split
 
 
 @hookimpl

@@ -9,7 +9,7 @@ from typing import Any, Final
 import array_api_compat.numpy
 import numpy as np
 
-from arrayport_cpu._parallel import reduction
+from arrayport_cpu._reductions import reduction
 
 __all__ = ["COMPAT", "SPLIT_REDUCE"]
 

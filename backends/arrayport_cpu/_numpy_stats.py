@@ -44,7 +44,8 @@ from arrayport_cpu._numpy_base import (
     _np_empty,
     _np_zeros,
 )
-from arrayport_cpu._parallel import cumulate, elementwise
+from arrayport_cpu._parallel import elementwise
+from arrayport_cpu._reductions import cumulate
 
 # (called as _methods calls it; split between threads when large, rule TH-3)
 _umr_sum: Final[Any] = SPLIT_REDUCE[_add_reduce]
