@@ -237,9 +237,13 @@ def register_backend(plugin: object, name: str) -> None:
 
     For backend authors' tests and for plugins that cannot be installed as a
     distribution. An invalid plugin raises ``BackendError`` naming it; the registry is
-    rebuilt, so the plugin's devices are available at once.
+    rebuilt, so the plugin's devices are available at once. Registering the same plugin
+    under the same name again does nothing, so a test suite's set-up may run twice
+    (rule BK-17); another plugin under a registered name raises ``ValueError``.
     """
     with _lock:
+        if _EXTRA.get(name, _FAILED) is plugin:
+            return
         if name in _EXTRA:
             raise ValueError(f"a backend named {name!r} is already registered")
         _EXTRA[name] = plugin
