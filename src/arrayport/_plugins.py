@@ -20,7 +20,7 @@ from arrayport._backends import HOOK_NAMES, REQUIRED_HOOKS, Backend, BackendInfo
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._errors import BackendConflictError, BackendError, BackendWarning, DeviceError
-from arrayport.hookspecs import DLPACK_CPU, DeviceSpec, NativeType, Storage
+from arrayport.hookspecs import DLPACK_CPU, DeviceSpec, LazyNativeType, NativeType, Storage
 
 __all__ = [
     "REQUIRED_HOOKS",
@@ -104,6 +104,8 @@ class Registry:
     fast_sequence: FastSequence | None = None
     # Device -> its NativeType.build, for every device that declares one (rule BK-10).
     builders: dict[Device, Callable[[Any], Any]] = field(default_factory=dict, compare=False)
+    # Native types declared by name whose module is not imported yet (rule BK-18).
+    lazy_natives: tuple[tuple[LazyNativeType, Backend], ...] = ()
     # Decisions of the dispatcher, by call key (rule DS-1): filled on first use of a key,
     # read on every later call, and gone with this registry when another is installed.
     decisions: dict[Any, Any] = field(default_factory=dict, compare=False)
@@ -448,6 +450,11 @@ def _load(strict: str | None = None) -> Registry:
         pm.unregister(entry.row.plugin)
         loaded.remove(entry)
         fail(entry.info.name, entry.info.module, why)
+    resolved, broken = _resolve_lazy(loaded)
+    for entry, why in broken:
+        pm.unregister(entry.row.plugin)
+        fail(entry.info.name, entry.info.module, why)
+    loaded = [e for e in resolved if all(e.row is not b.row for b, _ in broken)]
     reg = _freeze(
         loaded,
         failed,
@@ -470,8 +477,16 @@ def _conflicts(loaded: Sequence[Loaded], strict: str | None) -> list[tuple[Loade
     """
     # A device kind (a str) or a native type, -> who claims it, in load order.
     claims: dict[object, list[Loaded]] = {}
+    # A type declared by name conflicts with a type of that name (rule BK-18).
+    lazy = {nt.name for e in loaded for nt in e.natives if isinstance(nt, LazyNativeType)}
     for entry in loaded:
-        keys: list[object] = [*sorted(entry.kinds), *(nt.type for nt in entry.natives)]
+        keys: list[object] = [*sorted(entry.kinds)]
+        for nt in entry.natives:
+            name = nt.name if isinstance(nt, LazyNativeType) else _type_name(nt.type)
+            if isinstance(nt, NativeType):
+                keys.append(nt.type)
+            if name in lazy:
+                keys.append(("type", name))
         for key in keys:
             claimants = claims.setdefault(key, [])
             if entry not in claimants:
@@ -481,7 +496,9 @@ def _conflicts(loaded: Sequence[Loaded], strict: str | None) -> list[tuple[Loade
         if len(claimants) < 2:
             continue
         if isinstance(claimed, type):
-            verb, claim = "adopt", f"{claimed.__module__}.{claimed.__qualname__}"
+            verb, claim = "adopt", _type_name(claimed)
+        elif isinstance(claimed, tuple):
+            verb, claim = "adopt", claimed[1]
         else:
             verb, claim = "serve", f"device kind {claimed!r}"
         names = [e.row.name for e in claimants]
@@ -524,11 +541,15 @@ def _freeze(
     rows: dict[str, Backend] = {}
     specs: dict[Device, DeviceSpec] = {}
     native_types: dict[type, tuple[NativeType, Backend]] = {}
+    lazy: list[tuple[LazyNativeType, Backend]] = []
     # DLPack device -> every device declaring it, in load order (rules BK-14, BK-15).
     claims: dict[tuple[int, int], list[tuple[DeviceSpec, Backend]]] = {}
     for entry in loaded:
         for nt in entry.natives:
-            native_types[nt.type] = (nt, entry.row)
+            if isinstance(nt, LazyNativeType):
+                lazy.append((nt, entry.row))
+            else:
+                native_types[nt.type] = (nt, entry.row)
         for spec in entry.info.devices:
             rows[spec.device.kind] = entry.row
             specs[spec.device] = spec
@@ -561,6 +582,7 @@ def _freeze(
         resolvers=tuple(r for r in asked if r.implements("arrayport_resolve_device")),
         default_device_env=env,
         host_device_env=host_env,
+        lazy_natives=tuple(lazy),
         dlpack_claims=MappingProxyType(
             {dl: tuple(spec.device for spec, _ in c) for dl, c in claims.items()}
         ),
@@ -576,6 +598,68 @@ def _freeze(
             if nt.device is not None
         },
     )
+
+
+def _type_name(t: type) -> str:
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def _resolve_lazy(loaded: Sequence[Loaded]) -> tuple[list[Loaded], list[tuple[Loaded, str]]]:
+    """``loaded`` with each ``LazyNativeType`` whose module is imported made a
+    ``NativeType``, and the plugins whose declaration failed to resolve, with why
+    (rule BK-18). A resolved type that another plugin declares is a conflict (BK-7)."""
+    owners = {nt.type: e for e in loaded for nt in e.natives if isinstance(nt, NativeType)}
+    out: list[Loaded] = []
+    broken: list[tuple[Loaded, str]] = []
+    for entry in loaded:
+        natives: list[NativeType | LazyNativeType] = []
+        why = ""
+        for nt in entry.natives:
+            if isinstance(nt, LazyNativeType) and not why and nt.module in sys.modules:
+                try:
+                    found = nt.resolve()
+                except Exception as exc:
+                    why = f"LazyNativeType {nt.name} did not resolve: {type(exc).__name__}: {exc}"
+                    continue
+                if found is not None:
+                    other = owners.get(found.type)
+                    if other is not None and other is not entry:
+                        why = (
+                            f"LazyNativeType {nt.name} is {_type_name(found.type)}, which "
+                            f"backend plugin {other.row.name!r} adopts (rule BK-7)"
+                        )
+                        continue
+                    owners[found.type] = entry
+                    nt = found
+            natives.append(nt)
+        if why and entry.row.builtin:
+            raise BackendError(f"built-in backend plugin {entry.row.name!r}: {why}")
+        if why:
+            broken.append((entry, why + " (rule BK-18)"))
+        out.append(entry._replace(natives=tuple(natives)) if not why else entry)
+    return out, broken
+
+
+def resolved(reg: Registry) -> Registry:
+    """``reg``, or a registry frozen again from its plugins when a module that one of
+    them declares a ``LazyNativeType`` of has been imported since (rule BK-18).
+
+    The new registry is installed in ``reg``'s place when ``reg`` is the one in use
+    (BK-11); no hook is called. A declaration that fails to resolve disables its third
+    party as BK-12 says.
+    """
+    if not any(nt.module in sys.modules for nt, _ in reg.lazy_natives):
+        return reg
+    with _lock:
+        loaded, broken = _resolve_lazy(reg.loaded)
+        failed = [b for b in reg.backends if b.error is not None]
+        newer = _freeze(loaded, failed, reg.pm, reg.default_device_env, reg.host_device_env)
+        installed = _REGISTRY is reg
+        if installed:
+            _install(newer)
+    for entry, why in broken:
+        _disable(entry.row, why)
+    return (_REGISTRY or newer) if installed else newer
 
 
 def _host(

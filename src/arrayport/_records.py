@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -14,6 +15,7 @@ __all__ = [
     "DLPackSource",
     "DefaultDTypes",
     "DeviceSpec",
+    "LazyNativeType",
     "NativeType",
     "Storage",
 ]
@@ -73,6 +75,48 @@ class NativeType:
     device: Device | None
     dtypes: Mapping[Any, DType]
     build: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LazyNativeType:
+    """A native array type named by module and qualified name, so that declaring it
+    imports nothing (rule BK-18).
+
+    ``LazyNativeType("torch", "Tensor", Device("torch", 0), dtypes)`` stands for the
+    ``NativeType`` of ``torch.Tensor`` without importing torch when plugins load. The
+    dispatcher looks the type up in ``sys.modules`` (as array-api-compat does) when an
+    object of no known type first reaches it after ``module`` was imported by someone
+    else, and from then on treats it as ``NativeType(type, device, dtypes(), build)``:
+    ``dtypes`` is a function, called once then, returning the map from the type's
+    ``.dtype`` values to arrayport dtypes (it may import ``module`` itself). Before that,
+    no instance of the type can exist, so nothing is missed.
+    """
+
+    module: str
+    qualname: str
+    device: Device | None
+    dtypes: Callable[[], Mapping[Any, DType]]
+    build: Callable[[Any], Any] | None = None
+
+    @property
+    def name(self) -> str:
+        """``module.qualname``, the name conflicts are told by (rule BK-7)."""
+        return f"{self.module}.{self.qualname}"
+
+    def resolve(self) -> NativeType | None:
+        """The ``NativeType`` once ``module`` is in ``sys.modules``; None before that.
+
+        A name that is not a type there, or a failing ``dtypes``, raises: the plugin's
+        declaration is wrong.
+        """
+        found: Any = sys.modules.get(self.module)
+        if found is None:
+            return None
+        for part in self.qualname.split("."):
+            found = getattr(found, part)
+        if not isinstance(found, type):
+            raise TypeError(f"{self.name} is {found!r}, not a type")
+        return NativeType(found, self.device, dict(self.dtypes()), self.build)
 
 
 # Storage and CastResult are built on every conversion, so they are NamedTuples: as

@@ -42,7 +42,7 @@ from arrayport._plans import (
     short_repr,
     too_deep,
 )
-from arrayport._plugins import Registry
+from arrayport._plugins import Registry, resolved
 from arrayport._transfers import check_shared, import_dlpack
 from arrayport.hookspecs import Storage
 
@@ -98,6 +98,8 @@ def classify(
     if _dlpack.is_capsule(obj):
         return _from_capsule(obj, reg, caller)
     if dlpack_only:
+        if reg.lazy_natives and reg is not (newer := resolved(reg)):
+            return classify(obj, newer, want_device, want_dtype, dlpack_only, caller)  # BK-18
         if hasattr(obj, "__dlpack__"):
             return _from_dlpack_object(obj, reg, want_device, None, caller)
         raise TypeError(
@@ -108,6 +110,9 @@ def classify(
         return _from_scalar(obj, reg, want_dtype)
     if t is list or t is tuple:
         return _from_sequence(cast("list[Any]", obj), reg, want_dtype)
+    if reg.lazy_natives and reg is not (newer := resolved(reg)):
+        # A type declared by name may be this one's, now that its module is imported.
+        return classify(obj, newer, want_device, want_dtype, dlpack_only, caller)  # BK-18
     adopted = reg.adopt(obj)
     if adopted is not None:
         if adopted.dtype is None:

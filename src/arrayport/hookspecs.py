@@ -41,6 +41,7 @@ from arrayport._records import (
     DefaultDTypes,
     DeviceSpec,
     DLPackSource,
+    LazyNativeType,
     NativeType,
     Storage,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "DeviceSpec",
     "DLPackSource",
     "DType",
+    "LazyNativeType",
     "NativeType",
     "Storage",
     "hookimpl",
@@ -132,10 +134,14 @@ def arrayport_backend_status() -> str | None:
 
 
 @_spec()
-def arrayport_native_types() -> Sequence[NativeType]:
+def arrayport_native_types() -> Sequence[NativeType | LazyNativeType]:
     """Return the native array types this backend adopts without copying.
 
-    Called once, at load. Two backends may not declare the same type.
+    Called once, at load. Two backends may not declare the same type. A type whose
+    library is costly to import is declared by name, as a ``LazyNativeType``: its
+    library is then never imported by arrayport, and the type is recognised once the
+    user has imported it (rule BK-18). Objects of types not declared here reach
+    ``arrayport_adopt``.
 
     Example
     -------
@@ -143,7 +149,10 @@ def arrayport_native_types() -> Sequence[NativeType]:
 
         @hookimpl
         def arrayport_native_types():
-            return [NativeType(numpy.ndarray, Device("cpu"), NUMPY_TO_DTYPE)]
+            return [
+                NativeType(numpy.ndarray, Device("cpu"), NUMPY_TO_DTYPE),
+                LazyNativeType("torch", "Tensor", Device("torch", 0), torch_dtypes),
+            ]
     """
     raise NotImplementedError
 
@@ -177,9 +186,14 @@ def arrayport_resolve_device(obj: object) -> Device | None:
 def arrayport_adopt(obj: object) -> Storage | None:
     """Adopt ``obj`` as a native array of this backend, without copying.
 
-    Returns None when ``obj`` is not this backend's. Called for objects whose type is
-    not a declared ``NativeType`` with a fixed device, e.g. a CuPy array (whose device
-    varies) or an object exposing ``__cuda_array_interface__``.
+    Returns None when ``obj`` is not this backend's. Called for every object that
+    ``asarray`` does not know: any object whose type is not an arrayport ``Array``, a
+    declared ``NativeType`` of a fixed device (or a ``LazyNativeType`` already
+    resolved), a Python scalar, a list or a tuple, or a DLPack capsule; e.g. a CuPy
+    array (whose device varies), an object exposing ``__cuda_array_interface__``, or
+    another backend's array. It is asked before the object's ``__dlpack__`` and buffer
+    are read, of the built-in backends first, then of third parties in load order
+    (rule BK-12), so it must be quick to say None.
 
     Example
     -------
