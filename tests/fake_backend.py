@@ -1,7 +1,8 @@
 """A fake multi-device backend: the test suite's devices, and a model third-party plugin.
 
 Devices ``fake:0`` and ``fake:1`` support every dtype; ``fake:2`` lacks float64 and
-complex128, as some accelerators do. Each device has storage of its own: data reaches a
+complex128, as some accelerators do, and ``fake:3`` lacks uint64, as some libraries'
+devices do (rule DT-16). Each device has storage of its own: data reaches a
 fake device only through a copy, so a write on one device never shows on another. Their
 DLPack device type is ``kDLExtDev`` (12), not CPU, so nothing leaks to NumPy through
 DLPack. The backend implements no transfer to or from the host: arrayport routes those
@@ -37,12 +38,13 @@ from arrayport.hookspecs import (
 
 KIND: Final = "fake"
 DLPACK_EXT_DEV: Final = 12
-FAKE0, FAKE1, NO_FLOAT64 = Device(KIND, 0), Device(KIND, 1), Device(KIND, 2)
-DEVICES: Final = (FAKE0, FAKE1, NO_FLOAT64)
+FAKE0, FAKE1, NO_FLOAT64, NO_UINT64 = (Device(KIND, i) for i in range(4))
+DEVICES: Final = (FAKE0, FAKE1, NO_FLOAT64, NO_UINT64)
 
 _D: Final = DTYPES_BY_NAME
 _FULL: Final = frozenset(ALL_DTYPES)
 _NO_F64: Final = _FULL - {_D["float64"], _D["complex128"]}
+_NO_U64: Final = _FULL - {_D["uint64"]}
 _DEFAULTS: Final = DefaultDTypes(_D["float64"], _D["complex128"], _D["int64"], _D["int64"])
 _DEFAULTS_NO_F64: Final = DefaultDTypes(_D["float32"], _D["complex64"], _D["int64"], _D["int64"])
 _TO_DTYPE: Final = {np.dtype(d.name): d for d in ALL_DTYPES}
@@ -62,6 +64,7 @@ def arrayport_devices() -> Sequence[DeviceSpec]:
         DeviceSpec(FAKE0, _FULL, _DEFAULTS, (DLPACK_EXT_DEV, 0), "fake device 0"),
         DeviceSpec(FAKE1, _FULL, _DEFAULTS, (DLPACK_EXT_DEV, 1), "fake device 1"),
         DeviceSpec(NO_FLOAT64, _NO_F64, _DEFAULTS_NO_F64, (DLPACK_EXT_DEV, 2), "no float64"),
+        DeviceSpec(NO_UINT64, _NO_U64, _DEFAULTS, (DLPACK_EXT_DEV, 3), "no uint64"),
     ]
 
 

@@ -73,9 +73,9 @@ def test_backend_surface_names_resolve() -> None:
 def test_backend_surface_set_capsule_device_relabels_an_export() -> None:
     """BK-17: set_capsule_device gives an exported capsule another DLPack device."""
     capsule = np.arange(3.0).__dlpack__(max_version=(1, 0))
-    hookspecs.set_capsule_device(capsule, (12, 3))
-    with pytest.raises(xp.DLPackError, match=r"serves DLPack device \(12, 3\)"):
-        xp.asarray(capsule)  # no loaded device is DLPack (12, 3)
+    hookspecs.set_capsule_device(capsule, (12, 9))
+    with pytest.raises(xp.DLPackError, match=r"serves DLPack device \(12, 9\)"):
+        xp.asarray(capsule)  # no loaded device is DLPack (12, 9)
     capsule = np.arange(3.0).__dlpack__(max_version=(1, 0))
     hookspecs.set_capsule_device(capsule, (12, 0))  # the fake backend's fake:0
     x = xp.asarray(capsule)
