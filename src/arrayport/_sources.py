@@ -17,7 +17,7 @@ from arrayport import _dlpack, _dtypes
 from arrayport._array_object import EXPORTS, Array
 from arrayport._devices import Device
 from arrayport._dtypes import PY_SCALARS, DType
-from arrayport._errors import ArrayportError, DeviceError, DLPackError
+from arrayport._errors import ArrayportError, BackendError, DeviceError, DLPackError
 from arrayport._operations import compute_of, dtype_of_native
 from arrayport._placement import current_registry
 from arrayport._plans import (
@@ -44,7 +44,7 @@ from arrayport._plans import (
 )
 from arrayport._plugins import Registry, resolved
 from arrayport._transfers import check_shared, import_dlpack
-from arrayport.hookspecs import Storage
+from arrayport.hookspecs import DLPACK_CPU, Storage
 
 __all__ = ["Reclassify", "build_sequence", "classify", "holds_array", "infer_sequence"]
 
@@ -125,7 +125,7 @@ def classify(
     except TypeError:
         pass
     else:
-        return _from_buffer(view, obj, reg)
+        return _from_buffer(view, obj, reg, want_device)
     if isinstance(obj, Sequence) and not isinstance(obj, (str, bytes)):
         return _from_sequence(list(obj), reg, want_dtype)
     raise TypeError(
@@ -480,10 +480,43 @@ def _stacked(seq: Sequence[Any], device: Device, dtype: DType, reg: Registry) ->
     return ns.stack(parts)
 
 
-def _from_buffer(view: memoryview, obj: object, reg: Registry) -> Source:
+def _can_wrap(reg: Registry, device: Device) -> bool:
+    """Whether ``device``'s backend can wrap host memory in place (rule BK-19)."""
+    backend = reg.backend(device)
+    return backend.implements("arrayport_from_buffer") or backend.implements(
+        "arrayport_from_dlpack"
+    )
+
+
+def _buffer_device(reg: Registry, want_device: Device | None) -> Device:
+    """The device a buffer is wrapped on, sharing its memory (rule BK-19).
+
+    ``device=`` when it is over host memory and its backend can wrap it; else the host.
+    """
+    spec = None if want_device is None else reg.specs.get(want_device)
+    if spec is not None and spec.dlpack_device == (DLPACK_CPU, 0) and _can_wrap(reg, spec.device):
+        return spec.device
     host = reg.host
     if host is None:
-        raise DeviceError("no loaded backend serves host memory (DLPack kDLCPU) for buffers")
+        raise DeviceError(
+            "no device is the host (rule BK-14), so buffers cannot be read: "
+            "python -m arrayport says why; set ARRAYPORT_HOST_DEVICE to a device over host "
+            "memory"
+        )
+    if not _can_wrap(reg, host):
+        raise DeviceError(
+            f"the host device {host} cannot read buffers: its backend plugin "
+            f"{reg.backend(host).name!r} implements neither arrayport_from_buffer nor "
+            "arrayport_from_dlpack (rule BK-19); convert the buffer with numpy.frombuffer "
+            "first, or set ARRAYPORT_HOST_DEVICE to another device"
+        )
+    return host
+
+
+def _from_buffer(
+    view: memoryview, obj: object, reg: Registry, want_device: Device | None = None
+) -> Source:
+    host = _buffer_device(reg, want_device)
     fmt = view.format.lstrip("@=")
     if fmt.startswith("<") and sys.byteorder == "little":
         fmt = fmt[1:]
@@ -506,7 +539,7 @@ def _from_buffer(view: memoryview, obj: object, reg: Registry) -> Source:
                     f"a buffer of {len(flat)} bytes is not a whole number of {dtype.name} "
                     f"elements ({dtype.itemsize} bytes each); pass a matching dtype= or buffer"
                 )
-            return _wrap_buffer(flat, dtype, reg)
+            return _wrap_buffer(flat, dtype, reg, host)
 
         step = Step(
             "adopt", False, f"the bytes of the {typename} buffer are grouped into elements in place"
@@ -520,7 +553,7 @@ def _from_buffer(view: memoryview, obj: object, reg: Registry) -> Source:
         )
 
     def load_typed(_: Any, device: Device, __: DType | None) -> Storage:
-        return _wrap_buffer(view, dtype, reg)
+        return _wrap_buffer(view, dtype, reg, host)
 
     step = Step(
         "adopt", False, f"the {dtype.name} elements of the {typename} buffer are shared in place"
@@ -528,16 +561,32 @@ def _from_buffer(view: memoryview, obj: object, reg: Registry) -> Source:
     return Source("buffer", obj, host, dtype, step, load_typed, view.readonly)
 
 
-def _wrap_buffer(view: memoryview, dtype: DType, reg: Registry) -> Storage:
-    host = reg.host
-    assert host is not None
-    backend = reg.backend(host)
-    storage = backend.from_buffer(buffer=view, dtype=dtype, device=host)
+def _wrap_buffer(view: memoryview, dtype: DType, reg: Registry, device: Device) -> Storage:
+    """``view`` as an array of ``dtype`` on ``device``, sharing its memory (rule BK-19).
+
+    Through the backend's ``arrayport_from_buffer``; where it has none, or it answers
+    None, NumPy (a dependency of arrayport's) wraps the buffer and the backend imports
+    that through ``arrayport_from_dlpack`` with ``copy=False``.
+    """
+    backend = reg.backend(device)
+    storage, hook = None, "arrayport_from_buffer"
+    if backend.implements(hook):
+        storage = backend.from_buffer(buffer=view, dtype=dtype, device=device)
+    if storage is None and backend.implements("arrayport_from_dlpack"):
+        import numpy as np
+
+        raw = view.format == "B" and view.ndim == 1
+        wrapped = np.frombuffer(view, dtype=dtype.name) if raw else np.asarray(view)
+        hook = "arrayport_from_dlpack"
+        storage = backend.from_dlpack(source=wrapped, device=device, copy=False)
     if storage is None:
-        raise DeviceError(f"the backend of {host} cannot wrap host buffers")
+        raise BackendError(
+            f"arrayport backend plugin {backend.name!r}: {hook} returned None for a host "
+            f"buffer on {device}, a device over host memory of its own (rule BK-19)"
+        )
     before = _dlpack.data_address(view)
     if before is not None:  # rule BK-16
-        check_shared(before, storage.native, backend.name, "arrayport_from_buffer", "")
+        check_shared(before, storage.native, backend.name, hook, "")
     return storage  # type: ignore[no-any-return]
 
 

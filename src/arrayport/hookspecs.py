@@ -227,12 +227,21 @@ def arrayport_is_readonly(native: Any, device: Device) -> bool | None:
 
 @_spec(firstresult=True)
 def arrayport_from_buffer(buffer: memoryview, dtype: DType, device: Device) -> Storage | None:
-    """Wrap a C-contiguous host buffer as a 1-d array of ``dtype``, sharing its memory.
+    """Wrap a host buffer as an array of ``dtype``, sharing its memory.
 
     Returns None when the device is not this backend's, or when the device cannot wrap
-    host memory (the dispatcher then wraps it on the host device and transfers). The
-    buffer's length is a multiple of ``dtype.itemsize``; a read-only buffer gives a
-    read-only native array.
+    host memory. ``buffer`` is one of two kinds:
+
+    - raw bytes: a 1-d, C-contiguous buffer of format ``"B"`` whose length is a multiple
+      of ``dtype.itemsize``, grouped into a 1-d array of ``dtype``;
+    - typed data: a buffer whose format is ``dtype``'s (``"d"`` for float64, ...), of any
+      number of dimensions, wrapped with its own shape and strides.
+
+    A read-only buffer gives a read-only native array. The dispatcher asks the target
+    device's backend when the device is over host memory (DLPack ``(kDLCPU, 0)``), else
+    the host device's; where this hook is missing or answers None, NumPy wraps the
+    buffer and ``arrayport_from_dlpack`` imports it with ``copy=False`` (rule BK-19).
+    The result must share the buffer's memory (rule BK-16).
 
     Example
     -------
@@ -240,7 +249,10 @@ def arrayport_from_buffer(buffer: memoryview, dtype: DType, device: Device) -> S
 
         @hookimpl
         def arrayport_from_buffer(buffer, dtype, device):
-            a = numpy.frombuffer(buffer, dtype=dtype.name)
+            if buffer.format == "B" and buffer.ndim == 1:
+                a = numpy.frombuffer(buffer, dtype=dtype.name)
+            else:
+                a = numpy.asarray(buffer)  # typed: its own shape
             return Storage(a, device, dtype, readonly=buffer.readonly)
     """
     raise NotImplementedError
