@@ -555,13 +555,17 @@ def resolved(reg: Registry) -> Registry:
     with _lock:
         loaded, broken = resolve_lazy(reg.loaded)
         failed = [b for b in reg.backends if b.error is not None]
+        for entry, why in broken:  # frozen without them, as _disable would (BK-12)
+            loaded.remove(next(e for e in loaded if e.row is entry.row))
+            failed.append(BackendInfo(entry.row.name, entry.info.module, (), None, why))
+            if reg.pm.is_registered(entry.row.plugin):
+                reg.pm.unregister(entry.row.plugin)
         newer = _freeze(loaded, failed, reg.pm, reg.default_device_env, reg.host_device_env)
-        installed = _REGISTRY is reg
-        if installed:
+        if _REGISTRY is reg:
             _install(newer)
     for entry, why in broken:
-        _disable(entry.row, why)
-    return (_REGISTRY or newer) if installed else newer
+        _disable(entry.row, why)  # remembered and warned of; already frozen without it
+    return newer
 
 
 def _fast_sequence(
