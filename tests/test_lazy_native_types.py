@@ -203,3 +203,44 @@ def test_lazy_native_type_conflict_with_a_declared_type(
     _register(concrete, "other", registered)
     with pytest.raises(xp.BackendConflictError, match="both adopt"):
         xp.register_backend(_Plugin(lazy_module), name="lazy")
+
+
+_TORCH_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+import arrayport as xp
+from arrayport.hookspecs import LazyNativeType
+from test_lazy_native_types import _Plugin
+
+
+def torch_dtypes():
+    import torch
+
+    return {{torch.float32: xp.float32, torch.float64: xp.float64}}
+
+
+plugin = _Plugin("torch", qualname="Tensor", kind="tensors")
+plugin.declared = LazyNativeType("torch", "Tensor", plugin.device, torch_dtypes)
+xp.register_backend(plugin, name="tensors")
+xp.asarray([1.0, 2.0]).device
+assert "torch" not in sys.modules, "declaring torch.Tensor imported torch"
+import torch
+
+x = xp.asarray(torch.arange(3.0))
+assert x.device == plugin.device, x.device
+assert x.dtype == xp.float32 and plugin.adopt_calls == 0
+print("ok")
+"""
+
+
+def test_lazy_native_type_torch_is_not_imported(tmp_path: Path) -> None:
+    """BK-18: declaring ("torch", "Tensor") imports no torch; a tensor is adopted after."""
+    pytest.importorskip("torch")
+    import subprocess
+
+    script = _TORCH_SCRIPT.format(tests=str(Path(__file__).parent))
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
