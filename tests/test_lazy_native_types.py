@@ -244,3 +244,20 @@ def test_lazy_native_type_torch_is_not_imported(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_lazy_native_type_registry_not_in_use(lazy_module: str, registered: list[str]) -> None:
+    """BK-18, BK-11: a registry no longer in use resolves to a new one, not installed, once."""
+    _register(_Plugin(lazy_module, qualname="NOT_A_TYPE"), "lazy", registered)
+    old = _plugins.registry()
+    _register(_Plugin(lazy_module, kind="other", qualname="Outer.Thing"), "other", registered)
+    installed = _plugins.registry()
+    assert installed is not old
+    __import__(lazy_module)
+    with pytest.warns(xp.BackendWarning, match="'lazy' was disabled"):
+        newer = _plugins.resolved(old)
+    assert newer is not old and _plugins._REGISTRY is not newer  # not installed
+    # The plugin is disabled everywhere: the registry in use is frozen without it.
+    assert LAZY not in _plugins.registry().specs and Device("other", 0) in _plugins.registry().specs
+    assert newer.lazy_natives == () and LAZY not in newer.specs
+    assert _plugins.resolved(newer) is newer  # nothing left to look up: no loop
