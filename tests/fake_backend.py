@@ -1,7 +1,8 @@
 """A fake multi-device backend: the test suite's devices, and a model third-party plugin.
 
 Devices ``fake:0`` and ``fake:1`` support every dtype; ``fake:2`` lacks float64 and
-complex128, as some accelerators do. Each device has storage of its own: data reaches a
+complex128, as some accelerators do, and ``fake:3`` lacks uint64, as some libraries'
+devices do (rule DT-16). Each device has storage of its own: data reaches a
 fake device only through a copy, so a write on one device never shows on another. Their
 DLPack device type is ``kDLExtDev`` (12), not CPU, so nothing leaks to NumPy through
 DLPack. The backend implements no transfer to or from the host: arrayport routes those
@@ -19,10 +20,11 @@ from typing import Any, Final
 
 import numpy as np
 
-from arrayport import _dtypes
-from arrayport._dlpack import CapsuleSource, set_capsule_device
 from arrayport.hookspecs import (
+    ALL_DTYPES,
     DLPACK_CPU,
+    DTYPES_BY_NAME,
+    CapsuleSource,
     CastResult,
     DefaultDTypes,
     Device,
@@ -31,20 +33,21 @@ from arrayport.hookspecs import (
     DType,
     Storage,
     hookimpl,
+    set_capsule_device,
 )
 
 KIND: Final = "fake"
 DLPACK_EXT_DEV: Final = 12
-FAKE0, FAKE1, NO_FLOAT64 = Device(KIND, 0), Device(KIND, 1), Device(KIND, 2)
-DEVICES: Final = (FAKE0, FAKE1, NO_FLOAT64)
+FAKE0, FAKE1, NO_FLOAT64, NO_UINT64 = (Device(KIND, i) for i in range(4))
+DEVICES: Final = (FAKE0, FAKE1, NO_FLOAT64, NO_UINT64)
 
-_FULL: Final = frozenset(_dtypes.ALL_DTYPES)
-_NO_F64: Final = _FULL - {_dtypes.float64, _dtypes.complex128}
-_DEFAULTS: Final = DefaultDTypes(_dtypes.float64, _dtypes.complex128, _dtypes.int64, _dtypes.int64)
-_DEFAULTS_NO_F64: Final = DefaultDTypes(
-    _dtypes.float32, _dtypes.complex64, _dtypes.int64, _dtypes.int64
-)
-_TO_DTYPE: Final = {np.dtype(d.name): d for d in _dtypes.ALL_DTYPES}
+_D: Final = DTYPES_BY_NAME
+_FULL: Final = frozenset(ALL_DTYPES)
+_NO_F64: Final = _FULL - {_D["float64"], _D["complex128"]}
+_NO_U64: Final = _FULL - {_D["uint64"]}
+_DEFAULTS: Final = DefaultDTypes(_D["float64"], _D["complex128"], _D["int64"], _D["int64"])
+_DEFAULTS_NO_F64: Final = DefaultDTypes(_D["float32"], _D["complex64"], _D["int64"], _D["int64"])
+_TO_DTYPE: Final = {np.dtype(d.name): d for d in ALL_DTYPES}
 
 
 def _mine(device: Device) -> bool:
@@ -61,6 +64,7 @@ def arrayport_devices() -> Sequence[DeviceSpec]:
         DeviceSpec(FAKE0, _FULL, _DEFAULTS, (DLPACK_EXT_DEV, 0), "fake device 0"),
         DeviceSpec(FAKE1, _FULL, _DEFAULTS, (DLPACK_EXT_DEV, 1), "fake device 1"),
         DeviceSpec(NO_FLOAT64, _NO_F64, _DEFAULTS_NO_F64, (DLPACK_EXT_DEV, 2), "no float64"),
+        DeviceSpec(NO_UINT64, _NO_U64, _DEFAULTS, (DLPACK_EXT_DEV, 3), "no uint64"),
     ]
 
 
@@ -165,14 +169,12 @@ def arrayport_quiet_compute(device: Device) -> Any:
 
 
 def register() -> None:
-    """Register this module as the ``fake`` backend (idempotent)."""
+    """Register this module as the ``fake`` backend (idempotent: rule BK-17)."""
     import sys
 
     import arrayport
-    from arrayport import _plugins
 
-    if "fake" not in _plugins._EXTRA:
-        arrayport.register_backend(sys.modules[__name__], name="fake")
+    arrayport.register_backend(sys.modules[__name__], name="fake")
 
 
 def pytest_configure(config: Any) -> None:

@@ -59,7 +59,7 @@ def test_contract_kit_catches_a_builder_that_infers_otherwise(
 
 def test_contract_devices_of() -> None:
     """The kit lists a backend's devices, and names the choices for an unknown one."""
-    assert [str(d) for d in devices_of("fake")] == ["fake:0", "fake:1", "fake:2"]
+    assert [str(d) for d in devices_of("fake")] == ["fake:0", "fake:1", "fake:2", "fake:3"]
     with pytest.raises(LookupError, match="no backend plugin named 'nosuch'"):
         devices_of("nosuch")
 

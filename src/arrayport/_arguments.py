@@ -19,6 +19,7 @@ from arrayport._plugins import Registry
 from arrayport.hookspecs import DefaultDTypes
 
 __all__ = [
+    "accumulator_dtype",
     "check_bool",
     "check_int",
     "default_dtypes",
@@ -109,3 +110,24 @@ def natives_as(ns: Any, dtype: DType, operands: Sequence[Operand]) -> Any:
         return astype(native, nd)
 
     return tuple(None if o.dtype is dtype else cast for o in operands)
+
+
+def accumulator_dtype(reg: Registry, device: Device, dtype: DType) -> DType:
+    """The dtype that a sum of ``dtype`` accumulates in on ``device`` without ``dtype=``
+    (rules NS-6, EX-6), mapped onto what the device supports (rule DT-16).
+
+    ``dtype`` itself, except that bool and the integers narrower than the device's
+    default integer dtype widen: bool and signed integers to that default, unsigned
+    integers to the unsigned dtype of its size, or to the default itself (which holds
+    every value of ``dtype``) on a device that lacks that unsigned dtype.
+    """
+    default = reg.spec(device).default_dtypes.integral
+    kind = dtype.kind
+    if kind == "bool" or (kind == "signed integer" and dtype.itemsize < default.itemsize):
+        return default
+    if kind == "unsigned integer" and dtype.itemsize < default.itemsize:
+        for candidate in reg.spec(device).dtypes:
+            if candidate.kind == kind and candidate.itemsize == default.itemsize:
+                return candidate
+        return default
+    return dtype

@@ -10,7 +10,7 @@ import pluggy
 
 from arrayport import hookspecs
 from arrayport._dtypes import ALL_DTYPES, DType
-from arrayport.hookspecs import DeviceSpec, NativeType
+from arrayport.hookspecs import DeviceSpec, LazyNativeType, NativeType
 
 __all__ = ["HOOK_NAMES", "REQUIRED_HOOKS", "Backend", "BackendInfo", "Loaded", "discover"]
 
@@ -149,7 +149,8 @@ class Loaded(NamedTuple):
 
     info: BackendInfo
     row: Backend
-    natives: tuple[NativeType, ...]
+    # A LazyNativeType stays one until its module is imported (rule BK-18).
+    natives: tuple[NativeType | LazyNativeType, ...]
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -177,8 +178,10 @@ def discover(row: Backend, module: str) -> Loaded:
     if len(kinds) != 1:
         raise TypeError(f"arrayport_devices returned several device kinds {sorted(kinds)} (BK-1)")
     for nt in natives:
-        if not isinstance(nt, NativeType):
-            raise TypeError(f"arrayport_native_types returned {nt!r}, not a NativeType (BK-3)")
+        if not isinstance(nt, (NativeType, LazyNativeType)):
+            raise TypeError(
+                f"arrayport_native_types returned {nt!r}, not a NativeType or LazyNativeType (BK-3)"
+            )
     return Loaded(BackendInfo(row.name, module, tuple(devices), status), row, tuple(natives))
 
 

@@ -259,10 +259,22 @@ def capsule_readonly(capsule: object) -> bool:
 
 
 class CapsuleSource:
-    """A raw capsule wearing the DLPack protocol, so backends only handle ``__dlpack__``.
+    """A raw DLPack capsule wearing the DLPack protocol (public, for backends).
 
-    The capsule is handed over once; its consumer renames it and owns its deleter, per
-    the DLPack rules.
+    ``CapsuleSource(capsule, dlpack_device)`` has ``__dlpack__`` and
+    ``__dlpack_device__``, so a library whose ``from_dlpack`` takes only producers (NumPy,
+    torch) can import a capsule. The capsule is handed over once, to the first
+    ``__dlpack__`` call; its consumer renames it and owns its deleter, per the DLPack
+    rules. It cannot be copied or exported to another device by its producer
+    (``BufferError``).
+
+    Example
+    -------
+    .. code-block:: python
+
+        capsule = source.__dlpack__(max_version=(1, 0))
+        set_capsule_device(capsule, (DLPACK_CPU, 0))
+        a = numpy.from_dlpack(CapsuleSource(capsule, (DLPACK_CPU, 0)))
     """
 
     __slots__ = ("_capsule", "_device")
@@ -297,7 +309,24 @@ class CapsuleSource:
 
 
 def set_capsule_device(capsule: object, dlpack_device: tuple[int, int]) -> None:
-    """Rewrite the device recorded in an unused capsule (for backends that re-label memory)."""
+    """Rewrite the DLPack device recorded in an unused capsule (public, for backends).
+
+    A backend whose memory a host library holds for it (a device simulated on NumPy, a
+    device whose memory the host can address) exports through that library, whose
+    capsules say ``(kDLCPU, 0)``, and gives them its device's own
+    ``(device_type, device_id)`` before returning them from ``arrayport_to_dlpack``; on
+    import it gives them ``(kDLCPU, 0)`` back for the host library to read (rule BK-17).
+    Raises ``DLPackError`` (a ``BufferError``) for a used capsule or one that is not a
+    DLPack capsule.
+
+    Example
+    -------
+    .. code-block:: python
+
+        capsule = native.__dlpack__(max_version=max_version, copy=copy)
+        set_capsule_device(capsule, (DLPACK_EXT_DEV, device.index))
+        return capsule
+    """
     managed = capsule_pointer(capsule)
     managed.dl_tensor.device.device_type = dlpack_device[0]
     managed.dl_tensor.device.device_id = dlpack_device[1]
@@ -309,7 +338,12 @@ def mark_copied(capsule: object) -> None:
 
 
 def mark_readonly(capsule: object) -> None:
-    """Set ``READ_ONLY`` on an unused versioned capsule (legacy capsules have no flags)."""
+    """Set ``READ_ONLY`` on an unused versioned capsule (public, for backends).
+
+    For a backend exporting read-only data through a library whose capsules do not carry
+    the flag. Legacy capsules have no flags and are left as they are; a used or foreign
+    capsule raises ``DLPackError`` (a ``BufferError``).
+    """
     _set_flag(capsule, FLAG_READ_ONLY)
 
 

@@ -17,10 +17,18 @@ import pluggy
 
 from arrayport import _dlpack, hookspecs
 from arrayport._backends import HOOK_NAMES, REQUIRED_HOOKS, Backend, BackendInfo, Loaded, discover
+from arrayport._claims import (
+    BACKENDS_ENV,
+    HOST_DEVICE_ENV,
+    conflicts,
+    dlpack_owners,
+    find_host,
+    resolve_lazy,
+)
 from arrayport._devices import Device
 from arrayport._dtypes import DType
-from arrayport._errors import BackendConflictError, BackendError, BackendWarning, DeviceError
-from arrayport.hookspecs import DLPACK_CPU, DeviceSpec, NativeType, Storage
+from arrayport._errors import BackendError, BackendWarning, DeviceError
+from arrayport.hookspecs import DLPACK_CPU, DeviceSpec, LazyNativeType, NativeType, Storage
 
 __all__ = [
     "REQUIRED_HOOKS",
@@ -32,12 +40,8 @@ __all__ = [
     "registry",
 ]
 
-#: Environment variable restricting which entry-point plugins load (rule BK-6).
-BACKENDS_ENV: Final = "ARRAYPORT_BACKENDS"
 #: Environment variable naming the global default device (rule DV-3).
 DEFAULT_DEVICE_ENV: Final = "ARRAYPORT_DEFAULT_DEVICE"
-#: Environment variable naming the host device, when it is not the built-in cpu (BK-14).
-HOST_DEVICE_ENV: Final = "ARRAYPORT_HOST_DEVICE"
 #: The backends that ship with arrayport: entry-point name -> module (rule BK-12). A
 #: plugin is built in when arrayport's own entry point loads it; any other plugin, and
 #: every plugin registered at run time, is a third party.
@@ -104,6 +108,8 @@ class Registry:
     fast_sequence: FastSequence | None = None
     # Device -> its NativeType.build, for every device that declares one (rule BK-10).
     builders: dict[Device, Callable[[Any], Any]] = field(default_factory=dict, compare=False)
+    # Native types declared by name whose module is not imported yet (rule BK-18).
+    lazy_natives: tuple[tuple[LazyNativeType, Backend], ...] = ()
     # Decisions of the dispatcher, by call key (rule DS-1): filled on first use of a key,
     # read on every later call, and gone with this registry when another is installed.
     decisions: dict[Any, Any] = field(default_factory=dict, compare=False)
@@ -237,9 +243,13 @@ def register_backend(plugin: object, name: str) -> None:
 
     For backend authors' tests and for plugins that cannot be installed as a
     distribution. An invalid plugin raises ``BackendError`` naming it; the registry is
-    rebuilt, so the plugin's devices are available at once.
+    rebuilt, so the plugin's devices are available at once. Registering the same plugin
+    under the same name again does nothing, so a test suite's set-up may run twice
+    (rule BK-17); another plugin under a registered name raises ``ValueError``.
     """
     with _lock:
+        if _EXTRA.get(name, _FAILED) is plugin:
+            return
         if name in _EXTRA:
             raise ValueError(f"a backend named {name!r} is already registered")
         _EXTRA[name] = plugin
@@ -440,10 +450,15 @@ def _load(strict: str | None = None) -> Registry:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             fail(name, module, f"{type(exc).__name__}: {exc}")
-    for entry, why in _conflicts(loaded, strict):
+    for entry, why in conflicts(loaded, strict):
         pm.unregister(entry.row.plugin)
         loaded.remove(entry)
         fail(entry.info.name, entry.info.module, why)
+    resolved, broken = resolve_lazy(loaded)
+    for entry, why in broken:
+        pm.unregister(entry.row.plugin)
+        fail(entry.info.name, entry.info.module, why)
+    loaded = [e for e in resolved if all(e.row is not b.row for b, _ in broken)]
     reg = _freeze(
         loaded,
         failed,
@@ -453,58 +468,6 @@ def _load(strict: str | None = None) -> Registry:
     )
     _install(reg)
     return reg
-
-
-def _conflicts(loaded: Sequence[Loaded], strict: str | None) -> list[tuple[Loaded, str]]:
-    """The plugins that lose a conflict over a device kind or a native type, and why
-    (rules BK-3, BK-7).
-
-    A built-in backend keeps what it claims, and every third party claiming it too is
-    disabled. Third parties claiming one thing among themselves are all disabled: none
-    is chosen by the accident of its name. A conflict involving ``strict`` (the plugin
-    ``register_backend`` is adding), or between built-in backends, raises.
-    """
-    # A device kind (a str) or a native type, -> who claims it, in load order.
-    claims: dict[object, list[Loaded]] = {}
-    for entry in loaded:
-        keys: list[object] = [*sorted(entry.kinds), *(nt.type for nt in entry.natives)]
-        for key in keys:
-            claimants = claims.setdefault(key, [])
-            if entry not in claimants:
-                claimants.append(entry)
-    losers: dict[str, tuple[Loaded, str]] = {}
-    for claimed, claimants in claims.items():
-        if len(claimants) < 2:
-            continue
-        if isinstance(claimed, type):
-            verb, claim = "adopt", f"{claimed.__module__}.{claimed.__qualname__}"
-        else:
-            verb, claim = "serve", f"device kind {claimed!r}"
-        names = [e.row.name for e in claimants]
-        builtins = [e for e in claimants if e.row.builtin]
-        if len(builtins) > 1 or strict in names:
-            other = next(n for n in names if n != strict)
-            second = strict if strict in names else names[1]
-            raise BackendConflictError(
-                f"backend plugins {other!r} and {second!r} both {verb} {claim}; set "
-                f"{BACKENDS_ENV} to load only one of them"
-            )
-        if builtins:
-            why = (
-                f"built-in backend plugin {builtins[0].row.name!r} {verb}s {claim}; a "
-                "third-party plugin cannot replace it (rule BK-7)"
-            )
-        else:
-            listed = ", ".join(repr(n) for n in names[:-1]) + f" and {names[-1]!r}"
-            why = (
-                f"backend plugins {listed} {'both' if len(names) == 2 else 'all'} {verb} "
-                f"{claim}; none of them is loaded: set {BACKENDS_ENV} to load only one "
-                "(rule BK-7)"
-            )
-        for e in claimants:
-            if not e.row.builtin:
-                losers.setdefault(e.row.name, (e, why))
-    return [losers[e.row.name] for e in loaded if e.row.name in losers]
 
 
 def _freeze(
@@ -520,17 +483,21 @@ def _freeze(
     rows: dict[str, Backend] = {}
     specs: dict[Device, DeviceSpec] = {}
     native_types: dict[type, tuple[NativeType, Backend]] = {}
+    lazy: list[tuple[LazyNativeType, Backend]] = []
     # DLPack device -> every device declaring it, in load order (rules BK-14, BK-15).
     claims: dict[tuple[int, int], list[tuple[DeviceSpec, Backend]]] = {}
     for entry in loaded:
         for nt in entry.natives:
-            native_types[nt.type] = (nt, entry.row)
+            if isinstance(nt, LazyNativeType):
+                lazy.append((nt, entry.row))
+            else:
+                native_types[nt.type] = (nt, entry.row)
         for spec in entry.info.devices:
             rows[spec.device.kind] = entry.row
             specs[spec.device] = spec
             claims.setdefault(spec.dlpack_device, []).append((spec, entry.row))
-    host, notes = _host(claims.get((DLPACK_CPU, 0), []), host_env)
-    dlpack_devices = _dlpack_owners(claims, host, notes)
+    host, notes = find_host(claims.get((DLPACK_CPU, 0), []), host_env)
+    dlpack_devices = dlpack_owners(claims, host, notes)
     backends_info = [
         dataclasses.replace(e.info, notes=tuple(notes[e.row.name]))
         if e.row.name in notes
@@ -557,6 +524,7 @@ def _freeze(
         resolvers=tuple(r for r in asked if r.implements("arrayport_resolve_device")),
         default_device_env=env,
         host_device_env=host_env,
+        lazy_natives=tuple(lazy),
         dlpack_claims=MappingProxyType(
             {dl: tuple(spec.device for spec, _ in c) for dl, c in claims.items()}
         ),
@@ -574,87 +542,30 @@ def _freeze(
     )
 
 
-def _host(
-    candidates: Sequence[tuple[DeviceSpec, Backend]], env: str
-) -> tuple[Device | None, dict[str, list[str]]]:
-    """The host device among the devices declaring DLPack ``(kDLCPU, 0)``, and the notes
-    for the backends that lose the role (rule BK-14).
+def resolved(reg: Registry) -> Registry:
+    """``reg``, or a registry frozen again from its plugins when a module that one of
+    them declares a ``LazyNativeType`` of has been imported since (rule BK-18).
 
-    ``ARRAYPORT_HOST_DEVICE`` names it when set; else the built-in backend's device; else
-    the only candidate. Names and load order never decide: several third-party
-    candidates and no built-in one leave no host, each candidate noted.
+    The new registry is installed in ``reg``'s place when ``reg`` is the one in use
+    (BK-11); no hook is called. A declaration that fails to resolve disables its third
+    party as BK-12 says.
     """
-    notes: dict[str, list[str]] = {}
-    names = [str(spec.device) for spec, _ in candidates]
-    host: Device | None = None
-    why = ""
-    if env:
-        chosen = [
-            spec.device
-            for spec, _ in candidates
-            if str(spec.device) == env
-            or (spec.device.kind == env and spec.device.index in (None, 0))
-        ]
-        if chosen:
-            host, why = chosen[0], f"{HOST_DEVICE_ENV}={env!r} names it"
-        else:
-            for _, row in candidates:
-                notes.setdefault(row.name, []).append(
-                    f"{HOST_DEVICE_ENV}={env!r} names no device over host memory; "
-                    f"candidates: {', '.join(names)} (rule BK-14)"
-                )
-    if host is None:
-        builtin = [spec.device for spec, row in candidates if row.builtin]
-        if builtin:
-            host, why = builtin[0], "the built-in host device is the host unless configured"
-        elif len(candidates) == 1:
-            host, why = candidates[0][0].device, "it is the only device over host memory"
-        elif candidates:
-            for _, row in candidates:
-                notes.setdefault(row.name, []).append(
-                    f"devices {', '.join(names)} all declare DLPack (kDLCPU, 0) and none is "
-                    f"built in, so there is no host device: set {HOST_DEVICE_ENV} to one of "
-                    "them (rule BK-14)"
-                )
-    for spec, row in candidates:
-        if host is not None and spec.device != host:
-            notes.setdefault(row.name, []).append(
-                f"{spec.device} declares DLPack (kDLCPU, 0) but is not the host ({host}: "
-                f"{why}); it is a device of its own, sharing memory with {host} through "
-                f"adoption and DLPack; set {HOST_DEVICE_ENV}={spec.device} to make it the "
-                "host (rule BK-14)"
-            )
-    return host, notes
-
-
-def _dlpack_owners(
-    claims: Mapping[tuple[int, int], Sequence[tuple[DeviceSpec, Backend]]],
-    host: Device | None,
-    notes: dict[str, list[str]],
-) -> dict[tuple[int, int], Device]:
-    """DLPack device -> the device that data of an unknown producer there lands on (BK-15).
-
-    ``(kDLCPU, 0)`` is the host's. Any other DLPack device claimed by several devices
-    belongs to the built-in one among them, else to none of them (noted): a name or the
-    load order never decides.
-    """
-    owners: dict[tuple[int, int], Device] = {}
-    for dl, claimants in claims.items():
-        if dl == (DLPACK_CPU, 0):
-            if host is not None:
-                owners[dl] = host
-            continue
-        builtin = [spec.device for spec, row in claimants if row.builtin]
-        if len(claimants) == 1 or builtin:
-            owners[dl] = builtin[0] if builtin else claimants[0][0].device
-            continue
-        listed = ", ".join(str(spec.device) for spec, _ in claimants)
-        for _, row in claimants:
-            notes.setdefault(row.name, []).append(
-                f"devices {listed} all declare DLPack device {dl}; data from other "
-                "producers there is claimed by none of them (rule BK-15)"
-            )
-    return owners
+    if not any(nt.module in sys.modules for nt, _ in reg.lazy_natives):
+        return reg
+    with _lock:
+        loaded, broken = resolve_lazy(reg.loaded)
+        failed = [b for b in reg.backends if b.error is not None]
+        for entry, why in broken:  # frozen without them, as _disable would (BK-12)
+            loaded.remove(next(e for e in loaded if e.row is entry.row))
+            failed.append(BackendInfo(entry.row.name, entry.info.module, (), None, why))
+            if reg.pm.is_registered(entry.row.plugin):
+                reg.pm.unregister(entry.row.plugin)
+        newer = _freeze(loaded, failed, reg.pm, reg.default_device_env, reg.host_device_env)
+        if _REGISTRY is reg:
+            _install(newer)
+    for entry, why in broken:
+        _disable(entry.row, why)  # remembered and warned of; already frozen without it
+    return newer
 
 
 def _fast_sequence(

@@ -7,14 +7,13 @@ metadata is read here).
 
 from __future__ import annotations
 
-import ctypes
 import operator
-import sys
 from collections.abc import Sequence
 from typing import Any, Final, NoReturn, cast
 
 from arrayport import _dlpack, _dtypes
 from arrayport._array_object import EXPORTS, Array
+from arrayport._buffers import from_buffer
 from arrayport._devices import Device
 from arrayport._dtypes import PY_SCALARS, DType
 from arrayport._errors import ArrayportError, DeviceError, DLPackError
@@ -42,32 +41,12 @@ from arrayport._plans import (
     short_repr,
     too_deep,
 )
-from arrayport._plugins import Registry
-from arrayport._transfers import check_shared, import_dlpack
+from arrayport._plugins import Registry, resolved
+from arrayport._transfers import import_dlpack
 from arrayport.hookspecs import Storage
 
 __all__ = ["Reclassify", "build_sequence", "classify", "holds_array", "infer_sequence"]
 
-# Raw-byte buffer formats: grouped by the itemsize of the target dtype (rule AS-B1).
-_RAW_BYTE_FORMATS: Final = frozenset({"B", "b", "c"})
-# struct formats of typed buffers and the dtype each keeps (rule AS-B2).
-_TYPED_FORMATS: Final[dict[str, DType]] = {
-    "?": _dtypes.bool,
-    "h": _dtypes.int16,
-    "H": _dtypes.uint16,
-    "i": _dtypes.int32,
-    "I": _dtypes.uint32,
-    "q": _dtypes.int64,
-    "Q": _dtypes.uint64,
-    "f": _dtypes.float32,
-    "d": _dtypes.float64,
-    "Zf": _dtypes.complex64,
-    "Zd": _dtypes.complex128,
-}
-# 'l' and 'L' follow the platform's C long.
-_LONG_IS_64: Final = ctypes.sizeof(ctypes.c_long) == 8
-_TYPED_FORMATS["l"] = _dtypes.int64 if _LONG_IS_64 else _dtypes.int32
-_TYPED_FORMATS["L"] = _dtypes.uint64 if _LONG_IS_64 else _dtypes.uint32
 _SEQUENCES: Final = (list, tuple)
 
 
@@ -98,6 +77,8 @@ def classify(
     if _dlpack.is_capsule(obj):
         return _from_capsule(obj, reg, caller)
     if dlpack_only:
+        if reg.lazy_natives and reg is not (newer := resolved(reg)):
+            return classify(obj, newer, want_device, want_dtype, dlpack_only, caller)  # BK-18
         if hasattr(obj, "__dlpack__"):
             return _from_dlpack_object(obj, reg, want_device, None, caller)
         raise TypeError(
@@ -108,6 +89,9 @@ def classify(
         return _from_scalar(obj, reg, want_dtype)
     if t is list or t is tuple:
         return _from_sequence(cast("list[Any]", obj), reg, want_dtype)
+    if reg.lazy_natives and reg is not (newer := resolved(reg)):
+        # A type declared by name may be this one's, now that its module is imported.
+        return classify(obj, newer, want_device, want_dtype, dlpack_only, caller)  # BK-18
     adopted = reg.adopt(obj)
     if adopted is not None:
         if adopted.dtype is None:
@@ -120,7 +104,7 @@ def classify(
     except TypeError:
         pass
     else:
-        return _from_buffer(view, obj, reg)
+        return from_buffer(view, obj, reg, want_device)
     if isinstance(obj, Sequence) and not isinstance(obj, (str, bytes)):
         return _from_sequence(list(obj), reg, want_dtype)
     raise TypeError(
@@ -473,67 +457,6 @@ def _stacked(seq: Sequence[Any], device: Device, dtype: DType, reg: Registry) ->
             native = build_sequence(e, dtype, device, reg).native  # rules AS-S2, AS-S3
         parts.append(native)
     return ns.stack(parts)
-
-
-def _from_buffer(view: memoryview, obj: object, reg: Registry) -> Source:
-    host = reg.host
-    if host is None:
-        raise DeviceError("no loaded backend serves host memory (DLPack kDLCPU) for buffers")
-    fmt = view.format.lstrip("@=")
-    if fmt.startswith("<") and sys.byteorder == "little":
-        fmt = fmt[1:]
-    typename = type(obj).__name__
-    if fmt in _RAW_BYTE_FORMATS:
-        if not view.c_contiguous:
-            raise ValueError(
-                f"a {typename} buffer of raw bytes must be C-contiguous to be grouped into "
-                "elements; pass a contiguous buffer"
-            )
-
-        def load(_: Any, device: Device, dtype: DType | None) -> Storage:
-            assert dtype is not None
-            if not view.nbytes:  # memoryview.cast refuses a shape with a zero in it
-                flat = memoryview(b"" if view.readonly else bytearray())
-            else:
-                flat = view.cast("B") if view.ndim != 1 or view.format != "B" else view
-            if len(flat) % dtype.itemsize:
-                raise ValueError(
-                    f"a buffer of {len(flat)} bytes is not a whole number of {dtype.name} "
-                    f"elements ({dtype.itemsize} bytes each); pass a matching dtype= or buffer"
-                )
-            return _wrap_buffer(flat, dtype, reg)
-
-        step = Step(
-            "adopt", False, f"the bytes of the {typename} buffer are grouped into elements in place"
-        )
-        return Source("buffer", obj, host, None, step, load, view.readonly)
-    dtype = _TYPED_FORMATS.get(fmt)
-    if dtype is None:
-        raise TypeError(
-            f"a {typename} buffer of format {view.format!r} has no dtype in the standard; "
-            f"supported formats: {sorted(_TYPED_FORMATS) + sorted(_RAW_BYTE_FORMATS)}"
-        )
-
-    def load_typed(_: Any, device: Device, __: DType | None) -> Storage:
-        return _wrap_buffer(view, dtype, reg)
-
-    step = Step(
-        "adopt", False, f"the {dtype.name} elements of the {typename} buffer are shared in place"
-    )
-    return Source("buffer", obj, host, dtype, step, load_typed, view.readonly)
-
-
-def _wrap_buffer(view: memoryview, dtype: DType, reg: Registry) -> Storage:
-    host = reg.host
-    assert host is not None
-    backend = reg.backend(host)
-    storage = backend.from_buffer(buffer=view, dtype=dtype, device=host)
-    if storage is None:
-        raise DeviceError(f"the backend of {host} cannot wrap host buffers")
-    before = _dlpack.data_address(view)
-    if before is not None:  # rule BK-16
-        check_shared(before, storage.native, backend.name, "arrayport_from_buffer", "")
-    return storage  # type: ignore[no-any-return]
 
 
 def _from_capsule(capsule: object, reg: Registry, caller: str) -> Source:

@@ -14,8 +14,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any, Final
 
-from arrayport import _dtypes
 from arrayport._arguments import (
+    accumulator_dtype,
     check_bool,
     default_dtypes,
     expect_array,
@@ -41,28 +41,12 @@ __all__ = [
     "var",
 ]
 
-_UNSIGNED_BY_SIZE: Final = {
-    d.itemsize: d for d in _dtypes.ALL_DTYPES if d.kind == "unsigned integer"
-}
-
 
 def _accumulator_dtype(reg: Registry, x: Operand, dtype: object) -> DType:
-    """The dtype of a sum or product (rule NS-6).
-
-    ``dtype=`` when given; else ``x``'s dtype, except that integers narrower than the
-    device's default integer dtype widen to it (unsigned to the unsigned dtype of its
-    size), and bool counts as a narrow signed integer.
-    """
+    """The dtype of a sum or product: ``dtype=`` when given (rule NS-6), else the
+    standard's accumulator on ``x``'s device (rule DT-16)."""
     out = resolve_dtype(reg, dtype, x.device)
-    if out is not None:
-        return out
-    d = x.dtype
-    default = default_dtypes(reg, x.device).integral
-    if d.kind == "bool" or (d.kind == "signed integer" and d.itemsize < default.itemsize):
-        return default
-    if d.kind == "unsigned integer" and d.itemsize < default.itemsize:
-        return _UNSIGNED_BY_SIZE[default.itemsize]
-    return d
+    return accumulator_dtype(reg, x.device, x.dtype) if out is None else out
 
 
 def _check_numeric(x: Operand, fn: str, allow_bool: bool = False) -> None:

@@ -12,7 +12,11 @@ Conventions, the same for every hook:
   arguments than its spec (pluggy's opt-in arguments);
 - a hook that selects one backend is ``firstresult``, and its implementation returns
   ``None`` when the device (or object) is not its own;
-- results with more than one field are the frozen records defined here.
+- results with more than one field are the frozen records named here.
+
+Everything a backend needs is public and named here (rule BK-17): the records, the dtype
+tables (``ALL_DTYPES``, ``DTYPES_BY_NAME``), the DLPack helpers (``CapsuleSource``,
+``set_capsule_device``, ``mark_readonly``) and the markers.
 
 After loading, arrayport calls the implementations of the device's owner directly from
 a frozen table, so a hook call costs no more than a function call. ``spec/backends.md``
@@ -22,32 +26,47 @@ it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Final, NamedTuple, TypeVar
+from typing import Any, Final, TypeVar
 
 import pluggy
 
 from arrayport._devices import Device
+from arrayport._dlpack import CapsuleSource, mark_readonly, set_capsule_device
 from arrayport._dtypes import ALL_DTYPES, DTYPES_BY_NAME, DType
+from arrayport._records import (
+    CastResult,
+    DefaultDTypes,
+    DeviceSpec,
+    DLPackSource,
+    LazyNativeType,
+    NativeType,
+    Storage,
+)
 
+# Everything a backend needs is named here (rule BK-17): the records, the dtype tables,
+# the capsule helpers and the markers. A backend imports nothing else of arrayport's.
 __all__ = [
     "ALL_DTYPES",
     "DLPACK_CPU",
     "DTYPES_BY_NAME",
     "PROJECT_NAME",
+    "CapsuleSource",
     "CastResult",
     "DefaultDTypes",
     "Device",
     "DeviceSpec",
     "DLPackSource",
     "DType",
+    "LazyNativeType",
     "NativeType",
     "Storage",
     "hookimpl",
     "hookspec",
+    "mark_readonly",
+    "set_capsule_device",
 ]
 
 PROJECT_NAME: Final = "arrayport"
@@ -61,115 +80,6 @@ hookspec: Final = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl: Final = pluggy.HookimplMarker(PROJECT_NAME)
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-
-# --------------------------------------------------------------------------------------
-# Records
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DefaultDTypes:
-    """The default dtypes of a device, by the standard's kind names."""
-
-    real_floating: DType
-    complex_floating: DType
-    integral: DType
-    indexing: DType
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceSpec:
-    """What a backend says about one device it serves.
-
-    ``dlpack_device`` is the ``(device_type, device_id)`` pair of the DLPack standard;
-    ``dtypes`` the dtypes the device supports (a device may lack ``float64``).
-    """
-
-    device: Device
-    dtypes: frozenset[DType]
-    default_dtypes: DefaultDTypes
-    dlpack_device: tuple[int, int]
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class NativeType:
-    """A native array type that a backend adopts without copying.
-
-    Declaring a type lets the dispatcher adopt its instances with one table lookup instead
-    of a hook call (``asarray(numpy_array)`` is on many hot paths). ``device`` is the
-    device of every instance, or None when instances live on several devices (then
-    ``arrayport_adopt`` is called). ``dtypes`` maps the type's ``.dtype`` values to
-    arrayport dtypes; a value missing from it is not a standard dtype.
-
-    ``build`` (optional, with a fixed ``device``) makes an instance from a list or tuple
-    of Python data with the library's own dtype inference, as ``arrayport_from_sequence``
-    does with ``dtype=None``, but returns the bare native array: ``numpy.array`` is one.
-    When ``device`` is the default device, ``asarray(list)`` calls it directly and keeps
-    the result only if its dtype is one of the device's default dtypes (or bool); any
-    other result, or any exception, sends the call through ``arrayport_from_sequence``,
-    which decides (rule BK-10). ``build`` must read arrayport arrays nested in the data
-    only through their conversion methods (``__array__``, ``__dlpack__``, ``__float__``
-    and the other number conversions, ``__iter__``), which NumPy's rules do: the
-    dispatcher notices such a read and stacks those arrays itself (rule AS-S4). The
-    dispatcher also calls ``build`` on the library's scalars that the device's namespace
-    returns (NumPy reductions give NumPy scalars), which must become 0-d arrays of the
-    same dtype.
-    """
-
-    type: type
-    device: Device | None
-    dtypes: Mapping[Any, DType]
-    build: Callable[[Any], Any] | None = None
-
-
-# Storage and CastResult are built on every conversion, so they are NamedTuples: as
-# immutable and as named as a frozen dataclass, at under half its construction cost
-# (a frozen dataclass's __init__ goes through object.__setattr__ once per field).
-class Storage(NamedTuple):
-    """A backend's native array together with the facts the dispatcher needs.
-
-    ``readonly`` is True when writing through the native array is not allowed, and None
-    when the backend would rather be asked later (``arrayport_is_readonly``).
-    ``dtype`` is None when the native dtype is not one of the standard's (the
-    dispatcher then refuses it, naming ``native_dtype``).
-    """
-
-    native: Any
-    device: Device
-    dtype: DType | None
-    readonly: bool | None = False
-    native_dtype: Any = None
-
-
-class CastResult(NamedTuple):
-    """The result of ``arrayport_astype``: the new native array and whether it copied."""
-
-    native: Any
-    copied: bool
-
-
-class DLPackSource:
-    """What ``arrayport_from_dlpack`` receives: an object with the DLPack methods.
-
-    Anything with ``__dlpack__`` and ``__dlpack_device__`` qualifies (arrayport arrays,
-    NumPy, CuPy, torch tensors); raw capsules reach backends wrapped in one of these, so
-    a backend only ever handles the protocol.
-    """
-
-    def __dlpack__(
-        self,
-        *,
-        stream: int | Any | None = None,
-        max_version: tuple[int, int] | None = None,
-        dl_device: tuple[int, int] | None = None,
-        copy: bool | None = None,
-    ) -> Any:  # pragma: no cover - protocol
-        raise NotImplementedError
-
-    def __dlpack_device__(self) -> tuple[int, int]:  # pragma: no cover - protocol
-        raise NotImplementedError
 
 
 def _spec(**kwargs: Any) -> Callable[[_F], _F]:
@@ -224,10 +134,14 @@ def arrayport_backend_status() -> str | None:
 
 
 @_spec()
-def arrayport_native_types() -> Sequence[NativeType]:
+def arrayport_native_types() -> Sequence[NativeType | LazyNativeType]:
     """Return the native array types this backend adopts without copying.
 
-    Called once, at load. Two backends may not declare the same type.
+    Called once, at load. Two backends may not declare the same type. A type whose
+    library is costly to import is declared by name, as a ``LazyNativeType``: its
+    library is then never imported by arrayport, and the type is recognised once the
+    user has imported it (rule BK-18). Objects of types not declared here reach
+    ``arrayport_adopt``.
 
     Example
     -------
@@ -235,7 +149,10 @@ def arrayport_native_types() -> Sequence[NativeType]:
 
         @hookimpl
         def arrayport_native_types():
-            return [NativeType(numpy.ndarray, Device("cpu"), NUMPY_TO_DTYPE)]
+            return [
+                NativeType(numpy.ndarray, Device("cpu"), NUMPY_TO_DTYPE),
+                LazyNativeType("torch", "Tensor", Device("torch", 0), torch_dtypes),
+            ]
     """
     raise NotImplementedError
 
@@ -269,9 +186,14 @@ def arrayport_resolve_device(obj: object) -> Device | None:
 def arrayport_adopt(obj: object) -> Storage | None:
     """Adopt ``obj`` as a native array of this backend, without copying.
 
-    Returns None when ``obj`` is not this backend's. Called for objects whose type is
-    not a declared ``NativeType`` with a fixed device, e.g. a CuPy array (whose device
-    varies) or an object exposing ``__cuda_array_interface__``.
+    Returns None when ``obj`` is not this backend's. Called for every object that
+    ``asarray`` does not know: any object whose type is not an arrayport ``Array``, a
+    declared ``NativeType`` of a fixed device (or a ``LazyNativeType`` already
+    resolved), a Python scalar, a list or a tuple, or a DLPack capsule; e.g. a CuPy
+    array (whose device varies), an object exposing ``__cuda_array_interface__``, or
+    another backend's array. It is asked before the object's ``__dlpack__`` and buffer
+    are read, of the built-in backends first, then of third parties in load order
+    (rule BK-12), so it must be quick to say None.
 
     Example
     -------
@@ -305,12 +227,21 @@ def arrayport_is_readonly(native: Any, device: Device) -> bool | None:
 
 @_spec(firstresult=True)
 def arrayport_from_buffer(buffer: memoryview, dtype: DType, device: Device) -> Storage | None:
-    """Wrap a C-contiguous host buffer as a 1-d array of ``dtype``, sharing its memory.
+    """Wrap a host buffer as an array of ``dtype``, sharing its memory.
 
     Returns None when the device is not this backend's, or when the device cannot wrap
-    host memory (the dispatcher then wraps it on the host device and transfers). The
-    buffer's length is a multiple of ``dtype.itemsize``; a read-only buffer gives a
-    read-only native array.
+    host memory. ``buffer`` is one of two kinds:
+
+    - raw bytes: a 1-d, C-contiguous buffer of format ``"B"`` whose length is a multiple
+      of ``dtype.itemsize``, grouped into a 1-d array of ``dtype``;
+    - typed data: a buffer whose format is ``dtype``'s (``"d"`` for float64, ...), of any
+      number of dimensions, wrapped with its own shape and strides.
+
+    A read-only buffer gives a read-only native array. The dispatcher asks the target
+    device's backend when the device is over host memory (DLPack ``(kDLCPU, 0)``), else
+    the host device's; where this hook is missing or answers None, NumPy wraps the
+    buffer and ``arrayport_from_dlpack`` imports it with ``copy=False`` (rule BK-19).
+    The result must share the buffer's memory (rule BK-16).
 
     Example
     -------
@@ -318,7 +249,10 @@ def arrayport_from_buffer(buffer: memoryview, dtype: DType, device: Device) -> S
 
         @hookimpl
         def arrayport_from_buffer(buffer, dtype, device):
-            a = numpy.frombuffer(buffer, dtype=dtype.name)
+            if buffer.format == "B" and buffer.ndim == 1:
+                a = numpy.frombuffer(buffer, dtype=dtype.name)
+            else:
+                a = numpy.asarray(buffer)  # typed: its own shape
             return Storage(a, device, dtype, readonly=buffer.readonly)
     """
     raise NotImplementedError

@@ -18,8 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, Literal, NamedTuple
 
-from arrayport import _dtypes
-from arrayport._arguments import check_bool, check_int, default_dtypes, normalize_axes
+from arrayport._arguments import (
+    accumulator_dtype,
+    check_bool,
+    check_int,
+    default_dtypes,
+    normalize_axes,
+)
 from arrayport._array_object import Array
 from arrayport._dtypes import DType
 
@@ -436,13 +441,9 @@ def _trace_dtype(reg: Registry, x: Operand, dtype: object) -> DType:
             )
         check_dtype_supported(dtype, x.device, reg)
         return dtype
-    default = default_dtypes(reg, x.device).integral
-    kind = x.dtype.kind
-    if kind in ("signed integer", "unsigned integer") and x.dtype.itemsize < default.itemsize:
-        if kind == "signed integer":
-            return default
-        return _dtypes.dtype_from_name(f"u{default.name}")
-    return x.dtype
+    if x.dtype.kind == "bool":  # not numeric: refused before this (rule EX-6)
+        return x.dtype
+    return accumulator_dtype(reg, x.device, x.dtype)  # rule DT-16
 
 
 def _decide_trace(reg: Registry, x: object, offset: object, dtype: object) -> Decision:
