@@ -36,11 +36,16 @@ def _backend_name(device: xp.Device) -> str:
     return registry().backend(device).name
 
 
-@pytest.mark.parametrize("check", CONTRACT_CHECKS, ids=lambda c: f"BK-25-{c.__name__}")
+def _rule(check: Callable[[xp.Device], None]) -> str:
+    """The first rule a check's docstring cites: ``BK-29`` of ``"BK-29, DL-1: ..."``."""
+    return (check.__doc__ or "").split(":")[0].split(",")[0].strip()
+
+
+@pytest.mark.parametrize("check", CONTRACT_CHECKS, ids=lambda c: f"{_rule(c)}-{c.__name__}")
 @pytest.mark.parametrize("device", DEVICES, ids=str)
 def test_backend_contract(check: Callable[[xp.Device], None], device: xp.Device) -> None:
-    """BK-25: each device passes every check that applies, and exactly the checks listed
-    as not applicable report so."""
+    """BK-25..BK-34: each device passes every check that applies, and exactly the checks
+    listed as not applicable report so."""
     expected = check.__name__ in NOT_APPLICABLE[_backend_name(device)]
     try:
         check(device)
@@ -86,6 +91,18 @@ def test_contract_kit_catches_a_builder_that_infers_otherwise(
         monkeypatch.setattr(module, "registry", lambda: patched)
     with pytest.raises(AssertionError, match=r"inferred arrayport.float32, from_sequence"):
         _contract.check_sequence_builder(xp.Device("cpu"))
+
+
+def test_contract_checks_cite_rules() -> None:
+    """BK-25: every check's docstring starts with the rule it checks, in spec/backends.md."""
+    from pathlib import Path
+
+    spec = (Path(__file__).resolve().parent.parent / "spec" / "backends.md").read_text()
+    for check in CONTRACT_CHECKS:
+        rule = _rule(check)
+        assert rule[:3] in ("BK-", "DV-", "TH-"), f"{check.__name__} cites no rule: {rule!r}"
+        if rule.startswith("BK-"):
+            assert f"**{rule}**" in spec, f"{check.__name__} cites {rule}, not in the spec"
 
 
 def test_contract_devices_of() -> None:

@@ -41,7 +41,7 @@ __all__ = [
 
 
 def check_foreign_devices(device: Device) -> None:
-    """BK-4, BK-31: every implemented hook that selects a backend answers None, without
+    """BK-31, BK-4: every implemented hook that selects a backend answers None, without
     raising, for a device of a kind no backend serves."""
     p = parts(device)
     dtype = p.spec.default_dtypes.real_floating
@@ -134,7 +134,7 @@ def _foreign_objects(device: Device) -> list[object]:
 
 @needs("arrayport_adopt")
 def check_adopt_foreign(device: Device) -> None:
-    """BK-4, BK-31: adopt returns None for objects that are not the backend's arrays."""
+    """BK-31, BK-4: adopt returns None for objects that are not the backend's arrays."""
     p = parts(device)
     for obj in _foreign_objects(device):
         try:
@@ -152,7 +152,7 @@ def check_adopt_foreign(device: Device) -> None:
 
 @needs("arrayport_resolve_device")
 def check_resolve_device(device: Device) -> None:
-    """BK-4, BK-31: resolve_device maps the bare kind to a served Device, and nothing
+    """BK-31, BK-4: resolve_device maps the bare kind to a served Device, and nothing
     else that names no device of its own."""
     p = parts(device)
     reg = registry()
@@ -171,7 +171,7 @@ def check_resolve_device(device: Device) -> None:
 
 
 def check_errors(device: Device) -> None:
-    """BK-4, BK-32: errors from the data are the documented built-in types, never
+    """BK-32, BK-4: errors from the data are the documented built-in types, never
     arrayport's policy errors."""
     p = parts(device)
     integral = p.spec.default_dtypes.integral

@@ -75,7 +75,7 @@ def check_device_spec(device: Device) -> None:
 
 
 def check_from_sequence(device: Device) -> None:
-    """BK-2, BK-34: from_sequence builds every listed dtype, with its values, and says so truly."""
+    """BK-34, BK-2: from_sequence builds every listed dtype, with its values, and says so truly."""
     p = parts(device)
     for dtype in sorted(p.spec.dtypes, key=lambda d: d.name):
         values = _sample(dtype)
@@ -101,7 +101,7 @@ _INFERRED: Final = (([1.5, 2.0], "real floating"), ([1, 2], "signed integer"),
 
 
 def check_inference(device: Device) -> None:
-    """BK-2, BK-34: with dtype=None, from_sequence reports the dtype it really chose."""
+    """BK-34, BK-2: with dtype=None, from_sequence reports the dtype it really chose."""
     for values, kind in _INFERRED:
         storage = build(device, values, None)
         if storage.dtype is None:
@@ -128,7 +128,7 @@ def check_empty(device: Device) -> None:
 
 
 def check_astype(device: Device) -> None:
-    """BK-2, BK-27: astype shares only for the same dtype with copy=False; copied is honest."""
+    """BK-27, BK-2: astype shares only for the same dtype with copy=False; copied is honest."""
     p = parts(device)
     src = build(device, [1, 2, 3], p.spec.default_dtypes.integral)
     same = p.backend.astype(native=src.native, dtype=src.dtype, device=device, copy=False)
@@ -162,7 +162,7 @@ def check_namespace(device: Device) -> None:
 
 @needs("arrayport_native_types")
 def check_native_types(device: Device) -> None:
-    """BK-3, BK-34: a declared NativeType maps its instances' dtypes truthfully."""
+    """BK-34, BK-3: a declared NativeType maps its instances' dtypes truthfully."""
     p = parts(device)
     reg = registry()
     declared = [nt for nt, owner in reg.native_types.values() if owner is p.backend]
@@ -260,7 +260,7 @@ def check_from_buffer(device: Device) -> None:
 
 @needs("arrayport_is_readonly")
 def check_is_readonly(device: Device) -> None:
-    """BK-4, BK-28: is_readonly answers False for a fresh array, True for a read-only one."""
+    """BK-28, BK-4: is_readonly answers False for a fresh array, True for a read-only one."""
     p = parts(device)
     storage = build(device, [1], p.spec.default_dtypes.integral)
     answer = p.backend.is_readonly(native=storage.native, device=device)
