@@ -9,7 +9,7 @@ It adds one test per check and device (``check_from_dlpack_shares[mydevice:0]``)
 A check of a hook the backend does not implement, or of something its device cannot do,
 is reported as *not applicable* (a skip whose reason says why, listed again in the
 summary), never as a pass. Every other check passes or fails; a failure names the hook
-and the rule of ``spec/backends.md`` (BK-25..BK-34 list what the kit checks).
+and the rule of ``spec/backends.md`` (BK-25..BK-29 and BK-31..BK-34 say what the kit checks).
 
 From a test suite of one's own::
 

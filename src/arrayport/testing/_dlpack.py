@@ -1,4 +1,4 @@
-"""Checks of DLPack export and import and of transfers (BK-27..BK-30, DL-1, DV-5)."""
+"""Checks of DLPack export and import and of transfers (BK-27..BK-29, DL-1, DV-5)."""
 
 from __future__ import annotations
 
@@ -151,10 +151,10 @@ def _imported(p: Parts, copy: bool, *, readonly: bool = False) -> tuple[Storage,
     storage = p.backend.from_dlpack(source=source, device=p.device, copy=copy)
     assert isinstance(storage, Storage), (
         f"from_dlpack(copy={copy}) of a source on {p.spec.dlpack_device}, {p.device}'s own "
-        f"DLPack device, returned {storage!r} (rule BK-30)"
+        f"DLPack device, returned {storage!r} (rule BK-29)"
     )
     assert (storage.device, storage.dtype) == (p.device, dtype), (
-        f"from_dlpack made {storage.dtype!r} on {storage.device}, from {dtype!r} (rule BK-30)"
+        f"from_dlpack made {storage.dtype!r} on {storage.device}, from {dtype!r} (rule BK-29)"
     )
     got = read(storage.native, p.device)
     assert got.values == [1.0, 2.0], f"from_dlpack(copy={copy}) holds {got.values}"
@@ -163,7 +163,7 @@ def _imported(p: Parts, copy: bool, *, readonly: bool = False) -> tuple[Storage,
 
 @needs("arrayport_from_dlpack")
 def check_from_dlpack_shares(device: Device) -> None:
-    """BK-27, BK-30: from_dlpack(copy=False) of a source on the device shares its memory."""
+    """BK-27, BK-29: from_dlpack(copy=False) of a source on the device shares its memory."""
     p = parts(device)
     storage, at = _imported(p, False)
     after = address(storage.native, device)
@@ -175,7 +175,7 @@ def check_from_dlpack_shares(device: Device) -> None:
 
 @needs("arrayport_from_dlpack")
 def check_from_dlpack_copy(device: Device) -> None:
-    """BK-27, BK-30: from_dlpack(copy=True) never shares the source's memory."""
+    """BK-27, BK-29: from_dlpack(copy=True) never shares the source's memory."""
     p = parts(device)
     storage, at = _imported(p, True)
     after = address(storage.native, device)
