@@ -24,9 +24,15 @@ NOT_APPLICABLE = {
         "check_device_context",
         "check_num_threads",
     },
-    # With a GPU: CuPy arrays are adopted (device None), not built by a declared builder,
-    # and the host's threads are not the cuda backend's to split.
-    "cuda": {"check_sequence_builder", "check_num_threads", "check_from_buffer"},
+    # With a GPU: CuPy arrays are adopted (device None), not built by a declared builder;
+    # the host's threads are not the cuda backend's to split; it wraps no host buffers;
+    # and CuPy keeps no read-only flag to export.
+    "cuda": {
+        "check_sequence_builder",
+        "check_num_threads",
+        "check_from_buffer",
+        "check_to_dlpack_readonly",
+    },
 }
 
 
