@@ -109,7 +109,9 @@ def arrayport_to_dlpack(
         return None
     own = (DLPACK_EXT_DEV, device.index or 0)
     if dl_device is not None and tuple(dl_device) == (DLPACK_CPU, 0):
-        # Leaving the device is always a copy into host memory.
+        # Leaving the device is always a copy into host memory (rule BK-29).
+        if copy is False:
+            raise BufferError("a fake device's data reaches host memory only through a copy")
         return np.array(native, copy=True).__dlpack__(max_version=max_version)
     if dl_device is not None and tuple(dl_device) != own:
         return None

@@ -6,7 +6,7 @@ Stages, each in a subprocess with its own time limit:
    the backend (``tests/test_cuda_backend.py``);
 2. ``conformance``: the array API conformance suite (array-api-tests, found through
    ``$ARRAY_API_TESTS_DIR``) with ``ARRAYPORT_DEFAULT_DEVICE=cuda:0``, few examples and
-   the project's ``conformance-xfails.txt``;
+   the project's ``conformance-xfails.txt`` (matched by cause, rule BK-30);
 3. ``bench``: host -> device and device -> host copies of 256 MiB of float32 through
    ``xp.asarray(..., device=)`` and ``x.to_device("cpu")``, next to ``cupy.asarray`` /
    ``.get()`` and torch's ``.to()`` (when torch has CUDA), in GB/s with the ratio to the
@@ -186,8 +186,11 @@ def stage_conformance(timeout: float, max_examples: int, env: dict[str, str]) ->
         "--disable-deadline",
     ]
     xfails = ROOT / "conformance-xfails.txt"
-    if xfails.is_file():  # the same known failures as ``nox -s conformance``
-        cmd += ["--xfails-file", str(xfails)]
+    if xfails.is_file():  # the same known failures as ``nox -s conformance`` (rule BK-30)
+        cmd += ["-p", "conformance_xfails", f"--arrayport-xfails={xfails}"]
+        tools = str(Path(__file__).resolve().parent)
+        paths = [tools, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+        env = dict(env, PYTHONPATH=os.pathsep.join(paths))
     cmd.append("array_api_tests")
     result, text = run_stage("conformance", cmd, timeout, cwd=where, env=env)
     result.detail = _pytest_summary(text)
