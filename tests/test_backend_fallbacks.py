@@ -102,18 +102,32 @@ def test_fallback_of_a_missing_hook(
 def test_fallback_of_from_buffer_on_the_host(
     install: Callable[[object], None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """BK-26: a host device without arrayport_from_buffer cannot wrap buffers in place."""
+    """BK-26, BK-19: a host device without arrayport_from_buffer reads buffers in place
+    through NumPy and its arrayport_from_dlpack; with neither hook it cannot read them."""
     from tests.hostlike_backend import HostLike
 
     class NoBuffers(HostLike):
         arrayport_from_buffer = None
 
+    class NoHostMemory(HostLike):
+        arrayport_from_buffer = None
+        arrayport_from_dlpack = None
+
     monkeypatch.setenv(_plugins.HOST_DEVICE_ENV, "nobuf")
     install(NoBuffers("nobuf"))
     assert _plugins.registry().host == xp.Device("nobuf", 0)
-    with pytest.raises(xp.DeviceError, match="cannot wrap host buffers"):
-        xp.asarray(b"\x00" * 8)
+    data = bytearray(8)
+    x = xp.asarray(data, dtype=xp.uint8, copy=False)
+    assert x.device == xp.Device("nobuf", 0)
+    data[0] = 7
+    assert int(x[0]) == 7  # wrapped in place, not copied
     assert np.asarray(xp.asarray([1.0, 2.0], device="nobuf:0")).tolist() == [1.0, 2.0]
+
+    monkeypatch.setenv(_plugins.HOST_DEVICE_ENV, "nomem")
+    install(NoHostMemory("nomem"))
+    assert _plugins.registry().host == xp.Device("nomem", 0)
+    with pytest.raises(xp.DeviceError, match="cannot read buffers"):
+        xp.asarray(b"\x00" * 8)
 
 
 def test_fallback_table_names_every_optional_hook() -> None:
