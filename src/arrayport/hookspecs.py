@@ -32,6 +32,7 @@ import pluggy
 
 from arrayport._devices import Device
 from arrayport._dtypes import ALL_DTYPES, DTYPES_BY_NAME, DType
+from arrayport._errors import DeviceLostError
 
 __all__ = [
     "ALL_DTYPES",
@@ -41,6 +42,7 @@ __all__ = [
     "CastResult",
     "DefaultDTypes",
     "Device",
+    "DeviceLostError",
     "DeviceSpec",
     "DLPackSource",
     "DType",
@@ -84,6 +86,12 @@ class DeviceSpec:
 
     ``dlpack_device`` is the ``(device_type, device_id)`` pair of the DLPack standard;
     ``dtypes`` the dtypes the device supports (a device may lack ``float64``).
+
+    ``lazy`` marks a device whose arrays hold no values until computed (a task graph):
+    its exports compute into memory of ``dlpack_device``, but it is never the device
+    that memory belongs to, so it is no candidate for the host (rule BK-14), data of
+    other producers never lands on it (BK-15), and reading a Python scalar goes through
+    a transfer to the host (rule BK-17).
     """
 
     device: Device
@@ -91,6 +99,7 @@ class DeviceSpec:
     default_dtypes: DefaultDTypes
     dlpack_device: tuple[int, int]
     description: str = ""
+    lazy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -538,6 +547,27 @@ def arrayport_device_context(device: Device) -> AbstractContextManager[Any] | No
         @hookimpl
         def arrayport_device_context(device):
             return cupy.cuda.Device(device.index) if device.kind == "cuda" else None
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_materialize(native: Any, device: Device) -> Any | None:
+    """Compute a lazy ``native`` (on ``device``) and return a native array holding its values.
+
+    Returns None when the device is not this backend's. Only lazy devices (``DeviceSpec.lazy``)
+    implement it; ``arrayport.materialize`` returns arrays of other devices as they are
+    (rule BK-17). The result stays on ``device`` (a cluster keeps the values in its
+    workers' memory); later operations on it start from the computed values. Raise
+    ``DeviceLostError`` when the machines that compute are gone.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_materialize(native, device):
+            return native.persist() if device.kind == "dask" else None
     """
     raise NotImplementedError
 
