@@ -1,4 +1,5 @@
-"""Developer sessions: ``nox -s tests lint typecheck docs conformance cuda bench fuzz``."""
+"""Developer sessions: ``nox -s tests distributed lint typecheck docs conformance cuda bench
+fuzz``."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ def tests(session: nox.Session) -> None:
     """The test suite (the README's test command), on each supported Python."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def distributed(session: nox.Session) -> None:
+    """The dask device on Dask clusters of worker processes (marker ``distributed``)."""
+    session.install("-e", ".[test,dask]")
+    session.run("pytest", "-m", "distributed", "tests/test_dask_distributed.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -23,7 +23,7 @@ import numpy as np
 from arrayport.hookspecs import DeviceLostError
 from arrayport_dask._probe import SCHEDULER_ENV, local_threads
 
-__all__ = ["active_client", "compute", "persist"]
+__all__ = ["active_client", "compute", "disconnect", "persist"]
 
 # How often a wait on a cluster looks at its client (seconds).
 _POLL: Final = 0.2
@@ -82,6 +82,16 @@ def _connect(address: str) -> Any:
             ) from exc
         _own[address] = client
         return client
+
+
+def disconnect() -> None:
+    """Close the clients arrayport connected for ``ARRAYPORT_DASK_SCHEDULER``; the next
+    computation connects again."""
+    with _lock:
+        clients = list(_own.values())
+        _own.clear()
+    for client in clients:
+        client.close()
 
 
 def _client_for(arrays: Sequence[Any]) -> Any | None:
@@ -168,7 +178,6 @@ def persist(array: Any) -> Any:
 
 def _on_cluster(client: Any, submit: Any) -> Any:
     """Run ``submit`` and wait until every future it made is done, or the cluster is gone."""
-    from distributed import wait
     from distributed.client import futures_of
 
     _check_alive(client)
@@ -177,14 +186,10 @@ def _on_cluster(client: Any, submit: Any) -> Any:
     except (OSError, CancelledError) as exc:
         _check_alive(client, exc)
         raise
-    pending = futures_of(made)
+    done = _all_done(futures_of(made))
     unreachable_since: float | None = None
-    while pending:
-        try:
-            wait(pending, timeout=_POLL)
-            break
-        except (TimeoutError, asyncio.TimeoutError):
-            pass
+    # distributed.wait would ask Dask's default client, which need not be this one.
+    while not done.wait(_POLL):
         status = client.status
         if status == "running":
             unreachable_since = None
@@ -196,6 +201,25 @@ def _on_cluster(client: Any, submit: Any) -> Any:
         if now - unreachable_since > _grace():
             raise _lost(client, f"no answer for {_grace():g} s (client {status})")
     return made
+
+
+def _all_done(futures: Sequence[Any]) -> threading.Event:
+    """An event set once every one of ``futures`` is done (finished, failed or cancelled)."""
+    done = threading.Event()
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def one(_: Any) -> None:
+        with lock:
+            left[0] -= 1
+            if left[0] == 0:
+                done.set()
+
+    if not futures:
+        done.set()
+    for f in futures:
+        f.add_done_callback(one)
+    return done
 
 
 def _result(client: Any, future: Any) -> Any:
@@ -225,8 +249,17 @@ def _is_lost(exc: BaseException) -> bool:
     return "scheduler-connection-lost" in text or "lost" in text.lower()
 
 
+def _address(client: Any) -> str:
+    """The scheduler's address, also once the client has given it up."""
+    address = getattr(getattr(client, "scheduler", None), "address", None)
+    if not address:
+        identity = getattr(client, "_scheduler_identity", None) or {}
+        address = identity.get("address") if isinstance(identity, dict) else None
+    return str(address or "?")
+
+
 def _lost(client: Any, why: str) -> DeviceLostError:
-    address = getattr(getattr(client, "scheduler", None), "address", None) or "?"
+    address = _address(client)
     return DeviceLostError(
         f"the Dask cluster of the dask device is gone: scheduler {address}, {why}; its "
         "arrays are lost with it: start the cluster again, or compute on another device"
