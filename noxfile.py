@@ -111,9 +111,12 @@ def cuda(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks side by side with NumPy, array-api-strict and torch, as ratios."""
-    session.install("-e", ".[test,reference,bench]")
+    """Benchmarks side by side with NumPy, array-api-strict and torch, as ratios; then
+    the dask device beside NumPy and raw dask.array (``bench/dask_device.py``)."""
+    session.install("-e", ".[test,reference,bench,dask]")
     session.run("python", "bench/run.py", *session.posargs)
+    quick = ["--quick"] if "--quick" in session.posargs else []
+    session.run("python", "bench/dask_device.py", *quick)
 
 
 @nox.session(python=PYTHON)

@@ -204,3 +204,17 @@ def test_distributed_cluster_gone() -> None:
             assert time.monotonic() - start < BOUND
             with pytest.raises(xp.DeviceLostError, match="is gone"):
                 _in_time(lambda: float(xp.sum(kept)))
+
+
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
+def test_distributed_readme_example() -> None:
+    """DK-2/DK-11: the README's example runs as printed: one function on cpu, on local
+    threads and on a LocalCluster, with the same results."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## The dask device", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1"' in code
+    with dask.config.set({"distributed.comm.timeouts.connect": CONNECT}):
+        _in_time(lambda: exec(compile(code, "README.md", "exec"), {}))
