@@ -410,3 +410,81 @@ def test_dask_mixed_devices_refused() -> None:
     """DV-4 on the dask device: no implicit transfer between cpu and dask."""
     with pytest.raises(xp.DeviceMismatchError, match="dask"):
         xp.asarray([1.0], device="dask") + xp.asarray([1.0])
+
+
+def _stack(seed: int = 3) -> np.ndarray[Any, Any]:
+    """Four well-conditioned symmetric 3 x 3 matrices."""
+    a = np.random.default_rng(seed).random((4, 3, 3))
+    return a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3)
+
+
+LINALG = [
+    ("DK-31-det", lambda m: xp.linalg.det(m), np.linalg.det),
+    ("DK-31-inv", lambda m: xp.linalg.inv(m), np.linalg.inv),
+    ("DK-31-cholesky", lambda m: xp.linalg.cholesky(m), np.linalg.cholesky),
+    ("DK-31-eigvalsh", lambda m: xp.linalg.eigvalsh(m), np.linalg.eigvalsh),
+    ("DK-31-eigh-values", lambda m: xp.linalg.eigh(m).eigenvalues, lambda a: np.linalg.eigh(a)[0]),
+    ("DK-31-slogdet", lambda m: xp.linalg.slogdet(m).logabsdet, lambda a: np.linalg.slogdet(a)[1]),
+    ("DK-31-matrix_power", lambda m: xp.linalg.matrix_power(m, 3), lambda a: a @ a @ a),
+    ("DK-31-pinv", lambda m: xp.linalg.pinv(m), np.linalg.pinv),
+    ("DK-31-svdvals", lambda m: xp.linalg.svdvals(m), lambda a: np.linalg.svd(a)[1]),
+    ("DK-31-svd-full", lambda m: xp.linalg.svd(m).S, lambda a: np.linalg.svd(a)[1]),
+    ("DK-31-matrix_rank", lambda m: xp.linalg.matrix_rank(m), np.linalg.matrix_rank),
+    (
+        "DK-31-solve",
+        lambda m: xp.linalg.solve(m, xp.ones((4, 3, 1), device="dask")),
+        lambda a: np.linalg.solve(a, np.ones((4, 3, 1))),
+    ),
+]
+
+
+@pytest.mark.parametrize(("fn", "reference"), [c[1:] for c in LINALG], ids=[c[0] for c in LINALG])
+def test_dask_linalg_per_matrix(fn: Any, reference: Any) -> None:
+    """DK-30/DK-31: linalg functions Dask lacks run NumPy's per matrix of a chunked stack."""
+    a = _stack()
+    x = xp.asarray(da.from_array(a, chunks=(1, 2, 2)))  # matrices split across chunks
+    out = fn(x)
+    assert out.device == DASK
+    np.testing.assert_allclose(np.asarray(out.to_device("cpu")), reference(a), rtol=1e-10)
+
+
+def test_dask_linalg_empty_and_array_rtol() -> None:
+    """DK-31: empty stacks give empty results; an array rtol applies per matrix."""
+    empty = xp.zeros((0, 3, 3), device="dask")
+    assert xp.linalg.inv(empty).shape == (0, 3, 3) and xp.linalg.det(empty).shape == (0,)
+    a = _stack()
+    rtol = xp.asarray([0.0, 0.0, 10.0, 10.0], device="dask")
+    got = xp.linalg.matrix_rank(xp.asarray(a, device="dask"), rtol=rtol)
+    assert _host(got) == [3, 3, 0, 0]
+
+
+def test_dask_repeat_with_array_repeats() -> None:
+    """DK-21/DK-31: repeats given as an array give a length known only once computed."""
+    x = xp.asarray([[1, 2], [3, 4]], device="dask")
+    out = xp.repeat(x, xp.asarray([2, 0], device="dask"), axis=1)
+    assert out.shape == (2, None)
+    assert _host(out) == [[1, 1], [3, 3]]
+    assert _host(xp.repeat(x, 2)) == [1, 1, 2, 2, 3, 3, 4, 4]
+    assert xp.repeat(xp.zeros((0, 2), device="dask"), 3, axis=0).shape == (0, 2)
+
+
+def test_dask_tensordot_promotes_as_the_standard() -> None:
+    """DK-30: tensordot of int32 and uint8 is int32, as the standard's promotion says."""
+    x1 = xp.asarray(3, dtype=xp.int32, device="dask")
+    x2 = xp.asarray([[1, 2]], dtype=xp.uint8, device="dask")
+    out = xp.tensordot(x1, x2, axes=0)
+    assert out.dtype == xp.int32 and _host(out) == [[3, 6]]
+
+
+def test_dask_slice_bounds_from_arrays() -> None:
+    """DK-30: slices whose bounds are 0-d integer arrays index as their ints."""
+    x = xp.arange(6, device="dask")
+    two = xp.asarray(2, dtype=xp.int32, device="dask")
+    assert _host(x[two:]) == [2, 3, 4, 5]
+    assert _host(x[:, None][1:two, 0]) == [1]
+
+
+def test_dask_unstack_empty() -> None:
+    """DK-30: unstack of an empty array gives the empty parts."""
+    parts = xp.unstack(xp.zeros((0, 3, 1), device="dask"), axis=2)
+    assert [p.shape for p in parts] == [(0, 3)]
