@@ -488,3 +488,47 @@ def test_dask_unstack_empty() -> None:
     """DK-30: unstack of an empty array gives the empty parts."""
     parts = xp.unstack(xp.zeros((0, 3, 1), device="dask"), axis=2)
     assert [p.shape for p in parts] == [(0, 3)]
+
+
+def test_dask_eye_and_linspace() -> None:
+    """DK-30: eye of any shape and offset; linspace ends exactly at stop."""
+    for args, k in (((1, 11), 0), ((3,), 1), ((4, 2), -1)):
+        got = xp.eye(*args, k=k, dtype=xp.int8, device="dask")
+        assert got.dtype == xp.int8
+        assert _host(got) == np.eye(*args, k=k, dtype=np.int8).tolist()
+    stop = -1.0851383379335578e16
+    x = xp.linspace(-5.52036635302928e16, stop, 969, device="dask")
+    assert float(x[-1]) == stop and float(x[0]) == -5.52036635302928e16
+    assert _host(xp.linspace(0.0, 1.0, 4, endpoint=False, device="dask")) == [0, 0.25, 0.5, 0.75]
+
+
+def test_dask_empty_shapes() -> None:
+    """DK-10: creation of shapes with a zero length, which Dask's auto chunks divide by."""
+    shape = (3, 1, 0, 3, 3, 31, 7)
+    for make in (xp.zeros, xp.ones, xp.empty):
+        assert make(shape, device="dask").shape == shape
+    assert xp.full(shape, 2.0, device="dask").shape == shape
+    assert xp.asarray(np.zeros(shape), device="dask").shape == shape
+
+
+def test_dask_searchsorted() -> None:
+    """DK-30: searchsorted with a sorter, and of a 0-d value."""
+    a = np.array([4569, 27450, -1655, 51, -22067, -551], dtype=np.int16)
+    x, order = xp.asarray(a, device="dask"), xp.asarray(np.argsort(a), device="dask")
+    v = xp.asarray(283, dtype=xp.int16, device="dask")
+    assert int(xp.searchsorted(x, v, sorter=order)) == np.searchsorted(a, 283, sorter=np.argsort(a))
+    s = xp.sort(x)
+    assert int(xp.searchsorted(s, v, side="right")) == np.searchsorted(np.sort(a), 283, "right")
+
+
+def test_dask_cross_and_matrix_norm() -> None:
+    """DK-31: cross per vector, and the SVD-based matrix norms per matrix of a stack."""
+    a = np.random.default_rng(4).random((5, 3))
+    b = np.random.default_rng(5).random((5, 3))
+    got = xp.linalg.cross(xp.asarray(a, device="dask"), xp.asarray(b, device="dask"))
+    np.testing.assert_allclose(np.asarray(got.to_device("cpu")), np.cross(a, b))
+    m = _stack()
+    for ord in ("nuc", 2, -2, "fro"):
+        out = xp.linalg.matrix_norm(xp.asarray(m, device="dask"), ord=ord, keepdims=True)
+        want = np.linalg.norm(m, ord=ord, axis=(-2, -1), keepdims=True)
+        np.testing.assert_allclose(np.asarray(out.to_device("cpu")), want)

@@ -62,7 +62,9 @@ def _da() -> Any:
 def _to_dask(host: Any) -> Any:
     """A NumPy array as a dask array chunked by ``array.chunk-size``; ``from_array`` copies
     it, so later writes to ``host`` never show (rule DK-10)."""
-    return _da().from_array(host, chunks="auto")
+    from arrayport_dask._namespace import chunks_for
+
+    return _da().from_array(host, chunks=chunks_for(host.shape))
 
 
 # --------------------------------------------------------------------------------------
@@ -128,7 +130,9 @@ def arrayport_from_sequence(obj: object, dtype: DType | None, device: Device) ->
 def arrayport_empty(shape: tuple[int, ...], dtype: DType, device: Device) -> Any | None:
     if not _mine(device):
         return None
-    return _da().empty(shape, dtype=_NUMPY_DTYPES[dtype], chunks="auto")
+    from arrayport_dask._namespace import chunks_for
+
+    return _da().empty(shape, dtype=_NUMPY_DTYPES[dtype], chunks=chunks_for(shape))
 
 
 # --------------------------------------------------------------------------------------

@@ -67,6 +67,8 @@ def repeat(x: Any, repeats: Any, /, *, axis: int | None = None) -> Any:
         x, axis = da.reshape(x, (-1,)), 0
     if x.size == 0 and not isinstance(repeats, da.Array):
         return _empty(functools.partial(np.repeat, repeats=repeats, axis=axis), x)
+    if x.shape[axis] == 0:  # nothing to repeat: the length is known, 0
+        return _empty(lambda a: a, x)
     if not isinstance(repeats, da.Array):
         return compat.repeat(x, repeats, axis=axis)
     axis = axis + x.ndim if axis < 0 else axis
@@ -87,6 +89,56 @@ def repeat(x: Any, repeats: Any, /, *, axis: int | None = None) -> Any:
         meta=np.empty((0,) * moved.ndim, dtype=x.dtype),
     )
     return da.moveaxis(out, -1, axis)
+
+
+def chunks_for(shape: Any) -> Any:
+    """Dask's ``"auto"`` chunks, but one chunk for an empty shape, which ``"auto"``
+    divides by (DK-10)."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return shape if 0 in shape else "auto"
+
+
+def _sized(make: Callable[..., Any]) -> Callable[..., Any]:
+    def create(shape: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("chunks", chunks_for(shape))
+        return make(shape, *args, **kwargs)
+
+    create.__name__ = create.__qualname__ = make.__name__
+    create.__doc__ = f"array-api-compat's {make.__name__}, chunked by ``chunks_for``."
+    return create
+
+
+def eye(
+    n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None, **kwargs: Any
+) -> Any:
+    """Ones where the column is the row plus ``k``, from two chunked ranges: Dask's own
+    loses chunks of non-square matrices."""
+    n_cols = n_rows if n_cols is None else n_cols
+    rows = da.arange(n_rows, chunks=chunks_for(n_rows))[:, None]
+    cols = da.arange(n_cols, chunks=chunks_for(n_cols))[None, :]
+    return (rows + k == cols).astype(np.float64 if dtype is None else dtype)
+
+
+def linspace(
+    start: Any, stop: Any, /, num: int, *, dtype: Any = None, endpoint: bool = True, **kw: Any
+) -> Any:
+    """array-api-compat's, whose last point is ``stop`` itself with ``endpoint`` (Dask's
+    computes it as ``start + (num - 1) * step``, which may round elsewhere)."""
+    out = compat.linspace(start, stop, num, dtype=dtype, endpoint=endpoint, **kw)
+    if endpoint and num > 1:
+        last = da.arange(num, chunks=out.chunks) == num - 1
+        out = da.where(last, da.asarray(stop, dtype=out.dtype), out)
+    return out
+
+
+def searchsorted(x1: Any, x2: Any, /, *, side: str = "left", sorter: Any = None) -> Any:
+    """Dask's, on ``take(x1, sorter)`` where a sorter is given (Dask's takes none), and
+    on a 1-element ``x2`` for a 0-d one (Dask's fails on 0-d values)."""
+    if sorter is not None:
+        x1 = da.take(x1, sorter)
+    if x2.ndim == 0:
+        return da.reshape(compat.searchsorted(x1, da.reshape(x2, (1,)), side=side), ())
+    return compat.searchsorted(x1, x2, side=side)
 
 
 def unstack(x: Any, /, *, axis: int = 0) -> Any:
@@ -271,6 +323,33 @@ def pinv(x: Any, /, *, rtol: Any = None) -> Any:
     return _with_rtol(cnp.linalg.pinv, x, rtol, "(n2,m2)")
 
 
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """NumPy's on each pair of vectors (Dask has none), ``axis`` gathered into one chunk."""
+    a1, a2 = da.moveaxis(x1, axis, -1), da.moveaxis(x2, axis, -1)
+    if a1.size == 0 or a2.size == 0:
+        out = _empty(np.cross, a1, a2)
+    else:
+        out = da.apply_gufunc(
+            np.cross,
+            "(k),(k)->(k)",
+            a1,
+            a2,
+            output_dtypes=np.result_type(x1.dtype, x2.dtype),
+            allow_rechunk=True,
+        )
+    return da.moveaxis(out, -1, axis)
+
+
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
+    """Dask's for one matrix and the norms it computes by reductions; NumPy's per matrix
+    of a stack, each gathered into one chunk, for the SVD-based ones (2, -2, "nuc")."""
+    if x.ndim == 2 or ord not in (2, -2, "nuc"):
+        return compat.linalg.matrix_norm(x, keepdims=keepdims, ord=ord)
+    fn = functools.partial(cnp.linalg.matrix_norm, ord=ord)
+    out = _per_matrix(fn, "(m,n)->()", x, sample=(_sample(x, square=False),))
+    return out[..., None, None] if keepdims else out
+
+
 def solve(x1: Any, x2: Any, /) -> Any:
     """NumPy's per system, each gathered into one chunk (Dask's needs SciPy)."""
     signature = "(m,m),(m)->(m)" if x2.ndim == 1 else "(m,m),(m,k)->(m,k)"
@@ -283,9 +362,18 @@ OVERRIDES: Final[dict[str, Callable[..., Any]]] = {
     "tensordot": tensordot,
     "repeat": repeat,
     "unstack": unstack,
+    "eye": eye,
+    "linspace": linspace,
+    "searchsorted": searchsorted,
+    "zeros": _sized(compat.zeros),
+    "ones": _sized(compat.ones),
+    "empty": _sized(compat.empty),
+    "full": _sized(compat.full),
 }
 LINALG_OVERRIDES: Final[dict[str, Callable[..., Any]]] = {
     "cholesky": cholesky,
+    "cross": cross,
+    "matrix_norm": matrix_norm,
     "det": det,
     "eig": eig,
     "eigh": eigh,
