@@ -532,3 +532,15 @@ def test_dask_cross_and_matrix_norm() -> None:
         out = xp.linalg.matrix_norm(xp.asarray(m, device="dask"), ord=ord, keepdims=True)
         want = np.linalg.norm(m, ord=ord, axis=(-2, -1), keepdims=True)
         np.testing.assert_allclose(np.asarray(out.to_device("cpu")), want)
+
+
+def test_dask_qr_modes_and_eye_offsets() -> None:
+    """DK-31: qr in complete mode and of stacks per matrix; eye past the matrix is zeros."""
+    m = _stack()
+    q, r = xp.linalg.qr(xp.asarray(m, device="dask"), mode="complete")
+    np.testing.assert_allclose(np.asarray((q @ r).to_device("cpu")), m, atol=1e-12)
+    assert q.shape == (4, 3, 3) and r.shape == (4, 3, 3)
+    assert _host(xp.eye(2, 3, k=10**22, device="dask")) == [[0.0] * 3] * 2
+    assert xp.linalg.solve(
+        xp.zeros((0, 2, 2), device="dask"), xp.zeros((0, 2, 1), device="dask")
+    ).shape == (0, 2, 1)

@@ -114,6 +114,7 @@ def eye(
     """Ones where the column is the row plus ``k``, from two chunked ranges: Dask's own
     loses chunks of non-square matrices."""
     n_cols = n_rows if n_cols is None else n_cols
+    k = max(min(k, n_cols), -n_rows)  # past the matrix: no ones, and no int64 overflow
     rows = da.arange(n_rows, chunks=chunks_for(n_rows))[:, None]
     cols = da.arange(n_cols, chunks=chunks_for(n_cols))[None, :]
     return (rows + k == cols).astype(np.float64 if dtype is None else dtype)
@@ -178,8 +179,8 @@ def _empty(fn: Callable[..., Any], *arrays: Any) -> Any:
     (and its shape) now; Dask cannot rechunk an axis of length 0."""
     out = fn(*(np.empty(a.shape, dtype=a.dtype) for a in arrays))
     if isinstance(out, tuple):
-        return tuple(da.from_array(o) for o in out)
-    return da.from_array(out)
+        return tuple(da.from_array(o, chunks=chunks_for(o.shape)) for o in out)
+    return da.from_array(out, chunks=chunks_for(out.shape))
 
 
 def det(x: Any, /) -> Any:
@@ -239,6 +240,30 @@ def matrix_power(x: Any, n: int, /) -> Any:
     """NumPy's per matrix, each gathered into one chunk."""
     fn = functools.partial(cnp.linalg.matrix_power, n=n)
     return _per_matrix(fn, "(m,m)->(m,m)", x, sample=(_sample(x),))
+
+
+def qr(x: Any, /, *, mode: str = "reduced") -> Any:
+    """Dask's chunked algorithm for one tall-skinny matrix in ``"reduced"`` mode (one
+    chunk along the second axis); NumPy's per matrix, each gathered into one chunk,
+    otherwise."""
+    if mode == "reduced" and x.ndim == 2 and len(x.chunks[1]) == 1 and x.size:
+        return compat.linalg.qr(x, mode="reduced")
+
+    def fn(a: Any) -> tuple[Any, Any]:
+        return tuple(cnp.linalg.qr(a, mode=mode))
+
+    if x.size == 0:
+        return _empty(fn, x)
+    m, n = x.shape[-2:]
+    k = m if mode == "complete" else min(m, n)
+    return da.apply_gufunc(
+        fn,
+        "(m,n)->(m,k),(k,n)",
+        x,
+        output_dtypes=_dtype_of(fn, _sample(x, square=False)),
+        output_sizes={"k": k},
+        allow_rechunk=True,
+    )
 
 
 def svd(x: Any, /, *, full_matrices: bool = True) -> Any:
@@ -383,6 +408,7 @@ LINALG_OVERRIDES: Final[dict[str, Callable[..., Any]]] = {
     "matrix_power": matrix_power,
     "matrix_rank": matrix_rank,
     "pinv": pinv,
+    "qr": qr,
     "slogdet": slogdet,
     "solve": solve,
     "svd": svd,
