@@ -240,7 +240,8 @@ def test_dask_dlpack() -> None:
     assert np.asarray(x).tolist() == [1.0, 2.0, 3.0, 4.0]
     with pytest.raises(BufferError, match="no memory to share"):
         x.__dlpack__(copy=False)
-    y = xp.from_dlpack(x)
+    assert xp.from_dlpack(x) is x  # the standard keeps x's device
+    y = xp.from_dlpack(x, device="cpu")
     assert y.device == CPU and np.asarray(y).tolist() == [1.0, 2.0, 3.0, 4.0]
 
 

@@ -109,13 +109,16 @@ def test_lazy_eager_scalars_transfer_nothing(lazy: LazyPlugin) -> None:
     assert lazy.transfers == []
 
 
-def test_lazy_from_dlpack_copies(lazy: LazyPlugin) -> None:
-    """BK-17: from_dlpack of a lazy array computes it into new memory: copy=False refused."""
+def test_lazy_from_dlpack(lazy: LazyPlugin) -> None:
+    """BK-17: from_dlpack of a lazy array keeps its device, as the standard says; to
+    another device it is computed into new memory, so copy=False is refused."""
     x = xp.asarray([1.0, 2.0], device="lazyfake")
-    y = xp.from_dlpack(x)
+    assert xp.from_dlpack(x) is x
+    assert xp.from_dlpack(x, copy=True)._native is not x._native
+    y = xp.from_dlpack(x, device="cpu")
     assert y.device == Device("cpu") and float(y[1]) == 2.0
     with pytest.raises(xp.CopyError, match="an array on lazy device lazyfake is computed"):
-        xp.from_dlpack(x, copy=False)
+        xp.from_dlpack(x, device="cpu", copy=False)
 
 
 def test_materialize_calls_the_hook(lazy: LazyPlugin) -> None:

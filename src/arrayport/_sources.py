@@ -591,6 +591,10 @@ def _from_dlpack_object(
             "standard; pass dtype= to convert it, or convert it in its own library (rule AS-K3)"
         )
     lazy = type(obj) is Array and obj._device in reg.lazy
+    if lazy and want_device in (None, obj._device):
+        # The standard's from_dlpack keeps x's device: a lazy array stays as it is, with
+        # the copy steps of an array (rule BK-17).
+        return _from_array(obj)
     if device is None or lazy:
         target = want_device or device
         assert target is not None
