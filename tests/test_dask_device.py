@@ -346,7 +346,7 @@ def test_dask_materialize(counted: tuple[xp.Array, Counter]) -> None:
 
 
 def test_materialize_other_devices_and_errors() -> None:
-    """DK-22/BK-17: arrays of eager devices come back as they are; non-arrays are refused."""
+    """DK-22/DK-40: arrays of eager devices come back as they are; non-arrays are refused."""
     x = xp.arange(3.0)
     assert xp.materialize(x) is x
     with pytest.raises(TypeError, match="takes an arrayport array; got ndarray"):

@@ -1,4 +1,4 @@
-"""Lazy devices in core: the host choice, unknown lengths, scalars and materialize (BK-17).
+"""Lazy devices in core: the host choice, unknown lengths, scalars and materialize (DK-40).
 
 A small lazy backend over NumPy stands in for a task-graph library, so these rules run
 without Dask; tests/test_dask_device.py checks them on the dask device.
@@ -84,7 +84,7 @@ def lazy() -> Iterator[LazyPlugin]:
 
 
 def test_lazy_device_is_never_the_host(lazy: LazyPlugin) -> None:
-    """BK-17/BK-14/BK-15: a lazy device claims no DLPack device: the host stays cpu,
+    """DK-40/BK-14/BK-15: a lazy device claims no DLPack device: the host stays cpu,
     host data of other producers lands on cpu, and no note calls it a host candidate."""
     reg = _plugins.registry()
     assert reg.host == Device("cpu") and LAZY in reg.lazy
@@ -96,7 +96,7 @@ def test_lazy_device_is_never_the_host(lazy: LazyPlugin) -> None:
 
 
 def test_lazy_scalars_read_through_a_transfer(lazy: LazyPlugin) -> None:
-    """BK-17: bool(), int(), float(), complex() and index() transfer to the host first."""
+    """DK-40: bool(), int(), float(), complex() and index() transfer to the host first."""
     x = xp.asarray([3], device="lazyfake")[0]
     f = xp.astype(x, xp.float64)
     assert (bool(x), int(x), float(f), complex(f), [0, 1, 2, 3][x]) == (True, 3, 3.0, 3 + 0j, 3)
@@ -104,13 +104,13 @@ def test_lazy_scalars_read_through_a_transfer(lazy: LazyPlugin) -> None:
 
 
 def test_lazy_eager_scalars_transfer_nothing(lazy: LazyPlugin) -> None:
-    """BK-17: arrays of other devices read their scalars directly."""
+    """DK-40: arrays of other devices read their scalars directly."""
     assert float(xp.asarray(2.0)) == 2.0
     assert lazy.transfers == []
 
 
 def test_lazy_from_dlpack(lazy: LazyPlugin) -> None:
-    """BK-17: from_dlpack of a lazy array keeps its device, as the standard says; to
+    """DK-40: from_dlpack of a lazy array keeps its device, as the standard says; to
     another device it is computed into new memory, so copy=False is refused."""
     x = xp.asarray([1.0, 2.0], device="lazyfake")
     assert xp.from_dlpack(x) is x
@@ -122,7 +122,7 @@ def test_lazy_from_dlpack(lazy: LazyPlugin) -> None:
 
 
 def test_materialize_calls_the_hook(lazy: LazyPlugin) -> None:
-    """BK-17: materialize asks a lazy device's backend; the result keeps device and dtype."""
+    """DK-40: materialize asks a lazy device's backend; the result keeps device and dtype."""
     x = xp.asarray([1.0, 2.0], device="lazyfake")
     m = xp.materialize(x)
     assert lazy.materialized == 1
@@ -131,10 +131,10 @@ def test_materialize_calls_the_hook(lazy: LazyPlugin) -> None:
 
 
 UNKNOWN = [
-    ("BK-17-one-unknown", (float("nan"),), (None,), None),
-    ("BK-17-mixed", (2, float("nan"), 3), (2, None, 3), None),
-    ("BK-17-known", (2, 3), (2, 3), 6),
-    ("BK-17-zero-d", (), (), 1),
+    ("DK-40-one-unknown", (float("nan"),), (None,), None),
+    ("DK-40-mixed", (2, float("nan"), 3), (2, None, 3), None),
+    ("DK-40-known", (2, 3), (2, 3), 6),
+    ("DK-40-zero-d", (), (), 1),
 ]
 
 
@@ -144,7 +144,7 @@ UNKNOWN = [
 def test_unknown_lengths_are_none(
     native_shape: tuple[Any, ...], shape: tuple[Any, ...], size: int | None
 ) -> None:
-    """BK-17: a NaN length of a native (a lazy library's unknown length) is None."""
+    """DK-40: a NaN length of a native (a lazy library's unknown length) is None."""
     native = types.SimpleNamespace(shape=native_shape)
     x = Array._new(native, Device("cpu"), xp.float64, False)
     assert x.shape == shape and x.size == size and x.ndim == len(native_shape)

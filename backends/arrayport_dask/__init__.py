@@ -76,7 +76,7 @@ def _to_dask(host: Any) -> Any:
 def arrayport_devices() -> Sequence[DeviceSpec]:
     if _probe.status() is not None:
         return []
-    # Exports compute into host memory, which the device does not own (DK-12, BK-17).
+    # Exports compute into host memory, which the device does not own (DK-12, DK-40).
     return [
         DeviceSpec(
             DASK,

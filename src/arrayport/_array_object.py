@@ -108,7 +108,7 @@ class Array:
     def shape(self) -> tuple[int | None, ...]:
         shape = tuple(self._native.shape)
         for s in shape:
-            if s != s:  # NaN: a lazy library's unknown length is None here (rule BK-17)
+            if s != s:  # NaN: a lazy library's unknown length is None here (rule DK-40)
                 return tuple(None if s != s else s for s in shape)
         return shape
 
@@ -267,7 +267,7 @@ class Array:
 
     def _values(self) -> Any:
         """The native to read a Python scalar from: a lazy device's, computed on the host
-        through its backend (rule BK-17), so that its scheduler and its errors apply."""
+        through its backend (rule DK-40), so that its scheduler and its errors apply."""
         reg = current_registry()
         if reg.lazy and self._device in reg.lazy and reg.host is not None:
             return transfer(self._native, self._device, reg.host, reg=reg)

@@ -114,7 +114,7 @@ def native_key(
                 out = list(out)
                 out[i] = k
             size = shape[at]
-            # None or NaN: a length not known before computing (rule BK-17).
+            # None or NaN: a length not known before computing (rule DK-40).
             if size is not None and size == size and not -size <= k < size:
                 raise IndexError(
                     f"index {k} is out of bounds for axis {at} of size {size}; valid "

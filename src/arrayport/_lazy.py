@@ -1,4 +1,4 @@
-"""``materialize``: a lazy array's values, computed and kept on its device (rule BK-17)."""
+"""``materialize``: a lazy array's values, computed and kept on its device (rule DK-40)."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ class Registry:
     # load and a native type of it declares NativeType.build (rule BK-10).
     fast_sequence: FastSequence | None = None
     # The lazy devices (DeviceSpec.lazy): their scalars are read through a transfer to the
-    # host (rule BK-17).
+    # host (rule DK-40).
     lazy: frozenset[Device] = frozenset()
     # Device -> its NativeType.build, for every device that declares one (rule BK-10).
     builders: dict[Device, Callable[[Any], Any]] = field(default_factory=dict, compare=False)
@@ -534,7 +534,7 @@ def _freeze(
             rows[spec.device.kind] = entry.row
             specs[spec.device] = spec
             # A lazy device's exports are computed into memory it does not own: it claims
-            # no DLPack device, so it is never the host (rules BK-14, BK-15, BK-17).
+            # no DLPack device, so it is never the host (rules BK-14, BK-15, DK-40).
             if not spec.lazy:
                 claims.setdefault(spec.dlpack_device, []).append((spec, entry.row))
     host, notes = _host(claims.get((DLPACK_CPU, 0), []), host_env)

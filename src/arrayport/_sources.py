@@ -593,13 +593,13 @@ def _from_dlpack_object(
     lazy = type(obj) is Array and obj._device in reg.lazy
     if lazy and want_device in (None, obj._device):
         # The standard's from_dlpack keeps x's device: a lazy array stays as it is, with
-        # the copy steps of an array (rule BK-17).
+        # the copy steps of an array (rule DK-40).
         return _from_array(obj)
     if device is None or lazy:
         target = want_device or device
         assert target is not None
         if lazy:
-            # Its values exist only once computed, into new memory (rule BK-17).
+            # Its values exist only once computed, into new memory (rule DK-40).
             step = Step("materialize", True, f"an array on lazy device {obj._device} is computed")
         else:
             # The producer copies across devices itself (dl_device=), rule AS-P3.

@@ -91,7 +91,7 @@ class DeviceSpec:
     its exports compute into memory of ``dlpack_device``, but it is never the device
     that memory belongs to, so it is no candidate for the host (rule BK-14), data of
     other producers never lands on it (BK-15), and reading a Python scalar goes through
-    a transfer to the host (rule BK-17).
+    a transfer to the host (rule DK-40).
     """
 
     device: Device
@@ -557,7 +557,7 @@ def arrayport_materialize(native: Any, device: Device) -> Any | None:
 
     Returns None when the device is not this backend's. Only lazy devices (``DeviceSpec.lazy``)
     implement it; ``arrayport.materialize`` returns arrays of other devices as they are
-    (rule BK-17). The result stays on ``device`` (a cluster keeps the values in its
+    (rule DK-40). The result stays on ``device`` (a cluster keeps the values in its
     workers' memory); later operations on it start from the computed values. Raise
     ``DeviceLostError`` when the machines that compute are gone.
 
