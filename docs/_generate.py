@@ -21,7 +21,7 @@ OUT = DOCS / "generated"
 RULE_PAGES = {
     "AS": "asarray", "DV": "devices", "DL": "devices", "CU": "devices", "BK": "backends",
     "DS": "dispatch", "ER": "errors", "DT": "dtypes", "NS": "namespace", "EX": "extensions",
-    "AG": "autograd", "PR": "printing", "RP": "printing", "TH": "threads",
+    "AG": "autograd", "PR": "printing", "RP": "printing", "TH": "threads", "DK": "dask",
 }  # fmt: skip
 RULE_ID = re.compile(r"\b(" + "|".join(RULE_PAGES) + r")-([A-Z]?\d+)\b")
 _RULE_DEFINITION = re.compile(r"^(\s*[-*] )\*\*((?:" + "|".join(RULE_PAGES) + r")-[A-Z]?\d+)\*\*")

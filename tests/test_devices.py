@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 import threading
 from typing import Any
 
@@ -123,7 +124,10 @@ def test_resolve_device_single_device_kind() -> None:
 
 def test_resolve_device_errors() -> None:
     """DV-1: unknown devices raise DeviceError listing the available ones."""
-    with pytest.raises(xp.DeviceError, match="available devices: cpu, fake:0, fake:1, fake:2"):
+    # Every device served, whichever optional backends are installed.
+    served = ", ".join(str(d) for d in xp.__array_namespace_info__().devices())
+    assert "fake:0, fake:1, fake:2" in served
+    with pytest.raises(xp.DeviceError, match=f"available devices: {re.escape(served)} "):
         _placement.resolve_device("fake:9")
     with pytest.raises(xp.DeviceError, match=r"got 3\.5"):
         _placement.resolve_device(3.5)

@@ -292,8 +292,10 @@ def test_isolation_builtins_asked_first(load: Load) -> None:
         "vendor", arrayport_adopt=lambda obj: None, arrayport_resolve_device=lambda obj: None
     )
     reg = load(("vendor", vendor))
-    assert [b.name for b in reg.backends][:3] == ["vendor", "cpu", "cuda"]  # load order
-    assert [b.name for b in reg.adopters] == ["cpu", "vendor"]
+    assert [b.name for b in reg.backends][:4] == ["vendor", "cpu", "cuda", "dask"]  # load order
+    # The built-in backends that serve devices here (cuda needs a GPU, dask needs Dask).
+    serving = [b.name for b in reg.backends if b.devices and b.name in ("cpu", "cuda", "dask")]
+    assert [b.name for b in reg.adopters] == [*serving, "vendor"]
     assert [b.name for b in reg.resolvers] == ["cpu", "vendor", "fake"]
 
 

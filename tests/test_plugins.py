@@ -78,7 +78,9 @@ def test_plugins_valid_third_party_loads(fresh_registry: Callable[..., _plugins.
     reg = fresh_registry(("vendor", _plugin("vendor")))
     assert Device("vendor:0") in reg.specs
     assert reg.by_kind["vendor"].name == "vendor"
-    assert [b.name for b in reg.backends if b.error is None] == ["cpu", "cuda", "vendor", "fake"]
+    assert [b.name for b in reg.backends if b.error is None] == [
+        "cpu", "cuda", "dask", "vendor", "fake",
+    ]  # fmt: skip
 
 
 def _broken_import() -> object:

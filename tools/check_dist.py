@@ -1,7 +1,7 @@
 """Build the sdist and wheel, check them, and smoke-test the wheel in a fresh venv.
 
 ``python tools/check_dist.py`` (CI runs it): ``python -m build``, ``twine check``, the
-wheel's contents (core, both built-in backends, a ``py.typed`` in each, the entry
+wheel's contents (core, the built-in backends, a ``py.typed`` in each, the entry
 points), then the wheel alone installed in a new virtual environment, imported and run
 from outside the source tree.
 """
@@ -16,14 +16,17 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("arrayport", "arrayport_cpu", "arrayport_cuda")
+PACKAGES = ("arrayport", "arrayport_cpu", "arrayport_cuda", "arrayport_dask")
 SMOKE = """
 import arrayport as xp, numpy as np
 import importlib.metadata as md
 assert xp.__version__ == md.version("arrayport"), xp.__version__
 x = xp.asarray(np.arange(3.0))
 assert float(xp.sum(x * 2)) == 6.0 and x.device == xp.Device("cpu")
-assert {b.name for b in xp.backends()} >= {"cpu", "cuda"}
+assert {b.name for b in xp.backends()} >= {"cpu", "cuda", "dask"}
+# The wheel alone installs no Dask: the dask backend says why it serves no device.
+(dask,) = [b for b in xp.backends() if b.name == "dask"]
+assert not dask.devices and "pip install 'arrayport[dask]'" in dask.status, dask
 assert "site-packages" in xp.__file__, xp.__file__
 print("smoke test passed:", repr(x))
 """
@@ -40,12 +43,12 @@ def check_wheel(wheel: Path) -> None:
     missing += [f"{p}/__init__.py" for p in PACKAGES if f"{p}/__init__.py" not in names]
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    for line in ("cpu = arrayport_cpu", "cuda = arrayport_cuda"):
+    for line in ("cpu = arrayport_cpu", "cuda = arrayport_cuda", "dask = arrayport_dask"):
         if line not in text:
             missing.append(f"entry point {line!r}")
     if missing:
         sys.exit(f"{wheel.name} lacks: {', '.join(missing)}")
-    print(f"{wheel.name}: {len(names)} files, both backends and py.typed for each")
+    print(f"{wheel.name}: {len(names)} files, the built-in backends and py.typed for each")
 
 
 def main() -> int:

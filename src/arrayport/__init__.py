@@ -2,7 +2,7 @@
 
 ``import arrayport as xp`` gives the namespace. Non-standard names are marked so in
 their docstrings: ``Device``, ``default_device``, ``asarray_plan``, ``backends`` and
-``register_backend``, and the exception classes.
+``register_backend``, ``materialize``, and the exception classes.
 """
 
 # No ``from __future__ import annotations`` here: it would add a public name.
@@ -50,6 +50,7 @@ from arrayport._plugins import (
     unregister_backend as unregister_backend,
 )
 from arrayport._threads import *
+from arrayport._lazy import *
 from arrayport._errors import *
 from arrayport.hookspecs import hookimpl as hookimpl
 

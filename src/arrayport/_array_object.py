@@ -106,7 +106,11 @@ class Array:
 
     @property
     def shape(self) -> tuple[int | None, ...]:
-        return tuple(self._native.shape)
+        shape = tuple(self._native.shape)
+        for s in shape:
+            if s != s:  # NaN: a lazy library's unknown length is None here (rule DK-40)
+                return tuple(None if s != s else s for s in shape)
+        return shape
 
     @property
     def ndim(self) -> int:
@@ -116,7 +120,7 @@ class Array:
     def size(self) -> int | None:
         n = 1
         for s in self._native.shape:
-            if s is None:
+            if s is None or s != s:
                 return None
             n *= s
         return n
@@ -261,27 +265,35 @@ class Array:
 
     # ---- Python scalars --------------------------------------------------------------
 
+    def _values(self) -> Any:
+        """The native to read a Python scalar from: a lazy device's, computed on the host
+        through its backend (rule DK-40), so that its scheduler and its errors apply."""
+        reg = current_registry()
+        if reg.lazy and self._device in reg.lazy and reg.host is not None:
+            return transfer(self._native, self._device, reg.host, reg=reg)
+        return self._native
+
     def __bool__(self) -> bool:
         EXPORTS[0] = _token()
-        return bool(self._native)
+        return bool(self._values())
 
     def __int__(self) -> int:
         EXPORTS[0] = _token()
-        return int(self._native)
+        return int(self._values())
 
     def __float__(self) -> float:
         EXPORTS[0] = _token()
-        return float(self._native)
+        return float(self._values())
 
     def __complex__(self) -> complex:
         EXPORTS[0] = _token()
-        return complex(self._native)
+        return complex(self._values())
 
     def __index__(self) -> int:
         EXPORTS[0] = _token()
         if self._dtype.kind not in ("signed integer", "unsigned integer"):
             raise TypeError(f"only integer arrays can be used as an index; got {self._dtype!r}")
-        return int(self._native)
+        return int(self._values())
 
     # ---- indexing --------------------------------------------------------------------
 

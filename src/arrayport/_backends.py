@@ -69,6 +69,7 @@ class Backend:
         "from_sequence",
         "get_num_threads",
         "is_readonly",
+        "materialize",
         "name",
         "namespace",
         "native_types",
@@ -94,6 +95,7 @@ class Backend:
     from_sequence: Callable[..., Any]
     get_num_threads: Callable[..., Any]
     is_readonly: Callable[..., Any]
+    materialize: Callable[..., Any]
     namespace: Callable[..., Any]
     native_types: Callable[..., Any]
     quiet_compute: Callable[..., Any]

@@ -7,6 +7,7 @@ conformance tests) written against the standard catch them unchanged::
     ├── CopyError(ValueError, BufferError)       copy=False refused: a step would copy
     ├── DeviceError(ValueError)                  unknown or unavailable device
     │   └── DeviceMismatchError                  arrays on different devices combined
+    ├── DeviceLostError(RuntimeError)            the machines of a device are gone
     ├── UnsupportedDTypeError(TypeError)         a device lacks the dtype asked for
     ├── ReadOnlyError(ValueError)                write into a read-only array
     ├── DLPackError(BufferError)                 malformed, used or unsupported DLPack data
@@ -29,6 +30,7 @@ __all__ = [
     "CopyError",
     "DLPackError",
     "DeviceError",
+    "DeviceLostError",
     "DeviceMismatchError",
     "GradientError",
     "ReadOnlyError",
@@ -61,6 +63,15 @@ class DeviceMismatchError(DeviceError):
     """Arrays on different devices were combined.
 
     arrayport never moves data implicitly: move one operand with ``x.to_device(...)``.
+    """
+
+
+class DeviceLostError(ArrayportError, RuntimeError):
+    """The machines that compute a device's arrays went away, or were never reachable.
+
+    Raised by a distributed device (``dask`` on a cluster) within a bounded time, never a
+    hang: the message names the scheduler. Arrays made on that device before are lost
+    with it; start the cluster again, or compute on another device.
     """
 
 
@@ -131,6 +142,7 @@ for _cls in (
     CopyError,
     DLPackError,
     DeviceError,
+    DeviceLostError,
     DeviceMismatchError,
     GradientError,
     ReadOnlyError,

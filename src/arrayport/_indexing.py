@@ -114,13 +114,17 @@ def native_key(
                 out = list(out)
                 out[i] = k
             size = shape[at]
-            if size is not None and not -size <= k < size:
+            # None or NaN: a length not known before computing (rule DK-40).
+            if size is not None and size == size and not -size <= k < size:
                 raise IndexError(
                     f"index {k} is out of bounds for axis {at} of size {size}; valid "
                     f"indices are in [{-size}, {size})"
                 )
         for i in slices:
-            _check_slice(parts[i])
+            k = _check_slice(parts[i])
+            if k is not parts[i]:
+                out = list(out)
+                out[i] = k
         if arrays:
             out = list(out)
             for i in arrays:
@@ -130,19 +134,22 @@ def native_key(
     return convert, view
 
 
-def _check_slice(k: slice) -> None:
+def _check_slice(k: slice) -> slice:
+    """``k``, checked; with bounds that are not ints (0-d integer arrays) as their ints,
+    which every backend's library reads (Dask's does not call ``__index__``)."""
     step = k.step
     if (
         type(k.start) in _PLAIN_BOUNDS
         and type(k.stop) in _PLAIN_BOUNDS
         and (step is None or (type(step) is int and step != 0))
     ):
-        return  # ints and None: what the checks below accept, told apart in C
+        return k  # ints and None: what the checks below accept, told apart in C
     for v in (k.start, k.stop, k.step):
         if v is not None and (type(v) is bool or not hasattr(type(v), "__index__")):
             raise IndexError(f"slice bounds must be ints or None; got {k!r}")
     if k.step is not None and k.step.__index__() == 0:
         raise ValueError(f"slice step must not be 0; got {k!r}")
+    return slice(*(None if v is None else v.__index__() for v in (k.start, k.stop, k.step)))
 
 
 def decide_getitem(reg: Registry, x: Operand, signature: object) -> Decision:
@@ -156,7 +163,7 @@ def decide_getitem(reg: Registry, x: Operand, signature: object) -> Decision:
         # for that key alone.
         def run_int(native: Any, key: int) -> Any:
             size = native.shape[0]
-            if size is not None and not -size <= key < size:
+            if size is not None and size == size and not -size <= key < size:
                 convert(native.shape, key)  # which raises the IndexError
             return native[key, ...]
 
@@ -164,8 +171,7 @@ def decide_getitem(reg: Registry, x: Operand, signature: object) -> Decision:
     if signature is slice:
 
         def run_slice(native: Any, key: slice) -> Any:
-            _check_slice(key)
-            return native[key]
+            return native[_check_slice(key)]
 
         return Decision(run_slice, x.device, x.dtype, context=context, readonly=readonly)
 

@@ -45,7 +45,9 @@ DEFAULT_DEVICE_ENV: Final = "ARRAYPORT_DEFAULT_DEVICE"
 #: The backends that ship with arrayport: entry-point name -> module (rule BK-12). A
 #: plugin is built in when arrayport's own entry point loads it; any other plugin, and
 #: every plugin registered at run time, is a third party.
-BUILTIN_BACKENDS: Final = MappingProxyType({"cpu": "arrayport_cpu", "cuda": "arrayport_cuda"})
+BUILTIN_BACKENDS: Final = MappingProxyType(
+    {"cpu": "arrayport_cpu", "cuda": "arrayport_cuda", "dask": "arrayport_dask"}
+)
 
 _HOOK_NAMES: Final = HOOK_NAMES
 # Warnings are attributed to the first caller outside this package.
@@ -106,6 +108,9 @@ class Registry:
     # (device, build, {native dtype: default dtype}) when the default device is fixed at
     # load and a native type of it declares NativeType.build (rule BK-10).
     fast_sequence: FastSequence | None = None
+    # The lazy devices (DeviceSpec.lazy): their scalars are read through a transfer to the
+    # host (rule DK-40).
+    lazy: frozenset[Device] = frozenset()
     # Device -> its NativeType.build, for every device that declares one (rule BK-10).
     builders: dict[Device, Callable[[Any], Any]] = field(default_factory=dict, compare=False)
     # Native types declared by name whose module is not imported yet (rule BK-18).
@@ -495,7 +500,10 @@ def _freeze(
         for spec in entry.info.devices:
             rows[spec.device.kind] = entry.row
             specs[spec.device] = spec
-            claims.setdefault(spec.dlpack_device, []).append((spec, entry.row))
+            # A lazy device's exports are computed into memory it does not own: it claims
+            # no DLPack device, so it is never the host (rules BK-14, BK-15, DK-40).
+            if not spec.lazy:
+                claims.setdefault(spec.dlpack_device, []).append((spec, entry.row))
     host, notes = find_host(claims.get((DLPACK_CPU, 0), []), host_env)
     dlpack_devices = dlpack_owners(claims, host, notes)
     backends_info = [
@@ -529,6 +537,7 @@ def _freeze(
             {dl: tuple(spec.device for spec, _ in c) for dl, c in claims.items()}
         ),
         fast_sequence=None if env else _fast_sequence(default, specs, native_types),
+        lazy=frozenset(d for d, spec in specs.items() if spec.lazy),
         builders={
             nt.device: nt.build
             for nt, _ in native_types.values()

@@ -37,6 +37,12 @@ class DeviceSpec:
 
     ``dlpack_device`` is the ``(device_type, device_id)`` pair of the DLPack standard;
     ``dtypes`` the dtypes the device supports (a device may lack ``float64``).
+
+    ``lazy`` marks a device whose arrays hold no values until computed (a task graph):
+    its exports compute into memory of ``dlpack_device``, but it is never the device
+    that memory belongs to, so it is no candidate for the host (rule BK-14), data of
+    other producers never lands on it (BK-15), and reading a Python scalar goes through
+    a transfer to the host (rule DK-40).
     """
 
     device: Device
@@ -44,6 +50,7 @@ class DeviceSpec:
     default_dtypes: DefaultDTypes
     dlpack_device: tuple[int, int]
     description: str = ""
+    lazy: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -513,16 +513,25 @@ def _from_dlpack_object(
             f"{caller}() cannot convert a {name} of dtype {foreign}: not a dtype of the "
             "standard; pass dtype= to convert it, or convert it in its own library (rule AS-K3)"
         )
-    if device is None:
-        assert want_device is not None
-        # The producer copies across devices itself (dl_device=), rule AS-P3.
-        step = Step(
-            "materialize",
-            True,
-            f"the {name} is on DLPack device {dl_dev}, which no loaded backend serves; its "
-            f"producer copies it to {want_device}",
-        )
-        target = want_device
+    lazy = type(obj) is Array and obj._device in reg.lazy
+    if lazy and want_device in (None, obj._device):
+        # The standard's from_dlpack keeps x's device: a lazy array stays as it is, with
+        # the copy steps of an array (rule DK-40).
+        return _from_array(obj)
+    if device is None or lazy:
+        target = want_device or device
+        assert target is not None
+        if lazy:
+            # Its values exist only once computed, into new memory (rule DK-40).
+            step = Step("materialize", True, f"an array on lazy device {obj._device} is computed")
+        else:
+            # The producer copies across devices itself (dl_device=), rule AS-P3.
+            step = Step(
+                "materialize",
+                True,
+                f"the {name} is on DLPack device {dl_dev}, which no loaded backend serves; "
+                f"its producer copies it to {want_device}",
+            )
 
         def load_across(o: Any, dev: Device, dt: DType | None) -> Storage:
             return _imported(o, target, reg, True, caller, name, foreign)

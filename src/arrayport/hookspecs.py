@@ -45,6 +45,7 @@ from arrayport._records import (
     NativeType,
     Storage,
 )
+from arrayport._errors import DeviceLostError
 
 # Everything a backend needs is named here (rule BK-17): the records, the dtype tables,
 # the capsule helpers and the markers. A backend imports nothing else of arrayport's.
@@ -57,6 +58,7 @@ __all__ = [
     "CastResult",
     "DefaultDTypes",
     "Device",
+    "DeviceLostError",
     "DeviceSpec",
     "DLPackSource",
     "DType",
@@ -472,6 +474,27 @@ def arrayport_device_context(device: Device) -> AbstractContextManager[Any] | No
         @hookimpl
         def arrayport_device_context(device):
             return cupy.cuda.Device(device.index) if device.kind == "cuda" else None
+    """
+    raise NotImplementedError
+
+
+@_spec(firstresult=True)
+def arrayport_materialize(native: Any, device: Device) -> Any | None:
+    """Compute a lazy ``native`` (on ``device``) and return a native array holding its values.
+
+    Returns None when the device is not this backend's. Only lazy devices (``DeviceSpec.lazy``)
+    implement it; ``arrayport.materialize`` returns arrays of other devices as they are
+    (rule DK-40). The result stays on ``device`` (a cluster keeps the values in its
+    workers' memory); later operations on it start from the computed values. Raise
+    ``DeviceLostError`` when the machines that compute are gone.
+
+    Example
+    -------
+    .. code-block:: python
+
+        @hookimpl
+        def arrayport_materialize(native, device):
+            return native.persist() if device.kind == "dask" else None
     """
     raise NotImplementedError
 
