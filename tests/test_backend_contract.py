@@ -24,6 +24,20 @@ NOT_APPLICABLE = {
         "check_device_context",
         "check_num_threads",
     },
+    # Lazy arrays (DK-40): no native types declared (that would import dask at load), no
+    # buffers wrapped in place, no memory of their own to share, export read-only or
+    # import without a copy; dask's scheduler, not arrayport, splits the work.
+    "dask": {
+        "check_native_types",
+        "check_sequence_builder",
+        "check_from_buffer",
+        "check_to_dlpack_copy",
+        "check_to_dlpack_readonly",
+        "check_from_dlpack_shares",
+        "check_from_dlpack_readonly",
+        "check_resolve_device",
+        "check_num_threads",
+    },
     # With a GPU: CuPy arrays are adopted (device None), not built by a declared builder;
     # the host's threads are not the cuda backend's to split; it wraps no host buffers;
     # and CuPy keeps no read-only flag to export.

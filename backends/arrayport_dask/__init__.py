@@ -177,9 +177,14 @@ def arrayport_to_dlpack(
 
 @hookimpl
 def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> Storage | None:
-    if not _mine(device):
+    # A dask array holds no memory a producer's could be (DK-10): it never imports
+    # without a copy, and it copies only from host memory.
+    if not _mine(device) or not copy or tuple(source.__dlpack_device__()) != (DLPACK_CPU, 0):
         return None
-    host = np.from_dlpack(source)
+    try:
+        host = np.from_dlpack(source, device="cpu", copy=True)
+    except TypeError:  # a producer from before DLPack 1.0 takes no copy keyword
+        host = np.from_dlpack(source).copy()
     return Storage(_to_dask(host), device, NUMPY_TO_DTYPE.get(host.dtype), False, host.dtype)
 
 

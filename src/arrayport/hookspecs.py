@@ -36,6 +36,7 @@ import pluggy
 from arrayport._devices import Device
 from arrayport._dlpack import CapsuleSource, mark_readonly, set_capsule_device
 from arrayport._dtypes import ALL_DTYPES, DTYPES_BY_NAME, DType
+from arrayport._errors import DeviceLostError
 from arrayport._records import (
     CastResult,
     DefaultDTypes,
@@ -45,7 +46,6 @@ from arrayport._records import (
     NativeType,
     Storage,
 )
-from arrayport._errors import DeviceLostError
 
 # Everything a backend needs is named here (rule BK-17): the records, the dtype tables,
 # the capsule helpers and the markers. A backend imports nothing else of arrayport's.

@@ -128,10 +128,13 @@ def address(native: Any, device: Device) -> int | None:
     """The address of ``native``'s first element, where it can be read (rule BK-16).
 
     From the array interface, a buffer or a host DLPack export; else from the backend's
-    own export with ``copy=False``.
+    own export with ``copy=False``. None on a lazy device, whose exports are computed.
     """
+    reg = registry()
+    if reg.spec(device).lazy:  # each export computes anew: no address is its own (DK-40)
+        return None
     found = _dlpack.data_address(native)
-    backend = registry().backend(device)
+    backend = reg.backend(device)
     if found is None and backend.implements("arrayport_to_dlpack"):
         try:
             capsule = backend.to_dlpack(
