@@ -50,6 +50,15 @@ NOT_APPLICABLE = {
 }
 
 
+# Known defects of a backend, each failing its check until fixed.
+KNOWN_FAILURES = {
+    # Dask computes chunks on its own threads when a graph is computed, after the seam's
+    # call has returned, so NumPy's floating-point warnings there are not silenced
+    # (NS-12, BK-13).
+    ("dask", "check_quiet_compute"): "dask chunks warn when computed (NS-12 not yet met)",
+}
+
+
 def _backend_name(device: xp.Device) -> str:
     from arrayport._plugins import registry
 
@@ -63,10 +72,16 @@ def _rule(check: Callable[[xp.Device], None]) -> str:
 
 @pytest.mark.parametrize("check", CONTRACT_CHECKS, ids=lambda c: f"{_rule(c)}-{c.__name__}")
 @pytest.mark.parametrize("device", DEVICES, ids=str)
-def test_backend_contract(check: Callable[[xp.Device], None], device: xp.Device) -> None:
+def test_backend_contract(
+    check: Callable[[xp.Device], None], device: xp.Device, request: pytest.FixtureRequest
+) -> None:
     """BK-25..BK-34: each device passes every check that applies, and exactly the checks
     listed as not applicable report so."""
-    expected = check.__name__ in NOT_APPLICABLE[_backend_name(device)]
+    name = _backend_name(device)
+    known = KNOWN_FAILURES.get((name, check.__name__))
+    if known is not None:  # strict: the entry goes once the defect is fixed
+        request.applymarker(pytest.mark.xfail(reason=known, strict=True))
+    expected = check.__name__ in NOT_APPLICABLE[name]
     try:
         check(device)
     except NotApplicable as why:

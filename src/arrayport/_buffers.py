@@ -53,7 +53,14 @@ def _buffer_device(reg: Registry, want_device: Device | None) -> Device:
     ``device=`` when it is over host memory and its backend can wrap it; else the host.
     """
     spec = None if want_device is None else reg.specs.get(want_device)
-    if spec is not None and spec.dlpack_device == (DLPACK_CPU, 0) and _can_wrap(reg, spec.device):
+    # A lazy device exports host memory but holds none of its own (DK-40): wrapped on the
+    # host, the buffer is then transferred to it.
+    if (
+        spec is not None
+        and spec.dlpack_device == (DLPACK_CPU, 0)
+        and not spec.lazy
+        and _can_wrap(reg, spec.device)
+    ):
         return spec.device
     host = reg.host
     if host is None:
