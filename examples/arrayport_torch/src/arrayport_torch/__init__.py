@@ -212,7 +212,7 @@ def arrayport_namespace(device: Device) -> ModuleType | None:
     _torch.torch()  # the thread setting applies before the first computation
     import array_api_compat.torch
 
-    return array_api_compat.torch  # type: ignore[no-any-return]
+    return array_api_compat.torch
 
 
 @hookimpl
