@@ -196,6 +196,20 @@ def test_example_dlpack_shares_where_asked(with_torch: _plugins.Registry) -> Non
         y.__dlpack__(dl_device=(12, 0), copy=False)
 
 
+def test_example_from_dlpack_of_an_array_keeps_its_device(with_torch: _plugins.Registry) -> None:
+    """EX-21, BK-15: from_dlpack of a torch:0 array stays on torch:0, sharing with
+    copy=False, though cpu owns their DLPack device; copy=True shares nothing."""
+    y = xp.asarray([1.0, 2.0], device="torch")
+    for copy in (None, False):
+        for device in (None, TORCH):
+            z = xp.from_dlpack(y, device=device, copy=copy)
+            assert z.device == TORCH
+            assert z._native.data_ptr() == y._native.data_ptr()
+    c = xp.from_dlpack(y, copy=True)
+    assert c.device == TORCH and c._native.data_ptr() != y._native.data_ptr()
+    assert xp.from_dlpack(xp.asarray([1.0])).device == CPU
+
+
 def test_example_transfers_copy(with_torch: _plugins.Registry) -> None:
     """EX-21, DV-5: cpu <-> torch:0 is a transfer, so a copy, in both directions."""
     a = xp.asarray([1.0, 2.0])

@@ -27,6 +27,7 @@ from arrayport.hookspecs import (
     Storage,
     hookimpl,
 )
+
 from arrayport_torch import _threads, _torch
 from arrayport_torch._torch import dtype_of, torch_dtype
 
