@@ -6,6 +6,7 @@ whether or not the example is installed: these tests run wherever torch is.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -113,6 +114,22 @@ def test_example_explicit_dtype_keeps_precision(
     x = xp.asarray(data, dtype=getattr(xp, dtype), device="torch")
     assert x.device == TORCH and x.dtype == getattr(xp, dtype)
     assert np.array_equal(np.from_dlpack(x.to_device("cpu")), np.array(data, dtype=dtype))
+
+
+@pytest.mark.parametrize("scalar", [2.0, -math.inf, math.inf, 0.0], ids=lambda s: f"DT-12-{s}")
+def test_example_floor_divide_by_python_scalars(
+    with_torch: _plugins.Registry, scalar: float
+) -> None:
+    """DT-12: floor_divide with a Python float operand gives on torch:0 what it gives on
+    cpu (torch's predicates take no Python floats, so the scalar is not handed to them)."""
+    data = [1.0, -math.inf, 5.0, -0.0]
+    x, y = xp.asarray(data, device="torch"), xp.asarray(data, dtype=xp.float32)
+    for got, want in ((x // scalar, y // scalar), (scalar // x, scalar // y)):
+        assert got.device == TORCH
+        np.testing.assert_array_equal(np.from_dlpack(got.to_device("cpu")), np.from_dlpack(want))
+        assert list(np.signbit(np.from_dlpack(got.to_device("cpu")))) == list(
+            np.signbit(np.from_dlpack(want))
+        )
 
 
 def test_example_dtypes_are_those_torch_computes_on(with_torch: _plugins.Registry) -> None:
