@@ -164,17 +164,14 @@ def test_example_narrow_unsigned_sums_with_an_explicit_accumulator(
     assert [int(v) for v in xp.cumulative_sum(x, dtype=xp.int64)] == [200, 300]
 
 
-@pytest.mark.xfail(
-    raises=NotImplementedError,
-    strict=True,
-    reason="EX-20: with dtype=None the accumulator of uint8 is uint64 (NS-6), which torch:0 "
-    "lacks; the dispatcher does not yet map it to a dtype the device has",
-)
 def test_example_narrow_unsigned_sum_default_accumulator(with_torch: _plugins.Registry) -> None:
-    """EX-20: sum of uint8 with dtype=None gives the right total in a dtype torch:0 has."""
-    total = xp.sum(xp.asarray([200, 100], dtype=xp.uint8, device="torch"))
-    assert total.dtype in with_torch.spec(TORCH).dtypes
-    assert int(total) == 300
+    """EX-20, DT-16: sum, prod and cumulative_sum of uint8 with dtype=None count in a
+    dtype torch:0 has (its default integer dtype: it lacks uint64), with the right values."""
+    x = xp.asarray([200, 100], dtype=xp.uint8, device="torch")
+    for total, want in ((xp.sum(x), 300), (xp.prod(x), 20000)):
+        assert total.dtype is xp.int64 and total.dtype in with_torch.spec(TORCH).dtypes
+        assert int(total) == want
+    assert [int(v) for v in xp.cumulative_sum(x)] == [200, 300]
 
 
 def test_example_adopts_tensors_in_place(with_torch: _plugins.Registry) -> None:
@@ -196,13 +193,13 @@ def test_example_adopts_tensors_in_place(with_torch: _plugins.Registry) -> None:
 
 
 def test_example_dlpack_shares_where_asked(with_torch: _plugins.Registry) -> None:
-    """EX-21, BK-15, BK-16: from_dlpack(tensor, copy=False) shares the tensor's memory (on
-    cpu, the owner of kDLCPU, as the example declares no native type); torch:0 arrays
-    export to NumPy and torch in place; copy=True exports share nothing."""
+    """EX-21, BK-15, BK-16, BK-18: from_dlpack(tensor, copy=False) shares the tensor's
+    memory on torch:0 (its lazily declared native type), though cpu owns kDLCPU; torch:0
+    arrays export to NumPy and torch in place; copy=True exports share nothing."""
     t = torch.arange(4.0, dtype=torch.float64)
     for _ in range(2):
         z = xp.from_dlpack(t, copy=False)
-        assert z.device == CPU
+        assert z.device == TORCH
         assert np.shares_memory(np.from_dlpack(z), t.numpy())
     y = xp.asarray(t)
     assert np.shares_memory(np.from_dlpack(y), t.numpy())
@@ -242,7 +239,7 @@ def test_example_transfers_copy(with_torch: _plugins.Registry) -> None:
 
 
 def test_example_readonly_imports_stay_readonly(with_torch: _plugins.Registry) -> None:
-    """EX-21, AS-R1: read-only NumPy data reaching torch:0 shared stays read-only,
+    """EX-21, AS-R1, BK-28: read-only NumPy data reaching torch:0 shared stays read-only,
     though tensors carry no such flag."""
     a = np.arange(3.0)
     a.flags.writeable = False
@@ -254,7 +251,9 @@ def test_example_readonly_imports_stay_readonly(with_torch: _plugins.Registry) -
     assert storage.native.data_ptr() == a.ctypes.data
     fresh = import_dlpack(a, TORCH, with_torch, copy=True)
     assert not fresh.readonly and fresh.native.data_ptr() != a.ctypes.data
-    assert plugin.arrayport_is_readonly(native=storage.native, device=TORCH) is False
+    # Remembered by the backend, since tensors carry no flag (BK-28).
+    assert plugin.arrayport_is_readonly(native=storage.native, device=TORCH) is True
+    assert plugin.arrayport_is_readonly(native=fresh.native, device=TORCH) is False
 
 
 def test_example_as_the_configured_host(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import arrayport as xp
 import pytest
 import torch
-from arrayport.testing import CONTRACT_CHECKS, devices_of
+from arrayport.testing import CONTRACT_CHECKS, NotApplicable, devices_of
 
 import arrayport_torch
 
@@ -21,7 +21,10 @@ PACKAGE = Path(arrayport_torch.__file__).parent
 @pytest.mark.parametrize("device", devices_of("torch"), ids=str)
 def test_contract(check: Callable[[xp.Device], None], device: xp.Device) -> None:
     """The kit's checks, from the author's own suite."""
-    check(device)
+    try:
+        check(device)
+    except NotApplicable as why:  # a hook this backend leaves out, as the kit reports it
+        pytest.skip(f"not applicable: {why}")
 
 
 def test_only_public_arrayport() -> None:

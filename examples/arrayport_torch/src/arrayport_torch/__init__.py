@@ -11,6 +11,7 @@ own that shares memory with ``cpu`` through DLPack.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, Final
@@ -24,8 +25,10 @@ from arrayport.hookspecs import (
     DeviceSpec,
     DLPackSource,
     DType,
+    LazyNativeType,
     Storage,
     hookimpl,
+    mark_readonly,
 )
 
 from arrayport_torch import _threads, _torch
@@ -62,8 +65,22 @@ def _mine(device: Device) -> bool:
     return device is TORCH or device == TORCH
 
 
-def _storage(t: Any, readonly: bool | None = False) -> Storage:
-    return Storage(t, TORCH, dtype_of(t.dtype), readonly, t.dtype)
+# Tensors carry no read-only flag, so the backend remembers which of its tensors hold
+# read-only memory (rule BK-28): by id, weakly (a WeakSet would compare tensors with ==,
+# which is elementwise), so that remembering keeps nothing alive.
+_READONLY: Final[dict[int, weakref.ref[Any]]] = {}
+
+
+def _frozen(t: Any) -> bool:
+    ref = _READONLY.get(id(t))
+    return ref is not None and ref() is t
+
+
+def _storage(t: Any, readonly: bool = False) -> Storage:
+    if readonly:
+        key = id(t)
+        _READONLY[key] = weakref.ref(t, lambda _, key=key: _READONLY.pop(key, None))
+    return Storage(t, TORCH, dtype_of(t.dtype), readonly or _frozen(t), t.dtype)
 
 
 # ---- discovery ---------------------------------------------------------------------------
@@ -84,9 +101,12 @@ def arrayport_backend_status() -> str | None:
     return f"torch is not installed (pip install torch=={_torch.PINNED})"
 
 
-# No arrayport_native_types: a NativeType names the class itself, and naming
-# torch.Tensor means importing torch when arrayport loads its plugins. Tensors are
-# adopted through arrayport_adopt instead (README, "Native types").
+@hookimpl
+def arrayport_native_types() -> Sequence[LazyNativeType]:
+    # Declared by name: naming the class itself would import torch when arrayport loads
+    # its plugins (rule BK-18). No fixed device: a Tensor may be on a GPU, which is not
+    # this backend's, so each one is still asked of arrayport_adopt.
+    return [LazyNativeType("torch", "Tensor", None, _torch.to_dtype)]
 
 
 @hookimpl
@@ -113,9 +133,7 @@ def arrayport_adopt(obj: object) -> Storage | None:
 
 @hookimpl
 def arrayport_is_readonly(native: Any, device: Device) -> bool | None:
-    # Tensors carry no read-only flag: what arrayport knows of a read-only import it
-    # keeps on the array itself (rule AS-R1).
-    return False if _mine(device) else None
+    return _frozen(native) if _mine(device) else None
 
 
 @hookimpl
@@ -131,7 +149,7 @@ def arrayport_from_buffer(buffer: memoryview, dtype: DType, device: Device) -> S
         a = np.frombuffer(buffer, dtype=dtype.name)
     else:
         a = np.asarray(buffer)  # a typed buffer keeps its dtype and shape
-    return _storage(_torch.torch().from_dlpack(a), buffer.readonly)
+    return _storage(_torch.torch().from_dlpack(a), not a.flags.writeable)
 
 
 @hookimpl
@@ -177,19 +195,25 @@ def arrayport_to_dlpack(
         return None
     if max_version is None or max_version[0] < 1:
         # A consumer from before DLPack 1.0 gets the legacy capsule, which has no copy
-        # flag: the copy is made here.
+        # or read-only flag: the copy is made here, and read-only data cannot go.
+        if not copy and _frozen(native):
+            raise BufferError("read-only data needs a versioned capsule (max_version >= 1.0)")
         return (native.clone() if copy else native).__dlpack__()
-    return native.__dlpack__(max_version=max_version, dl_device=dl_device, copy=copy)
+    capsule = native.__dlpack__(max_version=max_version, dl_device=dl_device, copy=copy)
+    if not copy and _frozen(native):
+        mark_readonly(capsule)
+    return capsule
 
 
 @hookimpl
 def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> Storage | None:
     if not _mine(device) or tuple(source.__dlpack_device__()) != _HOST_DLPACK:
         return None
-    t = _torch.torch().from_dlpack(source)
-    # readonly=None: the dispatcher reads the capsule's READ_ONLY flag, which a tensor
-    # cannot keep (rule AS-R1).
-    return _storage(t.clone() if copy else t, None if not copy else False)
+    import numpy as np
+
+    # Through NumPy, which reads DLPack's READ_ONLY flag (torch's import ignores it).
+    a = np.from_dlpack(source, copy=copy)
+    return _storage(_torch.torch().from_dlpack(a), not a.flags.writeable)
 
 
 # ---- casting -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from arrayport.hookspecs import ALL_DTYPES, DType
 
-__all__ = ["dtype_of", "imported", "installed", "torch", "torch_dtype", "version"]
+__all__ = ["dtype_of", "imported", "installed", "to_dtype", "torch", "torch_dtype", "version"]
 
 #: The torch release this backend is written and tested against (its pyproject pins it).
 PINNED: Final = "2.13.0"
@@ -56,7 +56,8 @@ def imported() -> ModuleType | None:
 
 
 @cache
-def _to_dtype() -> dict[Any, DType]:
+def to_dtype() -> dict[Any, DType]:
+    """The standard dtype of each ``torch.dtype`` that has one."""
     t = torch()
     return {getattr(t, d.name): d for d in ALL_DTYPES}
 
@@ -69,4 +70,4 @@ def torch_dtype(dtype: DType) -> Any:
 
 def dtype_of(native_dtype: Any) -> DType | None:
     """The standard dtype of a ``torch.dtype``, or None (``torch.bfloat16``, ...)."""
-    return _to_dtype().get(native_dtype)
+    return to_dtype().get(native_dtype)
