@@ -11,6 +11,7 @@ own that shares memory with ``cpu`` through DLPack.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Sequence
 from types import ModuleType
@@ -76,10 +77,14 @@ def _frozen(t: Any) -> bool:
     return ref is not None and ref() is t
 
 
+def _forget(key: int, _: object) -> None:
+    _READONLY.pop(key, None)
+
+
 def _storage(t: Any, readonly: bool = False) -> Storage:
     if readonly:
         key = id(t)
-        _READONLY[key] = weakref.ref(t, lambda _, key=key: _READONLY.pop(key, None))
+        _READONLY[key] = weakref.ref(t, functools.partial(_forget, key))
     return Storage(t, TORCH, dtype_of(t.dtype), readonly or _frozen(t), t.dtype)
 
 
