@@ -68,13 +68,31 @@ def docs(session: nox.Session) -> None:
     session.run(python, str(ROOT / "docs" / "check_coverage.py"), str(out), external=True)
 
 
+# The dtypes the default device lacks, which the suite would draw from the namespace.
+_LACKING = """
+import sys
+if len(sys.argv) > 1:
+    sys.path.insert(0, sys.argv[1])
+    import fake_backend
+    fake_backend.register()
+import arrayport as xp
+have = set(xp.__array_namespace_info__().dtypes())
+print(",".join(d for d in xp.__array_namespace_info__().dtypes(device="cpu") if d not in have))
+"""
+TORCH_EXAMPLE = ROOT / "examples" / "arrayport_torch"
+
+
 @nox.session(python=PYTHON)
 def conformance(session: nox.Session) -> None:
     """data-apis/array-api-tests against arrayport, from $ARRAY_API_TESTS_DIR.
 
     ``nox -s conformance -- --max-examples 100`` passes options to pytest. With
     ``ARRAYPORT_DEFAULT_DEVICE=fake:1`` the fake backend's second device is the default;
-    with ``ARRAYPORT_DEFAULT_DEVICE=dask`` the dask device, against its own xfails.
+    with ``ARRAYPORT_DEFAULT_DEVICE=dask`` the dask device, against its own xfails;
+    with ``ARRAYPORT_DEFAULT_DEVICE=torch`` the template backend of
+    ``examples/arrayport_torch`` is installed and its device is the default, with its own
+    xfails file (rule EX-22). The dtypes the default device lacks are skipped
+    (``ARRAY_API_TESTS_SKIP_DTYPES``), as the suite draws every dtype of the namespace.
     """
     suite = os.environ.get("ARRAY_API_TESTS_DIR")
     if not suite:
@@ -96,6 +114,14 @@ def conformance(session: nox.Session) -> None:
         # longer than the suite's 800 ms deadline on small machines.
         args += ["--disable-data-dependent-shapes", "--hypothesis-disable-deadline"]
         xfails = ROOT / "conformance-xfails-dask.txt"
+    on_fake = default.startswith("fake")
+    if default.split(":")[0] == "torch":
+        session.install("-e", str(TORCH_EXAMPLE))
+        xfails = TORCH_EXAMPLE / "conformance-xfails.txt"
+    lacking = session.run(
+        "python", "-c", _LACKING, *([str(ROOT / "tests")] if on_fake else []), silent=True
+    )
+    env["ARRAY_API_TESTS_SKIP_DTYPES"] = "".join(str(lacking or "").strip().splitlines()[-1:])
     session.chdir(suite)
     session.run(
         "pytest",

@@ -215,11 +215,17 @@ def _floor_divide(ns: Any, dtype: DType) -> Callable[..., Any] | None:
     if dtype.kind != "real floating":
         return None
 
+    def facts(x: Any) -> tuple[Any, Any, Any]:
+        # A Python scalar operand is passed on as it is (the standard's binary functions
+        # take them), but the unary predicates take arrays only (torch's refuse floats).
+        if type(x) is float or type(x) is int:
+            return math.isfinite(x), math.copysign(1.0, x) < 0, math.isinf(x)
+        return ns.isfinite(x), ns.signbit(x), ns.isinf(x)
+
     def run(x1: Any, x2: Any) -> Any:
         out = ns.floor_divide(x1, x2)
-        fin1, fin2 = ns.isfinite(x1), ns.isfinite(x2)
-        negative = ns.signbit(x1) != ns.signbit(x2)
-        inf1, inf2 = ns.isinf(x1), ns.isinf(x2)
+        (fin1, neg1, inf1), (fin2, neg2, inf2) = facts(x1), facts(x2)
+        negative = neg1 != neg2
         signed_inf = ns.where(negative, -ns.ones_like(out), ns.ones_like(out)) * ns.inf
         out = ns.where(inf1 & fin2, signed_inf, out)
         signed_zero = ns.where(negative, -ns.zeros_like(out), ns.zeros_like(out))

@@ -311,15 +311,23 @@ FLOATING_KINDS: Final = (
 def cast_matches_build(have: DType, want: DType) -> bool:
     """Whether casting data inferred as ``have`` to ``want`` gives what building it as
     ``want`` gives: bool either way, integers to wider integers or floating, floating to
-    floating. Floating to integer (truncation, NaN) and narrowing integers (range
-    checks) are left to the backend's build."""
-    if have.kind == "bool" or want.kind == "bool" or want.kind in FLOATING_KINDS:
+    floating of no more precision. Floating to integer (truncation, NaN), floating to
+    more precision (a device that infers float32 rounded the data already) and narrowing
+    integers (range checks) are left to the backend's build."""
+    if have.kind == "bool" or want.kind == "bool":
         return True
+    if want.kind in FLOATING_KINDS:
+        return have.kind not in FLOATING_KINDS or _precision(want) <= _precision(have)
     if have.kind not in INTEGRAL_KINDS:
         return False
     lo, hi = _dtypes.integer_bounds(have)
     want_lo, want_hi = _dtypes.integer_bounds(want)
     return want_lo <= lo and hi <= want_hi
+
+
+def _precision(dtype: DType) -> int:
+    """The bytes of one real component of a floating dtype."""
+    return dtype.itemsize // 2 if dtype.kind == "complex floating" else dtype.itemsize
 
 
 # NumPy promotes a uint64 (a Python int in [2**63, 2**64), or a NumPy unsigned scalar)

@@ -269,6 +269,8 @@ def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | Non
         # The operands the decision runs on, by count (fixed arities call faster than *args).
         out = run(n1) if n2 is _ABSENT else run(n1, n2) if n3 is _ABSENT else run(n1, n2, n3)
         if type(out) is not native_type and not hasattr(out, "__dlpack__"):
+            if out is None:  # __setitem__ has no result; no library's asarray takes None
+                return None
             out = to_native(out)
         return new(out, device, dtype, first.readonly if view else readonly)  # type: ignore[union-attr,arg-type]
 

@@ -499,7 +499,9 @@ def _from_dlpack_object(
             f"{caller}() cannot read the DLPack device of this {name}: __dlpack_device__() "
             f"raised {type(e).__name__}: {e} (rule AS-K5)"
         ) from e
-    device = reg.dlpack_target(obj, dl_dev)
+    # An arrayport array is read on its own device, as the standard's from_dlpack keeps
+    # x.device, though another device may share its DLPack device (rule BK-15).
+    device = obj._device if type(obj) is Array else reg.dlpack_target(obj, dl_dev)
     native_dtype = getattr(obj, "dtype", None)
     dtype = dtype_of_native(native_dtype)
     foreign = native_dtype if dtype is None else None
