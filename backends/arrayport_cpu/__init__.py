@@ -159,10 +159,11 @@ def arrayport_to_dlpack(
 def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> Storage | None:
     if device is not CPU and device != CPU:
         return None
-    if tuple(source.__dlpack_device__()) != (DLPACK_CPU, 0) and not copy:
+    on_host = tuple(source.__dlpack_device__()) == (DLPACK_CPU, 0)
+    if not on_host and not copy:
         return None
     try:
-        a = _import_copy(source) if copy else None
+        a = _import_copy(source) if copy and on_host else None
         if a is None:
             a = np.from_dlpack(source, device="cpu", copy=copy)
     except TypeError:
@@ -176,10 +177,7 @@ def arrayport_from_dlpack(source: DLPackSource, device: Device, copy: bool) -> S
 
 def _import_copy(source: DLPackSource) -> Any:
     """A host producer's data imported in place, then copied: in parts on threads when
-    large (rule TH-1). None where the data is not in host memory or the producer cannot
-    export it in place."""
-    if tuple(source.__dlpack_device__()) != (DLPACK_CPU, 0):
-        return None
+    large (rule TH-1). None where the producer cannot export it in place."""
     try:
         shared = np.from_dlpack(source, device="cpu", copy=False)
     except BufferError:

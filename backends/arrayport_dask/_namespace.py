@@ -163,6 +163,16 @@ def _sample(x: Any, square: bool = True) -> Any:
     return np.eye(2, dtype=x.dtype) if square else np.ones((2, 2), dtype=x.dtype)
 
 
+def _fields(fn: Any, **kwargs: Any) -> Any:
+    """``fn(a, **kwargs)`` with its named-tuple result as a plain tuple, one output of a
+    gufunc each."""
+
+    def run(a: Any) -> tuple[Any, ...]:
+        return tuple(fn(a, **kwargs))
+
+    return run
+
+
 def _per_matrix(
     fn: Callable[..., Any], signature: str, *arrays: Any, sample: tuple[Any, ...]
 ) -> Any:
@@ -191,10 +201,7 @@ def det(x: Any, /) -> Any:
 def slogdet(x: Any, /) -> Any:
     """NumPy's per matrix, each gathered into one chunk."""
 
-    def fn(a: Any) -> tuple[Any, Any]:
-        return tuple(cnp.linalg.slogdet(a))
-
-    return _per_matrix(fn, "(m,m)->(),()", x, sample=(_sample(x),))
+    return _per_matrix(_fields(cnp.linalg.slogdet), "(m,m)->(),()", x, sample=(_sample(x),))
 
 
 def inv(x: Any, /) -> Any:
@@ -211,19 +218,13 @@ def cholesky(x: Any, /, *, upper: bool = False) -> Any:
 def eigh(x: Any, /) -> Any:
     """NumPy's per matrix, each gathered into one chunk."""
 
-    def fn(a: Any) -> tuple[Any, Any]:
-        return tuple(cnp.linalg.eigh(a))
-
-    return _per_matrix(fn, "(m,m)->(m),(m,m)", x, sample=(_sample(x),))
+    return _per_matrix(_fields(cnp.linalg.eigh), "(m,m)->(m),(m,m)", x, sample=(_sample(x),))
 
 
 def eig(x: Any, /) -> Any:
     """NumPy's per matrix, each gathered into one chunk."""
 
-    def fn(a: Any) -> tuple[Any, Any]:
-        return tuple(cnp.linalg.eig(a))
-
-    return _per_matrix(fn, "(m,m)->(m),(m,m)", x, sample=(_sample(x),))
+    return _per_matrix(_fields(cnp.linalg.eig), "(m,m)->(m),(m,m)", x, sample=(_sample(x),))
 
 
 def eigvalsh(x: Any, /) -> Any:
@@ -249,8 +250,7 @@ def qr(x: Any, /, *, mode: str = "reduced") -> Any:
     if mode == "reduced" and x.ndim == 2 and len(x.chunks[1]) == 1 and x.size:
         return compat.linalg.qr(x, mode="reduced")
 
-    def fn(a: Any) -> tuple[Any, Any]:
-        return tuple(cnp.linalg.qr(a, mode=mode))
+    fn = _fields(cnp.linalg.qr, mode=mode)
 
     if x.size == 0:
         return _empty(fn, x)
@@ -273,8 +273,7 @@ def svd(x: Any, /, *, full_matrices: bool = True) -> Any:
     if not full_matrices and x.ndim == 2 and len(x.chunks[1]) == 1 and x.size:
         return compat.linalg.svd(x, full_matrices=False)
 
-    def fn(a: Any) -> tuple[Any, Any, Any]:
-        return tuple(cnp.linalg.svd(a, full_matrices=full_matrices))
+    fn = _fields(cnp.linalg.svd, full_matrices=full_matrices)
 
     if x.size == 0:
         return _empty(fn, x)
