@@ -8,7 +8,8 @@ Dask through ``persist``; NumPy makes the array), ``x.mT @ x`` to a host array. 
 dask device and raw Dask both run on Dask's local threaded scheduler, with as many
 threads as this process may use; the data is chunked by Dask's ``array.chunk-size`` for
 both. Targets: the dask device at most 2% slower than raw Dask, and faster than NumPy.
-Each statement is timed in this one process, interleaved: the median of several repeats.
+Each statement is timed in this one process, interleaved: the median of 5 to 41
+repeats, as many as fit about 12 seconds per case.
 """
 
 from __future__ import annotations
@@ -85,14 +86,18 @@ def _time(fn: Callable[[], Any]) -> float:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    n, rows, repeats = (10**6, 10**5, 5) if quick else (10**8, 10**7, 5)
+    n, rows, budget = (10**6, 10**5, 1.0) if quick else (10**8, 10**7, 12.0)
     out = []
     for name, statements in cases(n, rows):
-        for fn in statements.values():
-            fn()  # warm: imports, the pool's threads, first allocations
+        warm = [_time(fn) for fn in statements.values()]  # imports, threads, allocations
+        # As many repeats as fit the case's time budget, 5 to 41: a 2% difference is
+        # below the spread of a few repeats on a shared machine.
+        repeats = max(5, min(41, int(budget / max(sum(warm), 1e-9))))
         samples: dict[str, list[float]] = {lib: [] for lib in LIBRARIES}
-        for _ in range(repeats):  # interleaved, so that load on the machine hits all alike
-            for lib in LIBRARIES:
+        for i in range(repeats):
+            # Interleaved, so that load on the machine hits all alike, and in a rotating
+            # order, so that no library always runs after the one that freed most memory.
+            for lib in LIBRARIES[i % 3 :] + LIBRARIES[: i % 3]:
                 samples[lib].append(_time(statements[lib]))
         seconds = {lib: statistics.median(s) for lib, s in samples.items()}
         vs_dask = seconds["arrayport-dask"] / seconds["dask"]
@@ -100,6 +105,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         out.append(
             {
                 "case": name,
+                "repeats": repeats,
                 "seconds": seconds,
                 "vs_dask": vs_dask,
                 "vs_numpy": vs_numpy,

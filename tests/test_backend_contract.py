@@ -51,12 +51,7 @@ NOT_APPLICABLE = {
 
 
 # Known defects of a backend, each failing its check until fixed.
-KNOWN_FAILURES = {
-    # Dask computes chunks on its own threads when a graph is computed, after the seam's
-    # call has returned, so NumPy's floating-point warnings there are not silenced
-    # (NS-12, BK-13).
-    ("dask", "check_quiet_compute"): "dask chunks warn when computed (NS-12 not yet met)",
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def _backend_name(device: xp.Device) -> str:

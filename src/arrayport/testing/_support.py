@@ -108,9 +108,15 @@ class Read(NamedTuple):
 
 
 def read(native: Any, device: Device) -> Read:
-    """Read ``native`` on the host: in place for host memory, else through a transfer."""
+    """Read ``native`` on the host: in place for host memory, else through a transfer.
+
+    A lazy device's arrays are read through the transfer too, so that they compute the
+    way arrayport computes them (on the device's own scheduler, rule DK-7), not in
+    whatever scheduler the native library would pick by itself.
+    """
     reg = registry()
-    if reg.spec(device).dlpack_device == HOST_MEMORY:
+    spec = reg.spec(device)
+    if spec.dlpack_device == HOST_MEMORY and not spec.lazy:
         host_array = np.from_dlpack(native) if hasattr(native, "__dlpack__") else np.asarray(native)
     else:
         host = reg.host
