@@ -71,6 +71,9 @@ def _check_floating(reg: Registry, x: Operand, fn: str, complex_ok: bool) -> Non
         raise TypeError(f"{fn}: x must have {what} dtype; got {x.dtype!r}: {hint} (rule NS-6)")
 
 
+_FLOATING_KINDS: Final = frozenset({"real floating", "complex floating"})
+
+
 def _reduction(
     reg: Registry,
     fn: str,
@@ -93,7 +96,9 @@ def _reduction(
         given["axis"] = axes
     if keepdims:
         given["keepdims"] = True
-    if dtype is not None:
+    # A floating-point sum or product is in x's own dtype by the standard's default, so
+    # that dtype is left out too; integer and boolean accumulators are always named.
+    if dtype is not None and not (dtype is x.dtype and dtype.kind in _FLOATING_KINDS):
         given["dtype"] = getattr(ns, dtype.name)
     reduced = functools.partial(reduce, **given) if given else reduce
     if dtype is None or dtype is x.dtype:
