@@ -192,15 +192,18 @@ def broadcast_to(x: Array, /, shape: Sequence[int]) -> Array:
 
 def _joined(
     reg: Registry, fn: str, arrays: Sequence[object]
-) -> tuple[list[Operand], Device, DType, Any, bool, Callable[..., list[Any]]]:
+) -> tuple[list[Operand], Device, DType, Any, bool, Callable[[tuple[Any, ...]], Sequence[Any]]]:
     """Checked operands, their device and promoted dtype (DT-3), the namespace, whether
-    it needs a context, and how the natives become the promoted dtype."""
+    it needs a context, and how the tuple of natives becomes the promoted dtype's."""
     checked, device = expect_arrays(arrays, fn)
     dtype = _dtypes.result_type(*(a.dtype for a in checked))
     ns, needs_context = compute_of(reg, device)
     casts = natives_as(ns, dtype, checked)
 
-    def promoted(*natives: Any) -> list[Any]:
+    if all(c is None for c in casts):  # one dtype already: the natives as they are
+        return checked, device, dtype, ns, needs_context, tuple
+
+    def promoted(natives: tuple[Any, ...]) -> list[Any]:
         return [n if c is None else c(n) for n, c in zip(natives, casts, strict=True)]
 
     return checked, device, dtype, ns, needs_context, promoted
@@ -217,7 +220,7 @@ def _decide_concat(reg: Registry, *args: object) -> Decision:
     concat_ = ns.concat
 
     def run(*natives: Any) -> Any:
-        return concat_(promoted(*natives), axis=axis)
+        return concat_(promoted(natives), axis=axis)
 
     return Decision(run, device, dtype, context=needs_context)
 
@@ -244,7 +247,7 @@ def _decide_stack(reg: Registry, *args: object) -> Decision:
         shapes = {tuple(n.shape) for n in natives}
         if len(shapes) != 1:
             raise ValueError(f"stack: arrays must have one shape; got {sorted(shapes, key=str)}")
-        return stack_(promoted(*natives), axis=axis)
+        return stack_(promoted(natives), axis=axis)
 
     return Decision(run, device, dtype, context=needs_context)
 
