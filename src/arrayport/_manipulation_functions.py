@@ -390,8 +390,11 @@ def _decide_reshape(
     ns, needs_context = compute_of(reg, x.device)
     reshape_ = ns.reshape
 
+    # The key holds each size's type: sizes that are all Python ints need no conversion.
+    plain = all(part is int for part in shape)  # type: ignore[attr-defined]
+
     def sizes(value: tuple[Any, ...]) -> tuple[int, ...]:
-        s = _ints(value)
+        s = value if plain else _ints(value)
         if s and min(s) < 0 and (min(s) < -1 or s.count(-1) > 1):
             raise ValueError(
                 f"reshape: shape {s!r} may hold at most one -1 and no other negative size"
