@@ -1,8 +1,10 @@
 """The cpu backend's compute namespace: ``array_api_compat.numpy``, with faster functions.
 
 ``NAMESPACE`` holds every public attribute of ``array_api_compat.numpy`` as it is (its
-functions, dtypes, constants, ``linalg`` and ``fft``), except the functions in
-``OVERRIDES``. Each override takes exactly the parameters of the function it replaces
+functions, dtypes and constants), except the functions in ``OVERRIDES``; its ``fft`` and
+``linalg`` are copies of compat's modules (all their public names) with the functions
+in ``FFT_OVERRIDES`` and ``LINALG_OVERRIDES`` (``_numpy_fft``, ``_numpy_linalg``) set
+over compat's. Each override takes exactly the parameters of the function it replaces
 and gives the same results, exceptions and warnings, at a fraction of the per-call cost.
 
 How each override stays identical: it has a *fast path* for the calls arrayport makes
@@ -41,7 +43,13 @@ Notes on the fast paths:
 * compat's ``unique_*`` ask ``inspect.signature(np.unique)`` on every call whether it
   takes ``equal_nan``; the overrides ask once, at import.
 
-Left to compat/NumPy as they are: ``where`` and ``concat`` (NumPy's C functions already;
+* compat's fft transforms end in NumPy's ``_raw_fft``, whose dtypes (``result_type``)
+  and normalization factor are decided once per dtype (and per ``n`` for a factor other
+  than 1) instead of on every call; its gufunc is called as NumPy calls it.
+
+Left to compat/NumPy as they are: ``fft.fftfreq``/``fft.rfftfreq``, ``linalg.vecdot``
+(NumPy's ufunc) and the other ``linalg`` functions (LAPACK's work dominates them);
+``where`` and ``concat`` (NumPy's C functions already;
 a Python layer cannot beat their dispatch and ``where`` tells ``where(c, None, None)``
 from ``where(c)``).
 """
@@ -100,6 +108,8 @@ from arrayport_cpu._numpy_base import (
     _UniqueCountsResult,
     _UniqueInverseResult,
 )
+from arrayport_cpu._numpy_fft import FFT_OVERRIDES
+from arrayport_cpu._numpy_linalg import LINALG_OVERRIDES
 from arrayport_cpu._numpy_shapes import (
     argmax,
     argmin,
@@ -132,7 +142,7 @@ from arrayport_cpu._numpy_stats import (
 )
 from arrayport_cpu._parallel import elementwise, into, where
 
-__all__ = ["COMPAT", "NAMESPACE", "OVERRIDES", "PARALLEL"]
+__all__ = ["COMPAT", "FFT_OVERRIDES", "LINALG_OVERRIDES", "NAMESPACE", "OVERRIDES", "PARALLEL"]
 
 _index: Final = operator.index
 _np_floor: Final = np.floor
@@ -587,18 +597,25 @@ def _public_names(module: ModuleType) -> list[str]:
     return sorted(names)
 
 
+def _copy(module: ModuleType, name: str, overrides: dict[str, Callable[..., Any]]) -> ModuleType:
+    """A module holding ``module``'s public names, the ``overrides`` set over them."""
+    doc = f"{module.__name__} with faster functions (see arrayport_cpu._namespace)."
+    ns = ModuleType(name, doc)
+    for attr in _public_names(module):
+        setattr(ns, attr, getattr(module, attr))
+    for attr, override in overrides.items():
+        if not hasattr(module, attr):  # pragma: no cover - a compat without the name
+            raise AssertionError(f"{module.__name__} has no {attr} to override")
+        setattr(ns, attr, override)
+    vars(ns)["__all__"] = list(getattr(module, "__all__", _public_names(module)))
+    return ns
+
+
 def _build() -> ModuleType:
-    ns = ModuleType(
-        "arrayport_cpu.numpy_namespace",
-        "array_api_compat.numpy with faster functions (see arrayport_cpu._namespace).",
-    )
-    for name in _public_names(_compat):
-        setattr(ns, name, getattr(_compat, name))
-    for name, override in (*OVERRIDES.items(), *PARALLEL.items()):
-        if not hasattr(_compat, name):  # pragma: no cover - a compat without the name
-            raise AssertionError(f"array_api_compat.numpy has no {name} to override")
-        setattr(ns, name, override)
-    vars(ns)["__all__"] = list(getattr(_compat, "__all__", _public_names(_compat)))
+    name = "arrayport_cpu.numpy_namespace"
+    ns = _copy(_compat, name, {**OVERRIDES, **PARALLEL})
+    vars(ns)["fft"] = _copy(_compat.fft, f"{name}.fft", FFT_OVERRIDES)
+    vars(ns)["linalg"] = _copy(_compat.linalg, f"{name}.linalg", LINALG_OVERRIDES)
     return ns
 
 
