@@ -20,13 +20,14 @@
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
 
 from arrayport_cpu._numpy_base import _add_reduce, _compat, _ndarray, _np_asarray
-from arrayport_cpu._numpy_shapes import matrix_transpose
+from arrayport_cpu._numpy_shapes import _unique_axes, matrix_transpose
 
 __all__ = ["LINALG_OVERRIDES"]
 
@@ -42,15 +43,20 @@ _np_reciprocal: Final = np.reciprocal
 _inf: Final = np.inf
 _float: Final = builtins.float
 _abs: Final = builtins.abs
+_LAST_TWO: Final = (-2, -1)
+_prod: Final = math.prod
 
 
-def _casts() -> dict[Any, bool]:
-    """dtype -> whether np.linalg.norm casts it to float (``not issubclass(x.dtype.type,
-    (inexact, object_))``), for the native dtypes of the standard and float16."""
+def _casts() -> dict[Any, tuple[bool, bool]]:
+    """dtype -> (whether np.linalg.norm casts it to float (``not issubclass(x.dtype.type,
+    (inexact, object_))``), whether it is real after that), for the native dtypes of the
+    standard and float16."""
     names = ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64"]
     names += ["uint64", "float16", "float32", "float64", "complex64", "complex128"]
     dtypes = [np.dtype(n) for n in names]
-    return {dt: not issubclass(dt.type, (np.inexact, np.object_)) for dt in dtypes}
+    return {
+        dt: (not issubclass(dt.type, (np.inexact, np.object_)), dt.kind != "c") for dt in dtypes
+    }
 
 
 _CASTS: Final = _casts()
@@ -79,12 +85,20 @@ def _one_axis_norm(x: Any, axis: tuple[int], ord: Any) -> Any:
 
 def vector_norm(x: Any, /, *, axis: Any = None, keepdims: Any = False, ord: Any = 2) -> Any:
     if type(x) is _ndarray and (type(ord) is int or type(ord) is _float):
-        cast = _CASTS.get(x.dtype)
-        if cast is not None:
+        plan = _CASTS.get(x.dtype)
+        if plan is not None:
+            cast, real = plan
             if axis is None:
                 ndim = x.ndim
                 v = x.ravel()
-                res = _one_axis_norm(v.astype(float) if cast else v, (0,), ord)
+                if cast:
+                    v = v.astype(float)
+                if ord == 2 and real:
+                    # (v.conj() * v).real: for a real (contiguous, 1-d) v, v.conj() is a
+                    # copy of v and .real is the product itself
+                    res = _np_sqrt(_add_reduce(v * v, axis=(0,), keepdims=False))
+                else:
+                    res = _one_axis_norm(v, (0,), ord)
                 if keepdims:
                     return res.reshape((1,) * ndim)
                 return res
@@ -96,12 +110,41 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: Any = False, ord: Any 
                     shape[axis] = 1
                     return res.reshape(tuple(shape))
                 return res
+            if type(axis) is tuple:
+                try:
+                    axes = _unique_axes(axis, x.ndim)
+                except Exception:  # NumPy's normalize_axis_tuple raises it
+                    return _c_vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
+                # the axes moved to the front and merged into one, the rest after them
+                shape = x.shape
+                rest = tuple([i for i in range(len(shape)) if i not in axes])
+                merged = (_prod([shape[i] for i in axis]), *[shape[i] for i in rest])
+                v = x.transpose(axis + rest).reshape(merged)
+                res = _one_axis_norm(v.astype(float) if cast else v, (0,), ord)
+                if keepdims:
+                    kept = list(shape)
+                    for i in axes:
+                        kept[i] = 1
+                    return res.reshape(tuple(kept))
+                return res
     return _c_vector_norm(x, axis=axis, keepdims=keepdims, ord=ord)
 
 
 def matrix_norm(x: Any, /, *, keepdims: Any = False, ord: Any = "fro") -> Any:
     if type(x) is _ndarray:
-        return _norm(x, ord, (-2, -1), keepdims)
+        plan = _CASTS.get(x.dtype) if type(ord) is str and ord == "fro" else None
+        if plan is not None and x.ndim >= 2:
+            # np.linalg.norm's branch for two axes and "fro", those axes distinct
+            if plan[0]:
+                x = x.astype(float)
+            ret = _np_sqrt(_add_reduce((x.conj() * x).real, axis=_LAST_TWO))
+            if keepdims:
+                ret_shape = list(x.shape)
+                ret_shape[-2] = 1
+                ret_shape[-1] = 1
+                return ret.reshape(ret_shape)
+            return ret
+        return _norm(x, ord, _LAST_TWO, keepdims)
     return _c_matrix_norm(x, keepdims=keepdims, ord=ord)
 
 
