@@ -40,9 +40,29 @@ __all__ = ["FFT_OVERRIDES"]
 
 _cfft: Final[Any] = _compat.fft
 _npfft: Final[Any] = np.fft
-# NumPy's modules behind np.fft: _raw_fft's helpers and its gufuncs.
-_pocketfft: Final[Any] = importlib.import_module("numpy.fft._pocketfft")
-_pfu: Final[Any] = importlib.import_module("numpy.fft._pocketfft_umath")
+
+
+def _numpy_internals() -> tuple[Any, Any] | None:
+    """NumPy's modules behind ``np.fft`` (``_raw_fft``'s helpers, its gufuncs), or None
+    where a NumPy release lays them out otherwise: then the transforms stay compat's."""
+    try:
+        pocketfft = importlib.import_module("numpy.fft._pocketfft")
+        pfu = importlib.import_module("numpy.fft._pocketfft_umath")
+    except ImportError:  # pragma: no cover - a NumPy laid out otherwise
+        return None
+    needed = [(pocketfft, n) for n in ("_cook_nd_args", "_swap_direction")]
+    needed += [(pfu, n) for n in ("fft", "ifft", "rfft_n_even", "rfft_n_odd", "irfft")]
+    needed += [(getattr(_npfft, n), "_implementation") for n in _TRANSFORMS]
+    if not builtins.all(hasattr(module, name) for module, name in needed):
+        return None  # pragma: no cover - a NumPy laid out otherwise
+    return pocketfft, pfu
+
+
+# The transforms whose bodies run here, from NumPy's own steps.
+_TRANSFORMS: Final = ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")
+_INTERNALS: Final = _numpy_internals()
+_pocketfft: Any = _INTERNALS[0] if _INTERNALS is not None else None
+_pfu: Any = _INTERNALS[1] if _INTERNALS is not None else None
 _F32: Final = np.float32
 _C64: Final = np.complex64
 
@@ -57,8 +77,8 @@ _np_reciprocal: Final = np.reciprocal
 _np_sqrt: Final = np.sqrt
 _np_conjugate: Final = np.conjugate
 _np_int64: Final = np.int64
-_cook_nd_args: Final = _pocketfft._cook_nd_args
-_swap_direction: Final = _pocketfft._swap_direction
+_cook_nd_args: Final[Any] = getattr(_pocketfft, "_cook_nd_args", None)
+_swap_direction: Final[Any] = getattr(_pocketfft, "_swap_direction", None)
 _SWAP: Final[dict[Any, str]] = {"backward": "forward", None: "forward", "ortho": "ortho"}
 _SWAP["forward"] = "backward"
 # The dtypes of the plans: those whose factor cannot overflow (float16's can) and whose
@@ -143,10 +163,11 @@ def _core(name: str, is_real: bool, is_forward: bool) -> Callable[..., Any]:
     return core
 
 
-_fft: Final = _core("fft", False, True)
-_ifft: Final = _core("ifft", False, False)
-_rfft: Final = _core("rfft", True, True)
-_irfft: Final = _core("irfft", True, False)
+if _INTERNALS is not None:
+    _fft = _core("fft", False, True)
+    _ifft = _core("ifft", False, False)
+    _rfft = _core("rfft", True, True)
+    _irfft = _core("irfft", True, False)
 
 
 def _hfft(a: Any, n: Any, axis: Any, norm: Any) -> Any:
@@ -233,16 +254,19 @@ def _n_axes(name: str, core: Any, cast: list[Any], to: Any) -> Callable[..., Any
 
 
 # compat's casts (its common/_fft.py): x.dtype in [float32, complex64] or == float32 etc.
-fft: Final = _one_axis("fft", _fft, [_F32, _C64], _C64)
-ifft: Final = _one_axis("ifft", _ifft, [_F32, _C64], _C64)
-rfft: Final = _one_axis("rfft", _rfft, [_F32], _C64)
-irfft: Final = _one_axis("irfft", _irfft, [_C64], _F32)
-hfft: Final = _one_axis("hfft", _hfft, [_F32, _C64], _F32)
-ihfft: Final = _one_axis("ihfft", _ihfft, [_F32, _C64], _C64)
-fftn: Final = _n_axes("fftn", _fftn(_fft), [_F32, _C64], _C64)
-ifftn: Final = _n_axes("ifftn", _fftn(_ifft), [_F32, _C64], _C64)
-rfftn: Final = _n_axes("rfftn", _rfftn, [_F32], _C64)
-irfftn: Final = _n_axes("irfftn", _irfftn, [_C64], _F32)
+_OVERRIDDEN: list[Callable[..., Any]] = []
+if _INTERNALS is not None:
+    fft = _one_axis("fft", _fft, [_F32, _C64], _C64)
+    ifft = _one_axis("ifft", _ifft, [_F32, _C64], _C64)
+    rfft = _one_axis("rfft", _rfft, [_F32], _C64)
+    irfft = _one_axis("irfft", _irfft, [_C64], _F32)
+    hfft = _one_axis("hfft", _hfft, [_F32, _C64], _F32)
+    ihfft = _one_axis("ihfft", _ihfft, [_F32, _C64], _C64)
+    fftn = _n_axes("fftn", _fftn(_fft), [_F32, _C64], _C64)
+    ifftn = _n_axes("ifftn", _fftn(_ifft), [_F32, _C64], _C64)
+    rfftn = _n_axes("rfftn", _rfftn, [_F32], _C64)
+    irfftn = _n_axes("irfftn", _irfftn, [_C64], _F32)
+    _OVERRIDDEN += [fft, ifft, fftn, ifftn, rfft, irfft, rfftn, irfftn, hfft, ihfft]
 
 
 def _shifted(name: str, sign: int) -> Callable[..., Any]:
@@ -283,19 +307,5 @@ ifftshift: Final = _shifted("ifftshift", -1)
 
 #: Name -> override, each replacing ``array_api_compat.numpy.fft``'s function of that name.
 FFT_OVERRIDES: Final[dict[str, Callable[..., Any]]] = {
-    f.__name__: f
-    for f in (
-        fft,
-        ifft,
-        fftn,
-        ifftn,
-        rfft,
-        irfft,
-        rfftn,
-        irfftn,
-        hfft,
-        ihfft,
-        fftshift,
-        ifftshift,
-    )
+    f.__name__: f for f in (*_OVERRIDDEN, fftshift, ifftshift)
 }

@@ -37,7 +37,8 @@ _c_matrix_norm: Final = _clinalg.matrix_norm
 _c_diagonal: Final = _clinalg.diagonal
 _c_trace: Final = _clinalg.trace
 _np_norm: Final[Any] = np.linalg.norm
-_norm: Final = _np_norm._implementation  # what the dispatch calls
+# What the dispatch calls (np.linalg.norm itself where a NumPy release has no such attribute).
+_norm: Final = getattr(_np_norm, "_implementation", _np_norm)
 _np_sqrt: Final = np.sqrt
 _np_reciprocal: Final = np.reciprocal
 _inf: Final = np.inf
