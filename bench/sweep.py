@@ -254,6 +254,7 @@ def machine() -> dict[str, Any]:
         "arrayport_threads": xp.get_num_threads(),
         "torch_threads": None if torch is None else torch.get_num_threads(),
         "min_items": _parallel.MIN_ITEMS,
+        "min_reduce_items": _parallel.MIN_REDUCE_ITEMS,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
         "platform": platform.platform(),
     }
@@ -371,7 +372,7 @@ def crossover(repeats: int = 7, least: float = 0.02) -> str:
     below 1 is where ``MIN_ITEMS`` belongs (rule TH-2)."""
     sizes = [2**k for k in range(13, 22)]
     threads = xp.get_num_threads()
-    kept = _parallel.MIN_ITEMS
+    kept = _parallel.MIN_ITEMS, _parallel.MIN_REDUCE_ITEMS
     lines = [
         f"arrayport on {threads} threads / on 1 thread, every size split:",
         "",
@@ -379,7 +380,7 @@ def crossover(repeats: int = 7, least: float = 0.02) -> str:
         "| ---: |" + " ---: |" * len(OPS),
     ]
     try:
-        _parallel.MIN_ITEMS = 1
+        _parallel.MIN_ITEMS = _parallel.MIN_REDUCE_ITEMS = 1
         for n in sizes:
             g = _globals(n)
             row = []
@@ -396,7 +397,7 @@ def crossover(repeats: int = 7, least: float = 0.02) -> str:
                 row.append(f"{statistics.median(many) / statistics.median(one):.2f}")
             lines.append(f"| {n} | " + " | ".join(row) + " |")
     finally:
-        _parallel.MIN_ITEMS = kept
+        _parallel.MIN_ITEMS, _parallel.MIN_REDUCE_ITEMS = kept
         xp.set_num_threads(None)
     return "\n".join(lines)
 

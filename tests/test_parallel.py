@@ -28,6 +28,7 @@ N = 8 * SMALL + 37  # not a multiple of the chunk alignment
 def split(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """Two threads, the threshold lowered; yields the count of split calls."""
     monkeypatch.setattr(_parallel, "MIN_ITEMS", SMALL)
+    monkeypatch.setattr(_parallel, "MIN_REDUCE_ITEMS", SMALL)
     calls = [0]
     run = _parallel._POOL.run
 
@@ -131,6 +132,24 @@ def test_zero_size_and_small_not_split(split: list[int]) -> None:
         assert _bits(got) == _bits(np.exp(a))
     assert xp.sum(xp.asarray(np.zeros((0, 5000))), axis=1).shape == (0,)
     assert split[0] == 0
+
+
+def test_reductions_have_their_own_threshold(
+    split: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TH-2: a reduction splits from MIN_REDUCE_ITEMS elements, an elementwise call from
+    MIN_ITEMS: between the two, the add is split and the sum, mean and max are not."""
+    monkeypatch.setattr(_parallel, "MIN_REDUCE_ITEMS", 4 * N)
+    x, y = xp.asarray(_F), xp.asarray(_G)
+    for reduce in (xp.sum, xp.mean, xp.max):
+        assert _bits(reduce(x)) == _bits(getattr(np, reduce.__name__)(_F))
+    assert split[0] == 0
+    assert _bits(xp.add(x, y)) == _bits(_F + _G)
+    assert split[0] >= 1
+    monkeypatch.setattr(_parallel, "MIN_REDUCE_ITEMS", N)
+    before = split[0]
+    float(xp.sum(x))
+    assert split[0] > before
 
 
 def test_one_thread_not_split(split: list[int]) -> None:

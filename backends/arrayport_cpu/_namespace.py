@@ -166,7 +166,7 @@ def _with_dtype(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
         where: Any = _NoValue,
     ) -> Any:
         if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
-            if a.size >= _parallel.MIN_ITEMS:  # rule TH-3
+            if a.size >= _parallel.MIN_REDUCE_ITEMS:  # rule TH-2
                 return split(a, axis, dtype, None, False if keepdims is _NoValue else keepdims)
             if keepdims is _NoValue:
                 return reduce(a, axis, dtype, None)
@@ -190,7 +190,7 @@ def _extreme(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
         where: Any = _NoValue,
     ) -> Any:
         if type(a) is _ndarray and out is None and initial is _NoValue and where is _NoValue:
-            if a.size >= _parallel.MIN_ITEMS:  # rule TH-3
+            if a.size >= _parallel.MIN_REDUCE_ITEMS:  # rule TH-2
                 return split(a, axis, None, None, False if keepdims is _NoValue else keepdims)
             if keepdims is _NoValue:
                 return reduce(a, axis, None, None)
@@ -214,7 +214,7 @@ def _truth(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
         where: Any = _NoValue,
     ) -> Any:
         if type(a) is _ndarray and out is None and where is _NoValue:
-            if a.size >= _parallel.MIN_ITEMS:  # rule TH-3
+            if a.size >= _parallel.MIN_REDUCE_ITEMS:  # rule TH-2
                 k = False if keepdims is _NoValue else keepdims
                 return split(a, axis, builtins.bool, None, k)
             if keepdims is _NoValue:

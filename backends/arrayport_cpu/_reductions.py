@@ -46,7 +46,7 @@ def reduction(ufunc: Any) -> Callable[..., Any]:
     ) -> Any:
         if (
             type(a) is _ndarray
-            and a.size >= _parallel.MIN_ITEMS
+            and a.size >= _parallel.MIN_REDUCE_ITEMS
             and out is None
             and not kw
             and (keepdims is True or keepdims is False)
@@ -68,7 +68,7 @@ def _split_reduce(reduce: Any, a: Any, axis: Any, dtype: Any, keepdims: bool) ->
     axes = _axes(axis, a.ndim)
     if not axes:
         return _SERIAL
-    parts = _threads_for(a.size)
+    parts = _threads_for(a.size, _parallel.MIN_REDUCE_ITEMS)
     if parts < 2:
         return _SERIAL
     shape = a.shape

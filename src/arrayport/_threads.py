@@ -22,7 +22,8 @@ def set_num_threads(n: int | None, /) -> None:
     -----
     The setting holds for the whole process, for every loaded backend that computes on
     host threads; the ``cpu`` device splits results of about half a million elements or
-    more (``arrayport_cpu._parallel.MIN_ITEMS``, rule TH-2).
+    more, and reductions of about 800,000 (``arrayport_cpu._parallel.MIN_ITEMS`` and
+    ``MIN_REDUCE_ITEMS``, rule TH-2).
     Results do not depend on it, except the rounding of floating-point reductions,
     which are identical from run to run for one setting (rule TH-4).
     """
