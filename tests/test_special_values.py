@@ -97,6 +97,36 @@ CASES: list[tuple[str, Fn, Fn, list[Any]]] = [
         SPECIAL,
     ),
     ("moves-roll", lambda ns, x: ns.roll(x, 3), lambda ns, x: np.roll(x, 3), SPECIAL),
+    # Operations that only select or order values, without arithmetic, are not wrapped
+    # either: NaN and infinities are compared, never computed with.
+    ("selects-sort", lambda ns, x: ns.sort(x), lambda ns, x: np.sort(x), SPECIAL),
+    (
+        "selects-argsort",
+        lambda ns, x: ns.argsort(x),
+        lambda ns, x: np.argsort(x, kind="stable"),
+        SPECIAL,
+    ),
+    ("selects-argmax", lambda ns, x: ns.argmax(x), lambda ns, x: np.argmax(x), SPECIAL),
+    ("selects-argmin", lambda ns, x: ns.argmin(x), lambda ns, x: np.argmin(x), SPECIAL),
+    ("selects-nonzero", lambda ns, x: ns.nonzero(x)[0], lambda ns, x: np.nonzero(x)[0], SPECIAL),
+    (
+        "selects-searchsorted",
+        lambda ns, x: ns.searchsorted(ns.sort(x), x),
+        lambda ns, x: np.searchsorted(np.sort(x), x),
+        SPECIAL,
+    ),
+    (
+        "selects-tril",
+        lambda ns, x: ns.tril(ns.reshape(x, (3, 4)), k=1),
+        lambda ns, x: np.tril(x.reshape(3, 4), k=1),
+        SPECIAL,
+    ),
+    (
+        "selects-triu",
+        lambda ns, x: ns.triu(ns.reshape(x, (3, 4)), k=-1),
+        lambda ns, x: np.triu(x.reshape(3, 4), k=-1),
+        SPECIAL,
+    ),
     ("fft", lambda ns, x: ns.fft.fft(x), lambda ns, x: np.fft.fft(x), COMPLEX),
     ("rfft", lambda ns, x: ns.fft.rfft(x), lambda ns, x: np.fft.rfft(x), SPECIAL),
     ("irfft", lambda ns, x: ns.fft.irfft(x), lambda ns, x: np.fft.irfft(x), COMPLEX),

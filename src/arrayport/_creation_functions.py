@@ -458,7 +458,9 @@ def _decide_eye(
     return Decision(run, target, out, context=needs_context, readonly=False)
 
 
-_EYE: Final = Operation("eye", _decide_eye)
+_EYE: Final = Operation(
+    "eye", _decide_eye, computes=False
+)  # selects values, no arithmetic: nothing to silence (NS-12)
 
 
 def eye(
@@ -600,7 +602,9 @@ def _triangle(fn: str) -> Operation:
             readonly=False,
         )
 
-    return Operation(fn, decide, ndim=True)
+    return Operation(
+        fn, decide, ndim=True, computes=False
+    )  # selects values, no arithmetic: nothing to silence (NS-12)
 
 
 _TRIL: Final = _triangle("tril")

@@ -60,7 +60,9 @@ def _arg_extreme(fn: str) -> Operation:
 
         return Decision(run, x.device, indexing, context=needs_context, readonly=False)
 
-    return Operation(fn, decide, ndim=True)
+    return Operation(
+        fn, decide, ndim=True, computes=False
+    )  # selects values, no arithmetic: nothing to silence (NS-12)
 
 
 _ARGMAX: Final = _arg_extreme("argmax")
@@ -115,7 +117,7 @@ def _decide_nonzero(reg: Registry, x: object) -> Decision:
     return Decision(run, x.device, indexing, context=needs_context, readonly=False, multi=tuple)
 
 
-_NONZERO: Final = Operation("nonzero", _decide_nonzero, ndim=True)
+_NONZERO: Final = Operation("nonzero", _decide_nonzero, ndim=True, computes=False)
 
 
 def nonzero(x: Array, /) -> tuple[Array, ...]:
@@ -172,7 +174,9 @@ def _decide_searchsorted(
     return Decision(run, device, indexing, context=needs_context, readonly=False)
 
 
-_SEARCHSORTED: Final = Operation("searchsorted", _decide_searchsorted, ndim=True)
+_SEARCHSORTED: Final = Operation(
+    "searchsorted", _decide_searchsorted, ndim=True, computes=False
+)  # selects values, no arithmetic: nothing to silence (NS-12)
 
 
 def searchsorted(

@@ -78,7 +78,9 @@ def _decide_argsort(
     return Decision(run, x.device, indexing, context=needs_context, readonly=False)
 
 
-_ARGSORT: Final = Operation("argsort", _decide_argsort, ndim=True)
+_ARGSORT: Final = Operation(
+    "argsort", _decide_argsort, ndim=True, computes=False
+)  # selects values, no arithmetic: nothing to silence (NS-12)
 
 
 def argsort(x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> Array:
@@ -113,7 +115,9 @@ def _decide_sort(
     return Decision(run, x.device, x.dtype, context=needs_context, readonly=False)
 
 
-_SORT: Final = Operation("sort", _decide_sort, ndim=True)
+_SORT: Final = Operation(
+    "sort", _decide_sort, ndim=True, computes=False
+)  # selects values, no arithmetic: nothing to silence (NS-12)
 
 
 def sort(x: Array, /, *, axis: int = -1, descending: bool = False, stable: bool = True) -> Array:
