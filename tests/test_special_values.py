@@ -226,6 +226,52 @@ def test_special_values_quiet_in_every_thread() -> None:
     assert errors == []
 
 
+def test_ufuncs_quiet_when_the_quiet_context_is_entered_already() -> None:
+    """NS-12: an elementwise call that finds the cpu backend's quiet context entered (by
+    another thread, or around the call) silences its warnings by the error state
+    instead, and gives the same values."""
+    from arrayport_cpu import _quiet
+
+    assert _quiet.QUIET_CONTEXT is not None
+    x = xp.asarray([0.0, -1.0, 1.0])
+    want = np.asarray(xp.log(x))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = _quiet.QUIET_CONTEXT.run(lambda: (xp.log(x), x / 0.0, x + x))
+    assert [str(w.message) for w in caught] == []
+    np.testing.assert_array_equal(np.asarray(got[0]), want)
+    np.testing.assert_array_equal(np.asarray(got[1]), np.asarray([np.nan, -np.inf, np.inf]))
+
+
+def test_ufunc_of_a_subclass_runs_in_the_callers_context() -> None:
+    """NS-12: an operand whose ufunc override runs Python code (an ndarray subclass) is
+    computed in the caller's own context, with only the error state changed: a context
+    variable the caller set is seen there."""
+    import contextvars
+
+    from arrayport._plugins import registry
+
+    seen: list[object] = []
+    mark: contextvars.ContextVar[str] = contextvars.ContextVar("mark", default="unset")
+
+    class Watched(np.ndarray):
+        def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+            seen.append((mark.get(), np.geterr()["divide"]))
+            plain = [np.asarray(i) if isinstance(i, Watched) else i for i in inputs]
+            return getattr(ufunc, method)(*plain, **kwargs)
+
+    cpu = xp.Device("cpu")
+    run = registry().backend(cpu).namespace(device=cpu).divide
+    quiet = registry().backend(cpu).quiet_compute(device=cpu)(run)
+    token = mark.set("the caller's")
+    try:
+        out = quiet(np.ones(2).view(Watched), np.zeros(2))
+    finally:
+        mark.reset(token)
+    assert seen == [("the caller's", "ignore")]
+    np.testing.assert_array_equal(out, [np.inf, np.inf])
+
+
 def test_cpu_backend_sets_numpy_error_state_variable() -> None:
     """NS-12, BK-13: the cpu backend's wrapper switches NumPy's warnings off for the
     wrapped call alone, through NumPy's error-state variable (not its slower

@@ -81,6 +81,8 @@ THREAD_VARIABLES: Final = (
 )
 
 _ndarray: Final = np.ndarray
+# Operand types a ufunc takes without running Python code.
+_PLAIN_SCALARS: Final = frozenset({int, float, complex, bool})
 _copyto: Final = np.copyto
 _empty: Final = np.empty
 _empty_like: Final = np.empty_like
@@ -410,19 +412,33 @@ def elementwise(ufunc: Any) -> Callable[..., Any]:
 
 
 def _quietly(ufunc: Any, split: Callable[..., Any]) -> Callable[..., Any]:
-    """How ``_quiet.quiet`` wraps ``split``: one function that sets the error state, then
-    calls ``ufunc`` itself for a small call, so that the seam's call of an elementwise
-    function has no more Python frames than without threads (rule TH-2)."""
+    """How ``_quiet.quiet`` wraps ``split``: one function that calls ``ufunc`` itself
+    for a small call, inside the quiet context (``within``, its ``Context.run``) when the
+    operands are exact ndarrays and Python scalars, so that the seam's call of an
+    elementwise function has no more Python frames than without threads (rule TH-2).
+    Other operands (their ufunc overrides run Python code, which must see the caller's
+    context), a large call, and a call that finds the context entered already set the
+    error state in the caller's context instead (NS-12)."""
 
-    def quietly(enter: Any, leave: Any, ignore: Any) -> Callable[..., Any]:
-        nd = _ndarray
+    def quietly(enter: Any, leave: Any, ignore: Any, within: Any) -> Callable[..., Any]:
+        nd, scalars = _ndarray, _PLAIN_SCALARS
         if ufunc.nin == 1:
 
             def run1(x: Any) -> Any:
+                if type(x) is nd:
+                    if x.size < MIN_ITEMS:
+                        try:
+                            return within(ufunc, x)
+                        except RuntimeError:  # entered: by another thread, or around us
+                            pass
+                    else:
+                        token = enter(ignore)
+                        try:
+                            return split(x)
+                        finally:
+                            leave(token)
                 token = enter(ignore)
                 try:
-                    if type(x) is nd and x.size >= MIN_ITEMS:
-                        return split(x)
                     return ufunc(x)
                 finally:
                     leave(token)
@@ -431,12 +447,21 @@ def _quietly(ufunc: Any, split: Callable[..., Any]) -> Callable[..., Any]:
             return run1
 
         def run2(x1: Any, x2: Any) -> Any:
+            t1, t2 = type(x1), type(x2)
+            # One product bounds the result's size (binary() looks closer); -1: operands
+            # other than exact ndarrays and Python scalars.
+            if t1 is nd:
+                n = x1.size * (x2.size if t2 is nd else 1 if t2 in scalars else -1)
+            else:
+                n = x2.size if t2 is nd and t1 in scalars else -1
+            if 0 <= n < MIN_ITEMS:
+                try:
+                    return within(ufunc, x1, x2)
+                except RuntimeError:  # entered: by another thread, or around us
+                    pass
             token = enter(ignore)
             try:
-                # One product bounds the result's size (binary() looks closer).
-                if (x1.size if type(x1) is nd else 1) * (
-                    x2.size if type(x2) is nd else 1
-                ) >= MIN_ITEMS:
+                if n >= MIN_ITEMS:
                     return split(x1, x2)
                 return ufunc(x1, x2)
             finally:
