@@ -425,20 +425,16 @@ def _quietly(ufunc: Any, split: Callable[..., Any]) -> Callable[..., Any]:
         if ufunc.nin == 1:
 
             def run1(x: Any) -> Any:
-                if type(x) is nd:
-                    if x.size < MIN_ITEMS:
-                        try:
-                            return within(ufunc, x)
-                        except RuntimeError:  # entered: by another thread, or around us
-                            pass
-                    else:
-                        token = enter(ignore)
-                        try:
-                            return split(x)
-                        finally:
-                            leave(token)
+                n = x.size if type(x) is nd else -1  # -1: not an exact ndarray
+                if 0 <= n < MIN_ITEMS:
+                    try:
+                        return within(ufunc, x)
+                    except RuntimeError:  # entered: by another thread, or around us
+                        pass
                 token = enter(ignore)
                 try:
+                    if n >= MIN_ITEMS:
+                        return split(x)
                     return ufunc(x)
                 finally:
                     leave(token)
