@@ -263,3 +263,64 @@ def test_computes_inside_the_device_context(
     """Scalar operands and promotions are made on the operands' device, in its context."""
     out = call(context_checked.device)
     assert out.device == context_checked.device
+
+
+# ---- a backend whose index results come in another dtype ----------------------------------
+
+
+class _NarrowIndices:
+    """A compute namespace whose index and count results are int32, as some libraries'."""
+
+    def __init__(self, ns: Any) -> None:
+        self._ns = ns
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._ns, name)
+        if name not in ("argmax", "argmin", "count_nonzero", "nonzero", "searchsorted"):
+            return attr
+
+        def narrow(out: Any) -> Any:
+            return np.asarray(out).astype(np.int32)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            out = attr(*args, **kwargs)
+            return tuple(map(narrow, out)) if name == "nonzero" else narrow(out)
+
+        return call
+
+
+@pytest.fixture
+def narrow_indices(monkeypatch: pytest.MonkeyPatch) -> Iterator[xp.Device]:
+    """fake:1's compute namespace gives int32 indices and counts."""
+    from arrayport._operations import compute_of
+    from arrayport._plugins import registry
+
+    device = xp.Device("fake:1")
+    reg = registry()
+    monkeypatch.setitem(reg.namespaces, device, _NarrowIndices(compute_of(reg, device)[0]))
+    reg.decisions.clear()
+    yield device
+    reg.decisions.clear()
+
+
+NARROWED: list[tuple[str, Callable[[xp.Array], Any]]] = [
+    ("argmax", lambda a: xp.argmax(a)),
+    ("argmin-axis", lambda a: xp.argmin(a, axis=1, keepdims=True)),
+    ("count_nonzero", lambda a: xp.count_nonzero(a, axis=0)),
+    ("nonzero", lambda a: xp.nonzero(a)[1]),
+    ("searchsorted", lambda a: xp.searchsorted(xp.reshape(a, (-1,)), a[0])),
+]
+
+
+@pytest.mark.parametrize("call", [c[1] for c in NARROWED], ids=[c[0] for c in NARROWED])
+def test_index_results_take_the_default_dtype(
+    narrow_indices: xp.Device, call: Callable[[xp.Array], Any]
+) -> None:
+    """NS-4: an index or count the backend gives in another dtype is cast to the device's
+    default one; the values stay the same."""
+    a = xp.asarray(np.sort(A, axis=None).reshape(A.shape), device=narrow_indices)
+    out = call(a)
+    assert out.dtype == xp.int64 and out.device == narrow_indices
+    assert host(out).dtype == np.int64  # the data as the dtype says, not int32 under it
+    reference = call(xp.asarray(np.sort(A, axis=None).reshape(A.shape)))
+    np.testing.assert_array_equal(host(out), host(reference))

@@ -251,12 +251,10 @@ def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | Non
     if d.context or d.multi is not None or dtype is None or not plain:
 
         def replay_general(first: Array | None, *natives: Any) -> Any:
-            if d.context:
+            if d.context:  # the results too: a library scalar becomes an array there
                 with reg.backend(device).device_context(device=device):
-                    out = run(*natives)
-            else:
-                out = run(*natives)
-            return _results(reg, d, out, first)
+                    return _results(reg, d, run(*natives), first)
+            return _results(reg, d, run(*natives), first)
 
         return replay_general
     view = readonly is VIEW

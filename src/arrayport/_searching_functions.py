@@ -28,11 +28,17 @@ __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "wher
 
 
 def _as_dtype(ns: Any, dtype: DType) -> Callable[[Any], Any]:
-    """How a native index or count result becomes an array of ``dtype`` (rule NS-4)."""
+    """How a native index or count result becomes an array of ``dtype`` (rule NS-4).
+
+    A result in ``dtype`` already (NumPy's indices are ``intp``) is kept as it is: the
+    replay makes a 0-d array of a library scalar (rule BK-10).
+    """
     nd = getattr(ns, dtype.name)
     astype, asarray = ns.astype, ns.asarray
 
     def cast(native: Any) -> Any:
+        if getattr(native, "dtype", None) == nd:
+            return native
         return asarray(astype(native, nd, copy=False))
 
     return cast
