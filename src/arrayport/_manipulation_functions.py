@@ -244,9 +244,11 @@ def _decide_stack(reg: Registry, *args: object) -> Decision:
     stack_ = ns.stack
 
     def run(*natives: Any) -> Any:
-        shapes = {tuple(n.shape) for n in natives}
-        if len(shapes) != 1:
-            raise ValueError(f"stack: arrays must have one shape; got {sorted(shapes, key=str)}")
+        shape = tuple(natives[0].shape)
+        for n in natives:
+            if tuple(n.shape) != shape:
+                shapes = sorted({tuple(n.shape) for n in natives}, key=str)
+                raise ValueError(f"stack: arrays must have one shape; got {shapes}")
         return stack_(promoted(natives), axis=axis)
 
     return Decision(run, device, dtype, context=needs_context)
