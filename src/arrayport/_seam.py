@@ -44,12 +44,38 @@ _MAX_DECISIONS: Final = 4096
 # --------------------------------------------------------------------------------------
 
 
+def _typed(params: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Parameters by value and by type: ``True == 1 == 1.0``, yet only one may be valid.
+
+    The usual counts are unpacked: ``type()`` called from bytecode is several times
+    cheaper than through ``map``."""
+    n = len(params)
+    if n == 2:
+        a, b = params
+        return (params, type(a), type(b))
+    if n == 3:
+        a, b, c = params
+        return (params, type(a), type(b), type(c))
+    if n == 1:
+        return (params, type(params[0]))
+    return (params, *map(type, params))
+
+
+def _types(values: tuple[Any, ...]) -> tuple[type, ...]:
+    """Each value's type (as ``_typed``, the short tuples of shapes and keys unrolled)."""
+    n = len(values)
+    if n == 2:
+        return (type(values[0]), type(values[1]))
+    if n == 1:
+        return (type(values[0]),)
+    return tuple(map(type, values))
+
+
 def apply1(op: Operation, x: Any, params: tuple[Any, ...] = ()) -> Any:
     """Run ``op`` on one operand ``x`` (an array, or a value such as a shape) with
     hashable ``params``."""
     reg = _plugins._REGISTRY or current_registry()
-    # Parameters by value and by type: True == 1 == 1.0, yet only one may be valid.
-    kind = (params, *map(type, params)) if params and op.typed else params
+    kind = _typed(params) if params and op.typed else params
     if type(x) is not Array:
         key: tuple[Any, ...] = (op, kind, type(x) if type(x) is not tuple else signature(x))
         try:
@@ -74,7 +100,7 @@ def apply1(op: Operation, x: Any, params: tuple[Any, ...] = ()) -> Any:
 def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any:
     """Run ``op`` on two operands: arrays, or an array and a Python scalar or index key."""
     t1, t2 = type(x1), type(x2)
-    kind = (params, *map(type, params)) if params and op.typed else params
+    kind = _typed(params) if params and op.typed else params
     if t1 is Array:
         first = x1
         n1 = x1._native
@@ -121,7 +147,7 @@ def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any
 def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> Any:
     """Run ``op`` on any number of operands (arrays, scalars, None, index keys)."""
     reg = _plugins._REGISTRY or current_registry()
-    key: list[Any] = [op, (params, *map(type, params)) if params and op.typed else params]
+    key: list[Any] = [op, _typed(params) if params and op.typed else params]
     natives = []
     first = None
     for a in args:
@@ -189,7 +215,7 @@ def signature(a: object) -> object:
     the parts' signatures, with an ``Operand`` for each array in it."""
     t = type(a)
     if t is tuple:
-        parts = tuple(map(type, a))  # type: ignore[call-overload]
+        parts = _types(a)  # type: ignore[arg-type]
         if Array in parts or tuple in parts:
             return tuple(signature(p) for p in a)  # type: ignore[attr-defined]
         return parts
