@@ -418,6 +418,14 @@ def _decide_clip(reg: Registry, x: object, lo: object, hi: object) -> Decision:
             step = _clip_scalar(dtype, bound_name)
         bounds.append((clamp, step))
     asarray = ns.asarray
+    plain = [spec[0] for spec in bounds if spec is not None and spec[1] is None]
+    if len(plain) == 2:  # both bounds, each used as it is
+        lower, upper = plain
+
+        def run_both(native: Any, lo: Any, hi: Any) -> Any:
+            return upper(lower(native, lo), hi)
+
+        return Decision(run_both, device, dtype, context=needs_context)
 
     def run(native: Any, *values: Any) -> Any:
         out = native
