@@ -29,6 +29,7 @@ def split(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """Two threads, the threshold lowered; yields the count of split calls."""
     monkeypatch.setattr(_parallel, "MIN_ITEMS", SMALL)
     monkeypatch.setattr(_parallel, "MIN_REDUCE_ITEMS", SMALL)
+    monkeypatch.setattr(_parallel, "MIN_COMPUTE_ITEMS", SMALL)
     calls = [0]
     run = _parallel._POOL.run
 
@@ -150,6 +151,33 @@ def test_reductions_have_their_own_threshold(
     before = split[0]
     float(xp.sum(x))
     assert split[0] > before
+
+
+def test_compute_bound_calls_have_their_own_threshold(
+    split: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TH-2: exp, the other COMPUTE_BOUND ufuncs and where split from MIN_COMPUTE_ITEMS,
+    add and the other memory-bound ones from MIN_ITEMS: between the two, exp, atan2 and
+    where are split (bit-identical) and add and sqrt are not."""
+    monkeypatch.setattr(_parallel, "MIN_ITEMS", 4 * N)
+    x, y, c = xp.asarray(_F), xp.asarray(_G), xp.asarray(_F > 0)
+    assert _bits(xp.add(x, y)) == _bits(_F + _G)
+    assert _bits(x + 1.0) == _bits(_F + 1.0)
+    assert _bits(xp.sqrt(xp.abs(x))) == _bits(np.sqrt(np.abs(_F)))
+    assert split[0] == 0
+    cases: list[tuple[Callable[[], Any], Any]] = [
+        (lambda: xp.exp(x / 10), np.exp(_F / 10)),
+        (lambda: xp.atan2(x, y), np.arctan2(_F, _G)),
+        (lambda: xp.where(c, x, y), np.where(_F > 0, _F, _G)),
+    ]
+    for call, expected in cases:
+        before = split[0]
+        assert _bits(call()) == _bits(expected)
+        assert split[0] > before
+    monkeypatch.setattr(_parallel, "MIN_COMPUTE_ITEMS", 4 * N)
+    before = split[0]
+    assert _bits(xp.exp(x / 10)) == _bits(np.exp(_F / 10))
+    assert split[0] == before
 
 
 def test_one_thread_not_split(split: list[int]) -> None:

@@ -2,7 +2,7 @@
 
 NumPy releases the GIL inside its ufuncs, ``copyto`` and its reductions, so chunks of
 one large computation run at once on as many cores. Each function here is a drop-in for
-the NumPy callable it wraps: below ``MIN_ITEMS`` elements, with one thread, or for any
+the NumPy callable it wraps: below its threshold (rule TH-2), with one thread, or for any
 call it does not know how to split (keywords, subclasses, object dtypes), it calls that
 callable as it is; only large exact-``ndarray`` calls are split.
 
@@ -38,6 +38,8 @@ from typing import Any, Final
 import numpy as np
 
 __all__ = [
+    "COMPUTE_BOUND",
+    "MIN_COMPUTE_ITEMS",
     "MIN_ITEMS",
     "MIN_REDUCE_ITEMS",
     "default_num_threads",
@@ -60,6 +62,48 @@ MIN_ITEMS: int = 1 << 19
 #: itself later: on an idle machine (8 MiB L3) two threads took 1.23x one thread's time
 #: for a sum of 2^19 float64, 0.94x at 700,000 and 0.80x at 800,000 (``--crossover``).
 MIN_REDUCE_ITEMS: int = 3 << 18
+
+#: Elementwise ufuncs that compute much per element (``COMPUTE_BOUND``) and ``where``
+#: split from this many result elements: their time is spent computing, not moving
+#: memory, so a second core pays for the hand-over sooner. On an idle machine, two
+#: threads over one at 2^17 elements: 0.58-0.66 for each ufunc of the set, 0.73 for
+#: ``where``; add, multiply and copy were 2.5x slower there (``bench/NOTES.md``).
+MIN_COMPUTE_ITEMS: int = 1 << 17
+
+#: The ufuncs that split from ``MIN_COMPUTE_ITEMS``: exponentials, logarithms,
+#: trigonometric and hyperbolic functions and their inverses, powers, ``hypot``.
+COMPUTE_BOUND: Final = frozenset(
+    getattr(np, name)
+    for name in [
+        "exp",
+        "exp2",
+        "expm1",
+        "log",
+        "log2",
+        "log10",
+        "log1p",
+        "logaddexp",
+        "logaddexp2",
+        "power",
+        "float_power",
+        "sin",
+        "cos",
+        "tan",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "arctan2",
+        "sinh",
+        "cosh",
+        "tanh",
+        "arcsinh",
+        "arccosh",
+        "arctanh",
+        "hypot",
+        "cbrt",
+    ]
+    if isinstance(getattr(np, name, None), np.ufunc)
+)
 
 #: ``where`` works through each chunk in blocks of this many elements, so its
 #: intermediate result stays in cache.
@@ -327,9 +371,10 @@ def _is_plain(o: Any) -> bool:
     return t is float or t is int or t is complex or t is bool or isinstance(o, np.generic)
 
 
-def _split_ufunc(ufunc: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """``ufunc(*args, **kwargs)`` split between threads, or ``_SERIAL``; ``kwargs`` may
-    hold ``out`` (an ndarray, None or ``...``) and ``casting``."""
+def _split_ufunc(ufunc: Any, args: tuple[Any, ...], kwargs: dict[str, Any], least: int) -> Any:
+    """``ufunc(*args, **kwargs)`` split between threads for the threshold ``least``, or
+    ``_SERIAL``; ``kwargs`` may hold ``out`` (an ndarray, None or ``...``) and
+    ``casting``."""
     out = kwargs.get("out")
     casting = kwargs.get("casting")
     if len(kwargs) != (out is not None) + (casting is not None) or type(casting) not in (
@@ -349,7 +394,7 @@ def _split_ufunc(ufunc: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> A
             dtype = ufunc(*map(_probe, args), **extra).dtype
     except Exception:  # NumPy's own call raises it
         return _SERIAL
-    parts = _threads_for(int(np.prod(shape)))
+    parts = _threads_for(int(np.prod(shape)), least)
     if parts < 2:
         return _SERIAL
     if out is None:
@@ -376,12 +421,14 @@ def _ufunc_into(ufunc: Any, out: Any, args: tuple[Any, ...], extra: dict[str, An
 def elementwise(ufunc: Any) -> Callable[..., Any]:
     """``ufunc`` (one or two inputs, one output), split between threads when large."""
     nin = ufunc.nin
+    compute = ufunc in COMPUTE_BOUND
 
     if nin == 1:
 
         def unary(x: Any, /, **kwargs: Any) -> Any:
-            if type(x) is _ndarray and x.size >= MIN_ITEMS and get_num_threads() > 1:
-                result = _split_ufunc(ufunc, (x,), kwargs)
+            least = MIN_COMPUTE_ITEMS if compute else MIN_ITEMS
+            if type(x) is _ndarray and x.size >= least and get_num_threads() > 1:
+                result = _split_ufunc(ufunc, (x,), kwargs, least)
                 if result is not _SERIAL:
                     return result
             return ufunc(x, **kwargs)
@@ -392,13 +439,14 @@ def elementwise(ufunc: Any) -> Callable[..., Any]:
         def binary(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
             n1 = x1.size if type(x1) is _ndarray else 1
             n2 = x2.size if type(x2) is _ndarray else 1
+            least = MIN_COMPUTE_ITEMS if compute else MIN_ITEMS
             # Two smaller arrays of different shapes can broadcast to a large result.
             if (
-                n1 >= MIN_ITEMS
-                or n2 >= MIN_ITEMS
-                or (n1 * n2 >= MIN_ITEMS and n1 > 1 and n2 > 1 and x1.shape != x2.shape)
+                n1 >= least
+                or n2 >= least
+                or (n1 * n2 >= least and n1 > 1 and n2 > 1 and x1.shape != x2.shape)
             ) and get_num_threads() > 1:
-                result = _split_ufunc(ufunc, (x1, x2), kwargs)
+                result = _split_ufunc(ufunc, (x1, x2), kwargs, least)
                 if result is not _SERIAL:
                     return result
             return ufunc(x1, x2, **kwargs)
@@ -407,11 +455,11 @@ def elementwise(ufunc: Any) -> Callable[..., Any]:
     fn.__name__ = fn.__qualname__ = ufunc.__name__
     fn.__doc__ = ufunc.__doc__
     fn.__wrapped__ = ufunc  # type: ignore[attr-defined]
-    fn.quietly = _quietly(ufunc, fn)  # type: ignore[attr-defined]
+    fn.quietly = _quietly(ufunc, fn, compute)  # type: ignore[attr-defined]
     return fn
 
 
-def _quietly(ufunc: Any, split: Callable[..., Any]) -> Callable[..., Any]:
+def _quietly(ufunc: Any, split: Callable[..., Any], compute: bool) -> Callable[..., Any]:
     """How ``_quiet.quiet`` wraps ``split``: one function that calls ``ufunc`` itself
     for a small call, inside the quiet context (``within``, its ``Context.run``) when the
     operands are exact ndarrays and Python scalars, so that the seam's call of an
@@ -426,14 +474,15 @@ def _quietly(ufunc: Any, split: Callable[..., Any]) -> Callable[..., Any]:
 
             def run1(x: Any) -> Any:
                 n = x.size if type(x) is nd else -1  # -1: not an exact ndarray
-                if 0 <= n < MIN_ITEMS:
+                least = MIN_COMPUTE_ITEMS if compute else MIN_ITEMS
+                if 0 <= n < least:
                     try:
                         return within(ufunc, x)
                     except RuntimeError:  # entered: by another thread, or around us
                         pass
                 token = enter(ignore)
                 try:
-                    if n >= MIN_ITEMS:
+                    if n >= least:
                         return split(x)
                     return ufunc(x)
                 finally:
@@ -450,14 +499,15 @@ def _quietly(ufunc: Any, split: Callable[..., Any]) -> Callable[..., Any]:
                 n = x1.size * (x2.size if t2 is nd else 1 if t2 in scalars else -1)
             else:
                 n = x2.size if t2 is nd and t1 in scalars else -1
-            if 0 <= n < MIN_ITEMS:
+            least = MIN_COMPUTE_ITEMS if compute else MIN_ITEMS
+            if 0 <= n < least:
                 try:
                     return within(ufunc, x1, x2)
                 except RuntimeError:  # entered: by another thread, or around us
                     pass
             token = enter(ignore)
             try:
-                if n >= MIN_ITEMS:
+                if n >= least:
                     return split(x1, x2)
                 return ufunc(x1, x2)
             finally:
@@ -497,7 +547,7 @@ def where(condition: Any, x1: Any = None, x2: Any = None, /) -> Any:
         type(condition) is _ndarray
         and x1 is not None
         and x2 is not None
-        and condition.size >= MIN_ITEMS
+        and condition.size >= MIN_COMPUTE_ITEMS
         and get_num_threads() > 1
     ):
         result = _split_where(condition, x1, x2)
@@ -518,7 +568,7 @@ def _split_where(condition: Any, x1: Any, x2: Any) -> Any:
         dtype = _np_where(*map(_probe, args)).dtype
     except Exception:
         return _SERIAL
-    parts = _threads_for(int(np.prod(shape)))
+    parts = _threads_for(int(np.prod(shape)), MIN_COMPUTE_ITEMS)
     if parts < 2:
         return _SERIAL
     result = _result_like(arrays, shape, dtype)
