@@ -1,11 +1,11 @@
-"""The author's surface: what a backend imports, and the helpers it is given (BK-17)."""
+"""The author's surface: what a backend imports, and the helpers it is given (BK-17, BK-20)."""
 
 from __future__ import annotations
 
 import ast
+import pkgutil
 import subprocess
 import sys
-import pkgutil
 from pathlib import Path
 from typing import Any
 
