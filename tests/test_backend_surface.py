@@ -1,9 +1,11 @@
-"""The author's surface: what a backend imports, and the helpers it is given (BK-17)."""
+"""The author's surface: what a backend imports, and the helpers it is given (BK-17, BK-20)."""
 
 from __future__ import annotations
 
 import ast
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -111,3 +113,42 @@ def test_backend_surface_register_backend_again_is_a_no_op() -> None:
     assert xp.backends() == before
     with pytest.raises(ValueError, match="already registered"):
         xp.register_backend(object(), name="fake")
+
+
+def test_backend_surface_numpy_dtypes_maps_every_standard_dtype() -> None:
+    """BK-20: numpy_dtypes maps each standard dtype's NumPy dtype to it, in a new dict."""
+    table = hookspecs.numpy_dtypes()
+    assert sorted(table.values(), key=lambda d: d.name) == sorted(
+        hookspecs.ALL_DTYPES, key=lambda d: d.name
+    )
+    for native, dtype in table.items():
+        assert native == np.dtype(dtype.name) and type(native) is type(np.dtype(dtype.name))
+    assert table[np.dtype(np.uint16)] is xp.uint16
+    assert table[np.dtype(np.complex64)] is xp.complex64
+    again = hookspecs.numpy_dtypes()
+    assert again == table and again is not table
+
+
+def test_backend_surface_numpy_default_dtypes_are_numpys() -> None:
+    """BK-20: NUMPY_DEFAULT_DTYPES are NumPy's defaults, which the built-in backends use."""
+    defaults = hookspecs.NUMPY_DEFAULT_DTYPES
+    assert (defaults.real_floating, defaults.complex_floating) == (xp.float64, xp.complex128)
+    assert (defaults.integral, defaults.indexing) == (xp.int64, xp.int64)
+    assert np.asarray(1.0).dtype.name == defaults.real_floating.name
+    assert np.asarray(1j).dtype.name == defaults.complex_floating.name
+    assert np.asarray(1).dtype.name == defaults.integral.name
+    assert xp.__array_namespace_info__().default_dtypes(device=xp.Device("cpu")) == {
+        "real floating": xp.float64,
+        "complex floating": xp.complex128,
+        "integral": xp.int64,
+        "indexing": xp.int64,
+    }
+
+
+def test_backend_surface_numpy_dtypes_imports_no_numpy_at_import() -> None:
+    """BK-20: importing arrayport.hookspecs imports no NumPy; numpy_dtypes() does."""
+    code = (
+        "import sys, arrayport.hookspecs as h; assert 'numpy' not in sys.modules; "
+        "h.numpy_dtypes(); assert 'numpy' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

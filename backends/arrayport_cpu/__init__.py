@@ -11,9 +11,8 @@ import numpy as np
 from arrayport.hookspecs import (
     ALL_DTYPES,
     DLPACK_CPU,
-    DTYPES_BY_NAME,
+    NUMPY_DEFAULT_DTYPES,
     CastResult,
-    DefaultDTypes,
     Device,
     DeviceSpec,
     DLPackSource,
@@ -21,6 +20,7 @@ from arrayport.hookspecs import (
     NativeType,
     Storage,
     hookimpl,
+    numpy_dtypes,
 )
 from arrayport_cpu import _parallel
 from arrayport_cpu._quiet import quiet
@@ -28,13 +28,8 @@ from arrayport_cpu._quiet import quiet
 __all__ = ["CPU", "NUMPY_TO_DTYPE"]
 
 CPU: Final = Device("cpu")
-NUMPY_TO_DTYPE: Final[dict[np.dtype[Any], DType]] = {np.dtype(d.name): d for d in ALL_DTYPES}
-_DEFAULTS: Final = DefaultDTypes(
-    real_floating=DTYPES_BY_NAME["float64"],
-    complex_floating=DTYPES_BY_NAME["complex128"],
-    integral=DTYPES_BY_NAME["int64"],
-    indexing=DTYPES_BY_NAME["int64"],
-)
+NUMPY_TO_DTYPE: Final = numpy_dtypes()  # rule BK-20
+_DEFAULTS: Final = NUMPY_DEFAULT_DTYPES
 
 
 # The dispatcher passes the very Device objects this backend declared, so the identity
@@ -42,7 +37,7 @@ _DEFAULTS: Final = DefaultDTypes(
 
 
 # Each standard dtype's NumPy dtype, looked up instead of parsed on every call.
-_NUMPY_DTYPES: Final[dict[DType, np.dtype[Any]]] = {d: np.dtype(d.name) for d in ALL_DTYPES}
+_NUMPY_DTYPES: Final = {d: n for n, d in NUMPY_TO_DTYPE.items()}
 _np: Final = _NUMPY_DTYPES.__getitem__
 # Casts that may leave a dtype's range, without NumPy's warning (rules AS-W1, NS-12).
 _quiet_array: Final = quiet(np.array)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import functools
 import itertools
+from collections.abc import Callable
 from typing import Any, Final
 
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
@@ -51,29 +52,28 @@ from arrayport_cpu._numpy_base import (
 # --------------------------------------------------------------------------------------
 
 
-def argmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _NoValue) -> Any:
-    # The ndarray method, as NumPy's _wrapfunc calls it: a.argmax(axis=axis, out=None
-    # [, keepdims=keepdims]), axis passed by position (it costs less).
-    if type(a) is _ndarray and out is None:
-        try:
-            if keepdims is _NoValue:
-                return a.argmax(axis)
-            return a.argmax(axis, None, keepdims=keepdims)
-        except TypeError:  # _wrapfunc tries again, through _wrapit
-            pass
-    return _c_argmax(a, axis, out, keepdims=keepdims)
+def _arg_extreme(name: str, replaced: Any) -> Callable[..., Any]:
+    """``argmax`` and ``argmin``: the ndarray method, as NumPy's _wrapfunc calls it
+    (``a.argmax(axis=axis, out=None[, keepdims=keepdims])``), axis passed by position
+    (it costs less)."""
+    method = getattr(_ndarray, name)
+
+    def arg_extreme(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _NoValue) -> Any:
+        if type(a) is _ndarray and out is None:
+            try:
+                if keepdims is _NoValue:
+                    return method(a, axis)
+                return method(a, axis, None, keepdims=keepdims)
+            except TypeError:  # _wrapfunc tries again, through _wrapit
+                pass
+        return replaced(a, axis, out, keepdims=keepdims)
+
+    arg_extreme.__name__ = arg_extreme.__qualname__ = name
+    return arg_extreme
 
 
-def argmin(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _NoValue) -> Any:
-    # As argmax.
-    if type(a) is _ndarray and out is None:
-        try:
-            if keepdims is _NoValue:
-                return a.argmin(axis)
-            return a.argmin(axis, None, keepdims=keepdims)
-        except TypeError:  # _wrapfunc tries again, through _wrapit
-            pass
-    return _c_argmin(a, axis, out, keepdims=keepdims)
+argmax: Final = _arg_extreme("argmax", _c_argmax)
+argmin: Final = _arg_extreme("argmin", _c_argmin)
 
 
 def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: Any = "raise") -> Any:

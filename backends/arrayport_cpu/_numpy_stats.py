@@ -21,6 +21,7 @@ Equal values, not equal calls, in two places:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
@@ -230,28 +231,36 @@ def _cumulative(
     return res
 
 
-def cumulative_sum(
-    x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: Any = False, **kwargs: Any
-) -> Any:
-    if type(x) is _ndarray and not kwargs:
-        try:
-            return _cumulative(
-                x, axis, dtype, include_initial, "cumulative_sum", _cumsum, _np_zeros
-            )
-        except Exception:
-            pass
-    return _c_cumulative_sum(x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs)
+def _cumulative_function(name: str, method: Any, fill: Any, replaced: Any) -> Callable[..., Any]:
+    """``cumulative_sum`` (``method`` cumsum, ``fill`` zeros) and ``cumulative_prod``
+    (cumprod, ones): ``_cumulative`` for an exact ndarray, else ``replaced``."""
+
+    def cumulative(
+        x: Any,
+        /,
+        *,
+        axis: Any = None,
+        dtype: Any = None,
+        include_initial: Any = False,
+        **kwargs: Any,
+    ) -> Any:
+        if type(x) is _ndarray and not kwargs:
+            try:
+                return _cumulative(x, axis, dtype, include_initial, name, method, fill)
+            except Exception:
+                pass
+        return replaced(x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs)
+
+    cumulative.__name__ = cumulative.__qualname__ = name
+    return cumulative
 
 
-def cumulative_prod(
-    x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: Any = False, **kwargs: Any
-) -> Any:
-    if type(x) is _ndarray and not kwargs:
-        try:
-            return _cumulative(x, axis, dtype, include_initial, "cumulative_prod", _cumprod, _ones)
-        except Exception:
-            pass
-    return _c_cumulative_prod(x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs)
+cumulative_sum: Final = _cumulative_function(
+    "cumulative_sum", _cumsum, _np_zeros, _c_cumulative_sum
+)
+cumulative_prod: Final = _cumulative_function(
+    "cumulative_prod", _cumprod, _ones, _c_cumulative_prod
+)
 
 
 # --------------------------------------------------------------------------------------

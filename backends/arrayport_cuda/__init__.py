@@ -33,9 +33,8 @@ import numpy as np
 
 from arrayport.hookspecs import (
     ALL_DTYPES,
-    DTYPES_BY_NAME,
+    NUMPY_DEFAULT_DTYPES,
     CastResult,
-    DefaultDTypes,
     Device,
     DeviceSpec,
     DLPackSource,
@@ -43,6 +42,7 @@ from arrayport.hookspecs import (
     NativeType,
     Storage,
     hookimpl,
+    numpy_dtypes,
 )
 from arrayport_cuda import _copies, _logic, _probe
 from arrayport_cuda._copies import CURRENT, d2h, h2d, move
@@ -59,13 +59,8 @@ from arrayport_cuda._probe import (
 
 __all__ = ["NUMPY_TO_DTYPE", "Probe", "probe", "reset_probe"]
 
-NUMPY_TO_DTYPE: Final[dict[np.dtype[Any], DType]] = {np.dtype(d.name): d for d in ALL_DTYPES}
-_DEFAULTS: Final = DefaultDTypes(
-    real_floating=DTYPES_BY_NAME["float64"],
-    complex_floating=DTYPES_BY_NAME["complex128"],
-    integral=DTYPES_BY_NAME["int64"],
-    indexing=DTYPES_BY_NAME["int64"],
-)
+NUMPY_TO_DTYPE: Final = numpy_dtypes()  # rule BK-20
+_DEFAULTS: Final = NUMPY_DEFAULT_DTYPES
 
 
 def reset_probe() -> None:

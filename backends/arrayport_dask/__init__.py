@@ -24,29 +24,24 @@ import numpy as np
 from arrayport.hookspecs import (
     ALL_DTYPES,
     DLPACK_CPU,
-    DTYPES_BY_NAME,
+    NUMPY_DEFAULT_DTYPES,
     CastResult,
-    DefaultDTypes,
     Device,
     DeviceSpec,
     DLPackSource,
     DType,
     Storage,
     hookimpl,
+    numpy_dtypes,
 )
 from arrayport_dask import _probe
 
 __all__ = ["DASK", "NUMPY_TO_DTYPE"]
 
 DASK: Final = Device("dask")
-NUMPY_TO_DTYPE: Final[dict[np.dtype[Any], DType]] = {np.dtype(d.name): d for d in ALL_DTYPES}
-_DEFAULTS: Final = DefaultDTypes(
-    real_floating=DTYPES_BY_NAME["float64"],
-    complex_floating=DTYPES_BY_NAME["complex128"],
-    integral=DTYPES_BY_NAME["int64"],
-    indexing=DTYPES_BY_NAME["int64"],
-)
-_NUMPY_DTYPES: Final[dict[DType, np.dtype[Any]]] = {d: np.dtype(d.name) for d in ALL_DTYPES}
+NUMPY_TO_DTYPE: Final = numpy_dtypes()  # rule BK-20
+_DEFAULTS: Final = NUMPY_DEFAULT_DTYPES
+_NUMPY_DTYPES: Final = {d: n for n, d in NUMPY_TO_DTYPE.items()}
 
 
 def _mine(device: Device) -> bool:

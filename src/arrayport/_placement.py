@@ -11,7 +11,8 @@ from arrayport import _plugins
 from arrayport._devices import _CONTEXT_DEVICE, CONTEXT_USED, Device
 from arrayport._dtypes import DType
 from arrayport._errors import DeviceError, DeviceMismatchError, UnsupportedDTypeError
-from arrayport._plugins import Registry, registry
+from arrayport._plugins import Registry, registry, resolve
+from arrayport._registry import unknown_device
 
 __all__ = [
     "Volatile",
@@ -62,7 +63,7 @@ def resolve_device_in(obj: object, reg: Registry) -> Device:
             found = reg.by_kind[obj.kind].resolve_device(obj=str(obj))
             if found is not None:
                 return _check_served(found, obj, reg)
-        raise _plugins._unknown_device(obj, reg)
+        raise unknown_device(obj, reg)
     if isinstance(obj, str):
         named = reg.named_devices.get(obj)
         if named is not None:
@@ -79,7 +80,7 @@ def resolve_device_in(obj: object, reg: Registry) -> Device:
             reg.named_devices[obj] = found
         return found
     VOLATILE.seen = True  # another library's device object: its meaning is the plugin's
-    found = reg.resolve(obj)
+    found = resolve(reg, obj)
     if found is None:
         raise DeviceError(
             f"device= takes an arrayport.Device, a string such as 'cpu' or 'cuda:0', or a "
@@ -94,7 +95,7 @@ def _resolve_single(device: Device, reg: Registry) -> Device:
     assert device.index is not None
     single = reg.specs.get(Device(device.kind))
     if single is None:
-        raise _plugins._unknown_device(device, reg)
+        raise unknown_device(device, reg)
     if device.index == 0:
         return single.device
     available = ", ".join(map(str, reg.specs))

@@ -1,15 +1,13 @@
-"""Backend plugin loading, isolation, and the frozen device -> backend table."""
+"""Backend plugin loading and isolation; the registry they freeze into is ``_registry``."""
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.metadata
 import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
@@ -17,27 +15,22 @@ import pluggy
 
 from arrayport import _dlpack, hookspecs
 from arrayport._backends import HOOK_NAMES, REQUIRED_HOOKS, Backend, BackendInfo, Loaded, discover
-from arrayport._claims import (
-    BACKENDS_ENV,
-    HOST_DEVICE_ENV,
-    conflicts,
-    dlpack_owners,
-    find_host,
-    resolve_lazy,
-)
+from arrayport._claims import BACKENDS_ENV, HOST_DEVICE_ENV, conflicts, resolve_lazy
 from arrayport._devices import Device
-from arrayport._dtypes import DType
-from arrayport._errors import BackendError, BackendWarning, DeviceError
-from arrayport.hookspecs import DLPACK_CPU, DeviceSpec, LazyNativeType, NativeType, Storage
+from arrayport._errors import BackendError, BackendWarning
+from arrayport._registry import Registry, freeze
+from arrayport.hookspecs import Storage
 
 __all__ = [
     "REQUIRED_HOOKS",
     "BackendInfo",
     "Backend",
     "Registry",
+    "adopt",
     "backends",
     "register_backend",
     "registry",
+    "resolve",
 ]
 
 #: Environment variable naming the global default device (rule DV-3).
@@ -52,166 +45,6 @@ BUILTIN_BACKENDS: Final = MappingProxyType(
 _HOOK_NAMES: Final = HOOK_NAMES
 # Warnings are attributed to the first caller outside this package.
 _PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-class FastSequence(NamedTuple):
-    """A default device's direct builder for Python data (rule BK-10)."""
-
-    device: Device
-    build: Callable[[Any], Any]
-    # Native dtype -> arrayport dtype, for the dtypes asarray infers on this device only.
-    dtypes: Mapping[Any, DType]
-
-
-@dataclass(frozen=True, slots=True)
-class Registry:
-    """The frozen result of loading: who serves which device."""
-
-    backends: tuple[BackendInfo, ...]
-    by_kind: Mapping[str, Backend]
-    specs: Mapping[Device, DeviceSpec]
-    native_types: Mapping[type, tuple[NativeType, Backend]]
-    dlpack_devices: Mapping[tuple[int, int], Device]
-    host: Device | None
-    default_device: Device | None
-    plugins: Mapping[str, Backend]
-    # The plugin manager of discovery; a plugin disabled after load is unregistered.
-    pm: pluggy.PluginManager
-    # The plugins this registry was frozen from, in load order: a plugin disabled at run
-    # time is dropped from them and the rest frozen again (rule BK-12).
-    loaded: tuple[Loaded, ...] = ()
-    # Backends implementing arrayport_adopt / arrayport_resolve_device, the built-in ones
-    # first, each group in load order: asked in turn without a pluggy call (rules BK-8,
-    # BK-12).
-    adopters: tuple[Backend, ...] = ()
-    resolvers: tuple[Backend, ...] = ()
-    # Per-device answers of arrayport_namespace / arrayport_device_context, filled on
-    # first use: a small operation then asks no hook at all (rule BK-8).
-    namespaces: dict[Device, Any] = field(default_factory=dict, compare=False)
-    needs_context: dict[Device, bool] = field(default_factory=dict, compare=False)
-    # Per-device answers of arrayport_quiet_compute (rule NS-12), likewise.
-    quiet: dict[Device, Any] = field(default_factory=dict, compare=False)
-    # ARRAYPORT_DEFAULT_DEVICE as it was when this registry loaded (rule DV-3); resolved
-    # on first use, so that a plugin registered later can serve it.
-    default_device_env: str = ""
-    # ARRAYPORT_HOST_DEVICE as it was when this registry loaded (rule BK-14).
-    host_device_env: str = ""
-    # DLPack device -> every device declaring it, in load order (rule BK-15).
-    dlpack_claims: Mapping[tuple[int, int], tuple[Device, ...]] = field(default_factory=dict)
-    # Device strings already parsed, for exact names only ("cuda:1", "cpu").
-    named_devices: dict[str, Device] = field(default_factory=dict, compare=False)
-    # Native type -> (device, dtype map) for declared types of a fixed device: the
-    # native_types table flattened, so adopting a NumPy array is two dict lookups.
-    fast_natives: dict[type, tuple[Device, Mapping[Any, DType]]] = field(
-        default_factory=dict, compare=False
-    )
-    # (device, build, {native dtype: default dtype}) when the default device is fixed at
-    # load and a native type of it declares NativeType.build (rule BK-10).
-    fast_sequence: FastSequence | None = None
-    # The lazy devices (DeviceSpec.lazy): their scalars are read through a transfer to the
-    # host (rule DK-40).
-    lazy: frozenset[Device] = frozenset()
-    # Device -> its NativeType.build, for every device that declares one (rule BK-10).
-    builders: dict[Device, Callable[[Any], Any]] = field(default_factory=dict, compare=False)
-    # Native types declared by name whose module is not imported yet (rule BK-18).
-    lazy_natives: tuple[tuple[LazyNativeType, Backend], ...] = ()
-    # Decisions of the dispatcher, by call key (rule DS-1): filled on first use of a key,
-    # read on every later call, and gone with this registry when another is installed.
-    decisions: dict[Any, Any] = field(default_factory=dict, compare=False)
-
-    # Third-party plugins are asked about objects that need not be theirs (rule BK-12):
-    # a failure, or an answer that breaks rule BK-4, disables the plugin and the loop
-    # goes on to the next one. The guards cost nothing until a hook fails, and these
-    # calls are made only while planning, never in a cached replay (DS-1).
-    def adopt(self, obj: object) -> Any:
-        for backend in self.adopters:
-            storage = _ask(backend, "adopt", obj)
-            if storage is not None and storage is not _FAILED:
-                if backend.builtin:
-                    return storage
-                why = self._misadopted(backend, storage, obj)
-                if why is None:
-                    return storage
-                _disable(backend, why)
-        return None
-
-    def _misadopted(self, backend: Backend, storage: object, obj: object) -> str | None:
-        if not isinstance(storage, Storage):
-            return f"arrayport_adopt returned {_short_repr(storage)}, not a Storage (rule BK-4)"
-        device = storage.device
-        if type(device) is not Device or device not in self.specs:
-            return (
-                f"arrayport_adopt returned a Storage on {device!r}, which no backend serves "
-                "(rule BK-4)"
-            )
-        if self.by_kind[device.kind] is not backend:
-            return (
-                f"arrayport_adopt returned a Storage on {device}, a device it does not serve "
-                "(rule BK-4)"
-            )
-        before = _dlpack.data_address(obj)
-        after = None if before is None else _dlpack.data_address(storage.native)
-        if after is not None and after != before:
-            return (
-                f"arrayport_adopt returned an array at address {after:#x}, not the input's "
-                f"memory at {before:#x}: it copied where adopting shares (rule BK-16)"
-            )
-        return None
-
-    def resolve(self, obj: object) -> Device | None:
-        for backend in self.resolvers:
-            device = _ask(backend, "resolve_device", obj)
-            if device is not None and device is not _FAILED:
-                if backend.builtin or type(device) is Device:
-                    return device  # type: ignore[no-any-return]
-                _disable(
-                    backend,
-                    f"arrayport_resolve_device returned {_short_repr(device)}, not an "
-                    "arrayport.Device (rule BK-4)",
-                )
-        return None
-
-    def dlpack_target(self, obj: object, dl_device: tuple[int, int]) -> Device | None:
-        """The device that ``obj``, exporting from DLPack device ``dl_device``, lands on.
-
-        A declared native type lands on its own backend's device there, so that two
-        devices over host memory keep their own arrays (rule BK-15); any other producer's
-        data lands on the device that owns ``dl_device``.
-        """
-        if len(self.dlpack_claims.get(dl_device, ())) > 1:
-            owned = self.native_types.get(type(obj))
-            if owned is not None:
-                for device in self.dlpack_claims[dl_device]:
-                    if self.by_kind[device.kind] is owned[1]:
-                        return device
-        return self.dlpack_devices.get(dl_device)
-
-    def native_type(self, device: Device) -> type | None:
-        """The native array type of a fixed device's declared ``NativeType``, if any."""
-        for t, (owner, _) in self.fast_natives.items():
-            if owner is device:
-                return t
-        return None
-
-    def spec(self, device: Device) -> DeviceSpec:
-        try:
-            return self.specs[device]
-        except KeyError:
-            raise _unknown_device(device, self) from None
-
-    def backend(self, device: Device) -> Backend:
-        try:
-            return self.by_kind[device.kind]
-        except KeyError:
-            raise _unknown_device(device, self) from None
-
-
-def _unknown_device(device: object, reg: Registry) -> DeviceError:
-    available = ", ".join(str(d) for d in reg.specs) or "none"
-    return DeviceError(
-        f"no loaded backend serves device {device!r}; available devices: {available} "
-        "(arrayport.backends() says which plugins loaded)"
-    )
 
 
 _lock = threading.RLock()
@@ -322,7 +155,7 @@ def _without(reg: Registry, name: str, why: str) -> Registry:
         if reg.pm.is_registered(e.row.plugin):
             reg.pm.unregister(e.row.plugin)
     kept = [e for e in reg.loaded if e.row.name != name]
-    return _freeze(kept, failed, reg.pm, reg.default_device_env, reg.host_device_env)
+    return freeze(kept, failed, reg.pm, reg.default_device_env, reg.host_device_env)
 
 
 # What _ask returns for a hook that raised (and was disabled for it).
@@ -339,6 +172,62 @@ def _ask(backend: Backend, hook: str, obj: object) -> Any:
             raise
         _disable(backend, _raised(f"arrayport_{hook}", exc))
         return _FAILED
+
+
+# Third-party plugins are asked about objects that need not be theirs (rule BK-12):
+# a failure, or an answer that breaks rule BK-4, disables the plugin and the loop
+# goes on to the next one. The guards cost nothing until a hook fails, and these
+# calls are made only while planning, never in a cached replay (DS-1).
+def adopt(reg: Registry, obj: object) -> Any:
+    """The ``Storage`` of the first of ``reg``'s adopters that adopts ``obj``, or None."""
+    for backend in reg.adopters:
+        storage = _ask(backend, "adopt", obj)
+        if storage is not None and storage is not _FAILED:
+            if backend.builtin:
+                return storage
+            why = _misadopted(reg, backend, storage, obj)
+            if why is None:
+                return storage
+            _disable(backend, why)
+    return None
+
+
+def _misadopted(reg: Registry, backend: Backend, storage: object, obj: object) -> str | None:
+    if not isinstance(storage, Storage):
+        return f"arrayport_adopt returned {_short_repr(storage)}, not a Storage (rule BK-4)"
+    device = storage.device
+    if type(device) is not Device or device not in reg.specs:
+        return (
+            f"arrayport_adopt returned a Storage on {device!r}, which no backend serves (rule BK-4)"
+        )
+    if reg.by_kind[device.kind] is not backend:
+        return (
+            f"arrayport_adopt returned a Storage on {device}, a device it does not serve "
+            "(rule BK-4)"
+        )
+    before = _dlpack.data_address(obj)
+    after = None if before is None else _dlpack.data_address(storage.native)
+    if after is not None and after != before:
+        return (
+            f"arrayport_adopt returned an array at address {after:#x}, not the input's "
+            f"memory at {before:#x}: it copied where adopting shares (rule BK-16)"
+        )
+    return None
+
+
+def resolve(reg: Registry, obj: object) -> Device | None:
+    """The device the first of ``reg``'s resolvers makes of ``obj``, or None."""
+    for backend in reg.resolvers:
+        device = _ask(backend, "resolve_device", obj)
+        if device is not None and device is not _FAILED:
+            if backend.builtin or type(device) is Device:
+                return device  # type: ignore[no-any-return]
+            _disable(
+                backend,
+                f"arrayport_resolve_device returned {_short_repr(device)}, not an "
+                "arrayport.Device (rule BK-4)",
+            )
+    return None
 
 
 def _raised(hook: str, exc: BaseException) -> str:
@@ -464,7 +353,7 @@ def _load(strict: str | None = None) -> Registry:
         pm.unregister(entry.row.plugin)
         fail(entry.info.name, entry.info.module, why)
     loaded = [e for e in resolved if all(e.row is not b.row for b, _ in broken)]
-    reg = _freeze(
+    reg = freeze(
         loaded,
         failed,
         pm,
@@ -473,82 +362,6 @@ def _load(strict: str | None = None) -> Registry:
     )
     _install(reg)
     return reg
-
-
-def _freeze(
-    loaded: Sequence[Loaded],
-    failed: Sequence[BackendInfo],
-    pm: pluggy.PluginManager,
-    env: str,
-    host_env: str = "",
-) -> Registry:
-    """The registry of ``loaded``, which hold no conflicts; ``env`` is
-    ``ARRAYPORT_DEFAULT_DEVICE`` as read at load (rule DV-3), ``host_env``
-    ``ARRAYPORT_HOST_DEVICE`` (rule BK-14)."""
-    rows: dict[str, Backend] = {}
-    specs: dict[Device, DeviceSpec] = {}
-    native_types: dict[type, tuple[NativeType, Backend]] = {}
-    lazy: list[tuple[LazyNativeType, Backend]] = []
-    # DLPack device -> every device declaring it, in load order (rules BK-14, BK-15).
-    claims: dict[tuple[int, int], list[tuple[DeviceSpec, Backend]]] = {}
-    for entry in loaded:
-        for nt in entry.natives:
-            if isinstance(nt, LazyNativeType):
-                lazy.append((nt, entry.row))
-            else:
-                native_types[nt.type] = (nt, entry.row)
-        for spec in entry.info.devices:
-            rows[spec.device.kind] = entry.row
-            specs[spec.device] = spec
-            # A lazy device's exports are computed into memory it does not own: it claims
-            # no DLPack device, so it is never the host (rules BK-14, BK-15, DK-40).
-            if not spec.lazy:
-                claims.setdefault(spec.dlpack_device, []).append((spec, entry.row))
-    host, notes = find_host(claims.get((DLPACK_CPU, 0), []), host_env)
-    dlpack_devices = dlpack_owners(claims, host, notes)
-    backends_info = [
-        dataclasses.replace(e.info, notes=tuple(notes[e.row.name]))
-        if e.row.name in notes
-        else e.info
-        for e in loaded
-    ]
-    # The host device, else the first device served (rule DV-3).
-    default = host if host is not None else next(iter(specs), None)
-    served = _unique(rows.values())
-    # Built-in backends are asked first about objects that may be nobody's (BK-12).
-    asked = [r for r in served if r.builtin] + [r for r in served if not r.builtin]
-    return Registry(
-        backends=tuple(backends_info + list(failed)),
-        by_kind=MappingProxyType(rows),
-        specs=MappingProxyType(specs),
-        native_types=MappingProxyType(native_types),
-        dlpack_devices=MappingProxyType(dlpack_devices),
-        host=host,
-        default_device=default,
-        plugins=MappingProxyType({r.name: r for r in served}),
-        pm=pm,
-        loaded=tuple(loaded),
-        adopters=tuple(r for r in asked if r.implements("arrayport_adopt")),
-        resolvers=tuple(r for r in asked if r.implements("arrayport_resolve_device")),
-        default_device_env=env,
-        host_device_env=host_env,
-        lazy_natives=tuple(lazy),
-        dlpack_claims=MappingProxyType(
-            {dl: tuple(spec.device for spec, _ in c) for dl, c in claims.items()}
-        ),
-        fast_sequence=None if env else _fast_sequence(default, specs, native_types),
-        lazy=frozenset(d for d, spec in specs.items() if spec.lazy),
-        builders={
-            nt.device: nt.build
-            for nt, _ in native_types.values()
-            if nt.device is not None and nt.build is not None
-        },
-        fast_natives={
-            t: (nt.device, nt.dtypes)
-            for t, (nt, _) in native_types.items()
-            if nt.device is not None
-        },
-    )
 
 
 def resolved(reg: Registry) -> Registry:
@@ -569,37 +382,9 @@ def resolved(reg: Registry) -> Registry:
             failed.append(BackendInfo(entry.row.name, entry.info.module, (), None, why))
             if reg.pm.is_registered(entry.row.plugin):
                 reg.pm.unregister(entry.row.plugin)
-        newer = _freeze(loaded, failed, reg.pm, reg.default_device_env, reg.host_device_env)
+        newer = freeze(loaded, failed, reg.pm, reg.default_device_env, reg.host_device_env)
         if _REGISTRY is reg:
             _install(newer)
     for entry, why in broken:
         _disable(entry.row, why)  # remembered and warned of; already frozen without it
     return newer
-
-
-def _fast_sequence(
-    default: Device | None,
-    specs: Mapping[Device, DeviceSpec],
-    native_types: Mapping[type, tuple[NativeType, Backend]],
-) -> FastSequence | None:
-    """The default device's NativeType.build, with the native dtypes it may keep (BK-10)."""
-    for nt, _ in native_types.values():
-        if nt.build is not None and nt.device is not None and nt.device == default:
-            spec = specs[nt.device]
-            d = spec.default_dtypes
-            keep = {d.real_floating, d.complex_floating, d.integral}
-            dtypes = {
-                k: v
-                for k, v in nt.dtypes.items()
-                if v in spec.dtypes and (v in keep or v.kind == "bool")
-            }
-            return FastSequence(nt.device, nt.build, dtypes)
-    return None
-
-
-def _unique(rows: Any) -> list[Backend]:
-    seen: list[Backend] = []
-    for r in rows:
-        if r not in seen:
-            seen.append(r)
-    return seen

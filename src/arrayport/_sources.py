@@ -41,7 +41,7 @@ from arrayport._plans import (
     short_repr,
     too_deep,
 )
-from arrayport._plugins import Registry, resolved
+from arrayport._plugins import Registry, adopt, resolved
 from arrayport._transfers import import_dlpack
 from arrayport.hookspecs import Storage
 
@@ -92,7 +92,7 @@ def classify(
     if reg.lazy_natives and reg is not (newer := resolved(reg)):
         # A type declared by name may be this one's, now that its module is imported.
         return classify(obj, newer, want_device, want_dtype, dlpack_only, caller)  # BK-18
-    adopted = reg.adopt(obj)
+    adopted = adopt(reg, obj)
     if adopted is not None:
         if adopted.dtype is None:
             check_foreign_dtype(adopted.native_dtype, t, want_dtype, caller)

@@ -84,87 +84,91 @@ def _axes(qualified: str, axes: object, ndim: int | None) -> tuple[int, ...] | N
 # --------------------------------------------------------------------------------------
 
 
-def _one_axis(
-    name: str, kinds: frozenset[str], result: Callable[[DType], DType], summary: str
+def _n_axes_arguments(
+    qualified: str, s: object, axes: object, ndim: int | None
+) -> tuple[tuple[int, ...] | None, tuple[int, ...] | None]:
+    """``s`` and ``axes`` of ``fftn`` & co., checked (rules EX-8, EX-9)."""
+    if s is not None and axes is None:
+        raise ValueError(
+            f"{qualified}: s needs axes (the standard leaves s without axes undefined); "
+            f"pass axes= with one axis per entry of s={s!r}"
+        )
+    checked = _axes(qualified, axes, ndim)
+    sizes = None
+    if s is not None:
+        sizes = tuple(_check_size(qualified, k, "s") for k in s)  # type: ignore[attr-defined]
+    if qualified in ("fft.rfftn", "fft.irfftn") and checked is not None and len(checked) == 0:
+        raise ValueError(
+            f"{qualified}: axes=() names no axis; it needs at least one axis, the last "
+            "of which is transformed as by rfft: pass axes=None for all axes"
+        )
+    return sizes, checked
+
+
+def _transform(
+    name: str,
+    kinds: frozenset[str],
+    result: Callable[[DType], DType],
+    summary: str,
+    *,
+    n_axes: bool = False,
 ) -> Callable[..., Array]:
+    """A transform: of one axis (``n``, ``axis``) or, with ``n_axes``, of several
+    (``s``, ``axes``); its decision checks the input and its arguments once per key."""
     qualified = f"fft.{name}"
 
-    def decide(reg: Registry, x: object, n: object, axis: object, norm: object) -> Decision:
+    def decide(reg: Registry, x: object, size: object, axis: object, norm: object) -> Decision:
         arr = _check_array(qualified, x)
         _check_kind(reg, qualified, arr.dtype, arr.device, kinds)
         _check_norm(name, norm)
-        a = normalize_axis(axis, arr.ndim, qualified)
-        size = None if n is None else _check_size(qualified, n, "n")
+        if n_axes:
+            sizes, checked = _n_axes_arguments(qualified, size, axis, arr.ndim)
+        else:
+            a = normalize_axis(axis, arr.ndim, qualified)
+            n = None if size is None else _check_size(qualified, size, "n")
         ns, needs_context = compute_of(reg, arr.device)
         dtype = result(arr.dtype)
         transform_, fix = getattr(ns.fft, name), _as(ns, dtype)
+        run: Callable[[Any], Any]
+        if n_axes:
+            asarray = ns.asarray
 
-        def run(native: Any) -> Any:
-            return fix(transform_(native, n=size, axis=a, norm=norm))
+            def run(native: Any) -> Any:
+                out = transform_(native, s=sizes, axes=checked, norm=norm)
+                if out is native:
+                    # NumPy returns x itself for axes=(); a result never shares x's memory.
+                    out = asarray(out, copy=True)
+                return fix(out)
 
-        return Decision(run, arr.device, dtype, context=needs_context)
+        else:
 
-    op = Operation(qualified, decide, ndim=True)
-
-    def transform(
-        x: Array, /, *, n: int | None = None, axis: int = -1, norm: Norm = "backward"
-    ) -> Array:
-        return apply1(op, x, (n, axis, norm))  # type: ignore[no-any-return]
-
-    transform.operation = op  # type: ignore[attr-defined]
-    return _named(transform, name, summary)
-
-
-def _n_axes(
-    name: str, kinds: frozenset[str], result: Callable[[DType], DType], summary: str
-) -> Callable[..., Array]:
-    qualified = f"fft.{name}"
-    real_last_axis = name in ("rfftn", "irfftn")
-
-    def decide(reg: Registry, x: object, s: object, axes: object, norm: object) -> Decision:
-        arr = _check_array(qualified, x)
-        _check_kind(reg, qualified, arr.dtype, arr.device, kinds)
-        _check_norm(name, norm)
-        if s is not None and axes is None:
-            raise ValueError(
-                f"{qualified}: s needs axes (the standard leaves s without axes undefined); "
-                f"pass axes= with one axis per entry of s={s!r}"
-            )
-        checked = _axes(qualified, axes, arr.ndim)
-        sizes = None
-        if s is not None:
-            sizes = tuple(_check_size(qualified, k, "s") for k in s)  # type: ignore[attr-defined]
-        if real_last_axis and checked is not None and len(checked) == 0:
-            raise ValueError(
-                f"{qualified}: axes=() names no axis; it needs at least one axis, the last "
-                "of which is transformed as by rfft: pass axes=None for all axes"
-            )
-        ns, needs_context = compute_of(reg, arr.device)
-        dtype = result(arr.dtype)
-        transform_, fix, asarray = getattr(ns.fft, name), _as(ns, dtype), ns.asarray
-
-        def run(native: Any) -> Any:
-            out = transform_(native, s=sizes, axes=checked, norm=norm)
-            if out is native:
-                # NumPy returns x itself for axes=(); a result never shares x's memory.
-                out = asarray(out, copy=True)
-            return fix(out)
+            def run(native: Any) -> Any:
+                return fix(transform_(native, n=n, axis=a, norm=norm))
 
         return Decision(run, arr.device, dtype, context=needs_context)
 
     op = Operation(qualified, decide, ndim=True)
+    transform: Callable[..., Array]
+    if n_axes:
 
-    def transform(
-        x: Array,
-        /,
-        *,
-        s: Sequence[int] | None = None,
-        axes: Sequence[int] | None = None,
-        norm: Norm = "backward",
-    ) -> Array:
-        return apply1(op, x, (s, axes, norm))  # type: ignore[no-any-return]
+        def transform(
+            x: Array,
+            /,
+            *,
+            s: Sequence[int] | None = None,
+            axes: Sequence[int] | None = None,
+            norm: Norm = "backward",
+        ) -> Array:
+            return apply1(op, x, (s, axes, norm))  # type: ignore[no-any-return]
 
-    transform.operation = op  # type: ignore[attr-defined]
+    else:
+
+        def transform(
+            x: Array, /, *, n: int | None = None, axis: int = -1, norm: Norm = "backward"
+        ) -> Array:
+            return apply1(op, x, (n, axis, norm))  # type: ignore[no-any-return]
+
+    transform.operation = op  # type: ignore[union-attr]
     return _named(transform, name, summary)
 
 
@@ -175,44 +179,49 @@ def _named(func: Callable[..., Array], name: str, summary: str) -> Callable[...,
     return func
 
 
-fft: Final = _one_axis(
+fft: Final = _transform(
     "fft", _COMPLEX, _same, "Compute the one-dimensional discrete Fourier transform."
 )
-ifft: Final = _one_axis(
+ifft: Final = _transform(
     "ifft", _COMPLEX, _same, "Compute the one-dimensional inverse discrete Fourier transform."
 )
-rfft: Final = _one_axis(
+rfft: Final = _transform(
     "rfft",
     _REAL,
     _complex_of,
     "Compute the one-dimensional discrete Fourier transform of real input.",
 )
-irfft: Final = _one_axis(
+irfft: Final = _transform(
     "irfft", _COMPLEX, _real_of, "Compute the one-dimensional inverse of ``rfft``."
 )
-hfft: Final = _one_axis(
+hfft: Final = _transform(
     "hfft",
     _COMPLEX,
     _real_of,
     "Compute the one-dimensional discrete Fourier transform of a Hermitian signal.",
 )
-ihfft: Final = _one_axis(
+ihfft: Final = _transform(
     "ihfft", _REAL, _complex_of, "Compute the one-dimensional inverse of ``hfft``."
 )
-fftn: Final = _n_axes(
-    "fftn", _COMPLEX, _same, "Compute the n-dimensional discrete Fourier transform."
+fftn: Final = _transform(
+    "fftn", _COMPLEX, _same, "Compute the n-dimensional discrete Fourier transform.", n_axes=True
 )
-ifftn: Final = _n_axes(
-    "ifftn", _COMPLEX, _same, "Compute the n-dimensional inverse discrete Fourier transform."
+ifftn: Final = _transform(
+    "ifftn",
+    _COMPLEX,
+    _same,
+    "Compute the n-dimensional inverse discrete Fourier transform.",
+    n_axes=True,
 )
-rfftn: Final = _n_axes(
+rfftn: Final = _transform(
     "rfftn",
     _REAL,
     _complex_of,
     "Compute the n-dimensional discrete Fourier transform of real input.",
+    n_axes=True,
 )
-irfftn: Final = _n_axes(
-    "irfftn", _COMPLEX, _real_of, "Compute the n-dimensional inverse of ``rfftn``."
+irfftn: Final = _transform(
+    "irfftn", _COMPLEX, _real_of, "Compute the n-dimensional inverse of ``rfftn``.", n_axes=True
 )
 
 

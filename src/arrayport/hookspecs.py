@@ -15,8 +15,9 @@ Conventions, the same for every hook:
 - results with more than one field are the frozen records named here.
 
 Everything a backend needs is public and named here (rule BK-17): the records, the dtype
-tables (``ALL_DTYPES``, ``DTYPES_BY_NAME``), the DLPack helpers (``CapsuleSource``,
-``set_capsule_device``, ``mark_readonly``) and the markers.
+tables (``ALL_DTYPES``, ``DTYPES_BY_NAME``; for a library with NumPy's dtypes,
+``numpy_dtypes`` and ``NUMPY_DEFAULT_DTYPES``, rule BK-20), the DLPack helpers
+(``CapsuleSource``, ``set_capsule_device``, ``mark_readonly``) and the markers.
 
 After loading, arrayport calls the implementations of the device's owner directly from
 a frozen table, so a hook call costs no more than a function call. ``spec/backends.md``
@@ -29,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from types import ModuleType
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import pluggy
 
@@ -47,12 +48,16 @@ from arrayport._records import (
     Storage,
 )
 
+if TYPE_CHECKING:
+    import numpy
+
 # Everything a backend needs is named here (rule BK-17): the records, the dtype tables,
 # the capsule helpers and the markers. A backend imports nothing else of arrayport's.
 __all__ = [
     "ALL_DTYPES",
     "DLPACK_CPU",
     "DTYPES_BY_NAME",
+    "NUMPY_DEFAULT_DTYPES",
     "PROJECT_NAME",
     "CapsuleSource",
     "CastResult",
@@ -68,6 +73,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "mark_readonly",
+    "numpy_dtypes",
     "set_capsule_device",
 ]
 
@@ -80,6 +86,36 @@ DLPACK_CPU: Final = 1
 hookspec: Final = pluggy.HookspecMarker(PROJECT_NAME)
 #: The marker a backend puts on its hook implementations.
 hookimpl: Final = pluggy.HookimplMarker(PROJECT_NAME)
+
+#: The default dtypes of NumPy, and of the libraries that follow it (CuPy, Dask):
+#: ``float64``, ``complex128``, ``int64`` and ``int64`` (rule BK-20).
+NUMPY_DEFAULT_DTYPES: Final = DefaultDTypes(
+    real_floating=DTYPES_BY_NAME["float64"],
+    complex_floating=DTYPES_BY_NAME["complex128"],
+    integral=DTYPES_BY_NAME["int64"],
+    indexing=DTYPES_BY_NAME["int64"],
+)
+
+
+def numpy_dtypes() -> dict[numpy.dtype[Any], DType]:
+    """Return the table from NumPy dtype to standard dtype, for the 13 standard dtypes.
+
+    The ``dtypes`` of a ``NativeType`` and the dtype lookup of ``Storage`` for a library
+    whose arrays have NumPy dtypes (NumPy, CuPy, Dask), as rule BK-20 says. Each call
+    makes a new dict, which the caller owns; NumPy is imported by the call, not by
+    ``arrayport.hookspecs``.
+
+    Example
+    -------
+    .. code-block:: python
+
+        NUMPY_TO_DTYPE = numpy_dtypes()
+        TO_NUMPY = {d: n for n, d in NUMPY_TO_DTYPE.items()}
+    """
+    import numpy
+
+    return {numpy.dtype(d.name): d for d in ALL_DTYPES}
+
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
