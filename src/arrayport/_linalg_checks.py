@@ -10,12 +10,19 @@ from arrayport._dtypes import DType
 from arrayport._linear_algebra_functions import (
     _FLOATING,
     _REAL,
-    _as,
     _check_array,
     _check_kind,
     _same,
 )
-from arrayport._operations import Decision, Operand, Operation, compute_of, operands_device, promote
+from arrayport._operations import (
+    Decision,
+    Operand,
+    Operation,
+    as_dtype,
+    compute_of,
+    operands_device,
+    promote,
+)
 from arrayport._plugins import Registry
 
 
@@ -51,7 +58,7 @@ def _single(
     name: str, m: _Matrix, compute: Callable[..., Any], dtype: DType, *, square: bool = False
 ) -> Decision:
     """A decision that checks the matrix, computes and gives ``dtype`` (EX-3, EX-4)."""
-    fix = _as(m.ns, dtype)
+    fix = as_dtype(m.ns, dtype)
 
     def run(native: Any, *rest: Any) -> Any:
         _check_matrix(name, native, square=square)
@@ -115,7 +122,7 @@ def _matrix_function(
 
         if parts is None:
             return _single(name, m, compute, out(m.x.dtype), square=square)
-        fixes = tuple(_as(m.ns, d) for d in out(m.x.dtype))
+        fixes = tuple(as_dtype(m.ns, d) for d in out(m.x.dtype))
         make = parts
 
         def run(native: Any) -> Any:
@@ -149,7 +156,7 @@ def _promoted(
     ``check`` sees their natives, ``compute(ns)`` computes on the promoted ones."""
     device, dtype, (s1, s2) = promote(reg, name, operands)
     ns, needs_context = compute_of(reg, device)
-    fn, fix = compute(ns), _as(ns, dtype)
+    fn, fix = compute(ns), as_dtype(ns, dtype)
 
     def run(n1: Any, n2: Any) -> Any:
         if check is not None:

@@ -25,8 +25,6 @@ from arrayport._operations import (
     Operand,
     Operation,
     compute_of,
-    dtype_of_native,
-    ns_dtype,
     promote,
 )
 from arrayport._plugins import Registry
@@ -135,20 +133,6 @@ def _check_kind(
         f"{name} needs {_KIND_WORDS[kinds]} array; got dtype {dtype!r}: convert it first, "
         f"e.g. arrayport.astype(x, {hint!r})"
     )
-
-
-def _as(ns: Any, dtype: DType) -> Callable[[Any], Any]:
-    """How a compute result gets the dtype the standard states (rule EX-4)."""
-    nd = ns_dtype(ns, dtype)
-    astype, asarray = ns.astype, ns.asarray
-
-    def fix(native: Any) -> Any:
-        got = getattr(native, "dtype", None)
-        if got is None:  # a Python scalar
-            return asarray(native, dtype=nd)
-        return native if dtype_of_native(got) is dtype else astype(native, nd)
-
-    return fix
 
 
 # --------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ __all__ = [
     "Operand",
     "Operation",
     "VIEW",
+    "as_dtype",
     "check_category",
     "compute_of",
     "dtype_of_native",
@@ -177,6 +178,22 @@ def dtype_of_native(dtype: object) -> DType | None:
         return _name_to_dtype(dtype)
     found = _BY_NATIVE_DTYPE[dtype] = _name_to_dtype(dtype)
     return found
+
+
+def as_dtype(ns: Any, dtype: DType) -> Callable[[Any], Any]:
+    """How a compute result gets the dtype the standard states (rules EX-4, NS-4): kept
+    as it is when it has that dtype already, else cast; a Python scalar becomes an array.
+    A library scalar stays one: the replay makes its 0-d array (rule BK-10)."""
+    nd = ns_dtype(ns, dtype)
+    astype, asarray = ns.astype, ns.asarray
+
+    def fix(native: Any) -> Any:
+        got = getattr(native, "dtype", None)
+        if got is None:  # a Python scalar
+            return asarray(native, dtype=nd)
+        return native if dtype_of_native(got) is dtype else astype(native, nd)
+
+    return fix
 
 
 def _name_to_dtype(dtype: object) -> DType | None:

@@ -8,7 +8,6 @@ when the decision runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Final
 
 from arrayport._arguments import (
@@ -19,29 +18,20 @@ from arrayport._arguments import (
     normalize_axis,
 )
 from arrayport._array_object import Array
-from arrayport._dtypes import PY_SCALARS, DType
-from arrayport._operations import Decision, Operand, Operation, compute_of, operands_device, promote
+from arrayport._dtypes import PY_SCALARS
+from arrayport._operations import (
+    Decision,
+    Operand,
+    Operation,
+    as_dtype,
+    compute_of,
+    operands_device,
+    promote,
+)
 from arrayport._plugins import Registry
 from arrayport._seam import apply1, applyn
 
 __all__ = ["argmax", "argmin", "count_nonzero", "nonzero", "searchsorted", "where"]
-
-
-def _as_dtype(ns: Any, dtype: DType) -> Callable[[Any], Any]:
-    """How a native index or count result becomes an array of ``dtype`` (rule NS-4).
-
-    A result in ``dtype`` already (NumPy's indices are ``intp``) is kept as it is: the
-    replay makes a 0-d array of a library scalar (rule BK-10).
-    """
-    nd = getattr(ns, dtype.name)
-    astype, asarray = ns.astype, ns.asarray
-
-    def cast(native: Any) -> Any:
-        if getattr(native, "dtype", None) == nd:
-            return native
-        return asarray(astype(native, nd, copy=False))
-
-    return cast
 
 
 def _arg_extreme(fn: str) -> Operation:
@@ -54,7 +44,7 @@ def _arg_extreme(fn: str) -> Operation:
             axis = normalize_axis(axis, x.ndim, fn)
         indexing = default_dtypes(reg, x.device).indexing
         ns, needs_context = compute_of(reg, x.device)
-        find, cast = getattr(ns, fn), _as_dtype(ns, indexing)
+        find, cast = getattr(ns, fn), as_dtype(ns, indexing)
 
         def run(native: Any) -> Any:
             shape = native.shape
@@ -91,7 +81,7 @@ def _decide_count_nonzero(reg: Registry, x: object, axis: object, keepdims: obje
     axes = normalize_axes(axis, x.ndim, "count_nonzero")
     integral = default_dtypes(reg, x.device).integral
     ns, needs_context = compute_of(reg, x.device)
-    count, cast = ns.count_nonzero, _as_dtype(ns, integral)
+    count, cast = ns.count_nonzero, as_dtype(ns, integral)
 
     def run(native: Any) -> Any:
         return cast(count(native, axis=axes, keepdims=keepdims))
@@ -115,7 +105,7 @@ def _decide_nonzero(reg: Registry, x: object) -> Decision:
         raise ValueError("nonzero: x must have at least one dimension; use x[None] for a 0-d array")
     indexing = default_dtypes(reg, x.device).indexing
     ns, needs_context = compute_of(reg, x.device)
-    nonzero_, cast = ns.nonzero, _as_dtype(ns, indexing)
+    nonzero_, cast = ns.nonzero, as_dtype(ns, indexing)
 
     def run(native: Any) -> Any:
         return [cast(n) for n in nonzero_(native)]
@@ -164,7 +154,7 @@ def _decide_searchsorted(
         )
     indexing = default_dtypes(reg, device).indexing
     ns, needs_context = compute_of(reg, device)
-    search, cast = ns.searchsorted, _as_dtype(ns, indexing)
+    search, cast = ns.searchsorted, as_dtype(ns, indexing)
 
     def run(n1: Any, n2: Any, order: Any) -> Any:
         if order is not None and tuple(order.shape) != tuple(n1.shape):

@@ -22,7 +22,6 @@ from arrayport._dtypes import DType
 from arrayport._linear_algebra_functions import (
     _COMPLEX,
     _REAL,
-    _as,
     _check_array,
     _check_kind,
     _complex_of,
@@ -30,7 +29,7 @@ from arrayport._linear_algebra_functions import (
     _real_of,
     _same,
 )
-from arrayport._operations import Decision, Operation, compute_of, ns_dtype
+from arrayport._operations import Decision, Operation, as_dtype, compute_of, ns_dtype
 from arrayport._placement import check_dtype_supported, default_placement, resolve_device_in
 from arrayport._plugins import Registry
 from arrayport._seam import apply1, applyn
@@ -128,7 +127,7 @@ def _transform(
             n = None if size is None else _check_size(qualified, size, "n")
         ns, needs_context = compute_of(reg, arr.device)
         dtype = result(arr.dtype)
-        transform_, fix = getattr(ns.fft, name), _as(ns, dtype)
+        transform_, fix = getattr(ns.fft, name), as_dtype(ns, dtype)
         run: Callable[[Any], Any]
         if n_axes:
             asarray = ns.asarray
@@ -255,7 +254,11 @@ def _frequencies(name: str) -> Operation:
             )
         check_dtype_supported(out_dtype, target, reg)
         ns, needs_context = compute_of(reg, target)
-        frequencies, nd, fix = getattr(ns.fft, name), ns_dtype(ns, out_dtype), _as(ns, out_dtype)
+        frequencies, nd, fix = (
+            getattr(ns.fft, name),
+            ns_dtype(ns, out_dtype),
+            as_dtype(ns, out_dtype),
+        )
 
         def run(size: int, spacing: float) -> Any:
             if size < 1:
@@ -323,7 +326,7 @@ def _shift(name: str) -> Operation:
         arr = _check_array(qualified, x)
         checked = _axes(qualified, axes, arr.ndim)
         ns, needs_context = compute_of(reg, arr.device)
-        shift, fix = getattr(ns.fft, name), _as(ns, arr.dtype)
+        shift, fix = getattr(ns.fft, name), as_dtype(ns, arr.dtype)
 
         def run(native: Any) -> Any:
             return fix(shift(native, axes=checked))

@@ -43,7 +43,6 @@ from arrayport._linear_algebra_functions import (
     _ANY,
     _FLOATING,
     _NUMERIC,
-    _as,
     _complex_of,
     _got,
     _real_of,
@@ -53,7 +52,7 @@ from arrayport._linear_algebra_functions import (
     tensordot,
     vecdot,
 )
-from arrayport._operations import Decision, Operand, Operation, ns_dtype
+from arrayport._operations import Decision, Operand, Operation, as_dtype, ns_dtype
 from arrayport._placement import check_dtype_supported
 from arrayport._plugins import Registry
 from arrayport._seam import apply1, apply2
@@ -363,7 +362,7 @@ def _decide_vector_norm(
     check_bool(keepdims, name, "keepdims")
     axes = normalize_axes(axis, m.x.ndim, name)
     dtype = _real_of(m.x.dtype)
-    norm, fix = m.ns.linalg.vector_norm, _as(m.ns, dtype)
+    norm, fix = m.ns.linalg.vector_norm, as_dtype(m.ns, dtype)
 
     def run(native: Any) -> Any:
         return fix(norm(native, axis=axes, keepdims=keepdims, ord=ord))
