@@ -313,3 +313,74 @@ def test_moving_operations_are_not_wrapped() -> None:
     finally:
         reg.quiet.clear()
         reg.decisions.clear()
+
+
+# The cpu namespace's functions with a quiet form of their own, and calls of each as the
+# dispatcher's decisions and other callers make them (keywords, positions, large arrays).
+_OVERFLOWING = np.array([[1e308, 1e308, np.nan], [1.0, -np.inf, np.inf]])
+_QUIET_FORM_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    *(
+        (name, (a,), kwargs)
+        for name in ("sum", "prod", "max", "min", "any", "all")
+        for a in (_OVERFLOWING, np.full(1 << 18, 1e308), np.zeros(0))
+        for kwargs in ({}, {"axis": 0}, {"axis": (0,), "keepdims": True}, {"keepdims": False})
+        if a.ndim == 2 or "axis" not in kwargs or kwargs["axis"] == 0
+    ),
+    *((name, (_OVERFLOWING, 1), {}) for name in ("sum", "max", "any")),
+    ("sum", (np.arange(5),), {"dtype": np.float32}),
+    ("prod", (np.arange(5),), {"axis": 0, "dtype": np.int32, "keepdims": True}),
+    ("max", (_OVERFLOWING,), {"dtype": np.float32}),  # TypeError, as max's own
+    ("sum", (_OVERFLOWING,), {"axis": 2}),  # AxisError, as sum's own
+    ("max", (np.zeros(0),), {}),  # ValueError: no identity
+    *(
+        (name, (a,), kwargs)
+        for name in ("cumulative_sum", "cumulative_prod")
+        for a in (_OVERFLOWING[0], _OVERFLOWING, np.full(1 << 20, 1e308))
+        for kwargs in ({}, {"axis": 0}, {"axis": -1, "include_initial": True}, {"axis": 3})
+    ),
+    ("cumulative_sum", (np.arange(4),), {"axis": 0, "dtype": np.float32}),
+]
+
+
+def _outcome(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """What a call gives: its value, or its exception's type and message; a warning
+    raises (the caller has warnings as errors)."""
+    try:
+        out = fn(*args, **kwargs)
+    except Warning:
+        raise
+    except Exception as e:
+        return (type(e), str(e))
+    return (np.asarray(out).dtype, np.asarray(out).shape, np.asarray(out).tobytes())
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs"),
+    _QUIET_FORM_CALLS,
+    ids=[f"NS-12-{c[0]}-{i}" for i, c in enumerate(_QUIET_FORM_CALLS)],
+)
+def test_quiet_forms_give_what_the_function_gives(
+    name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """NS-12: a cpu function's own quiet form gives the function's values, dtypes and
+    exceptions, warns of nothing, and does so when the quiet context is entered already
+    (the fallback) and when the dispatcher binds its keywords first (a partial)."""
+    import functools
+
+    from arrayport_cpu import _namespace, _quiet
+
+    assert _quiet.QUIET_CONTEXT is not None
+    fn = getattr(_namespace.NAMESPACE, name)
+    assert hasattr(fn, "quietly")
+    quiet = _quiet.quiet(fn)
+    assert quiet.__wrapped__ is fn and quiet.__qualname__ != _quiet.quiet(len).__qualname__
+    with np.errstate(all="ignore"):
+        want = _outcome(fn, args, kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            assert _outcome(quiet, args, kwargs) == want
+            assert _quiet.QUIET_CONTEXT.run(_outcome, quiet, args, kwargs) == want
+            bound = _quiet.quiet(functools.partial(fn, **kwargs))
+            assert type(bound) is functools.partial and bound.func.__wrapped__ is fn
+            assert _outcome(bound, args, {}) == want

@@ -219,12 +219,66 @@ def _truth(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
     return reduction
 
 
-sum: Final = _with_dtype(_add_reduce, _c_sum, "sum")
-prod: Final = _with_dtype(_multiply_reduce, _c_prod, "prod")
-max: Final = _extreme(_maximum_reduce, _c_max, "max")
-min: Final = _extreme(_minimum_reduce, _c_min, "min")
-any: Final = _truth(_or_reduce, _c_any, "any")
-all: Final = _truth(_and_reduce, _c_all, "all")
+_OWN_DTYPE: Final = object()  # sum and prod: the reduce's dtype is the caller's
+
+
+def _quiet_form(reduction: Any, reduce: Any, third: Any) -> Callable[..., Any]:
+    """``reduction`` with the ``quietly`` form ``_quiet.quiet`` asks for (rule NS-12):
+    a call by keywords on an exact ndarray below the threading threshold runs
+    ``reduce(a, axis, third, None[, keepdims])`` inside the quiet context itself, as
+    ``reduction`` runs it (``third``: the caller's ``dtype`` for ``_OWN_DTYPE``). Every
+    other call, and one that finds the context entered, runs ``reduction`` with the error
+    state set in the caller's context."""
+
+    def quietly(enter: Any, leave: Any, ignore: Any, within: Any) -> Callable[..., Any]:
+        own = third is _OWN_DTYPE
+
+        def run(
+            a: Any, *args: Any, axis: Any = _NoValue, dtype: Any = _NoValue,
+            keepdims: Any = _NoValue, **kwargs: Any,
+        ) -> Any:  # fmt: skip
+            if (
+                not args
+                and not kwargs
+                and type(a) is _ndarray
+                and a.size < _parallel.MIN_REDUCE_ITEMS
+                and (own or dtype is _NoValue)
+            ):
+                along = None if axis is _NoValue else axis
+                by = (None if dtype is _NoValue else dtype) if own else third
+                try:
+                    if keepdims is _NoValue:
+                        return within(reduce, a, along, by, None)
+                    return within(reduce, a, along, by, None, keepdims)
+                except RuntimeError:  # entered: by another thread, or around us
+                    pass
+            if axis is not _NoValue:
+                kwargs["axis"] = axis
+            if dtype is not _NoValue:
+                kwargs["dtype"] = dtype
+            if keepdims is not _NoValue:
+                kwargs["keepdims"] = keepdims
+            token = enter(ignore)
+            try:
+                return reduction(a, *args, **kwargs)
+            finally:
+                leave(token)
+
+        run.__wrapped__ = reduction  # type: ignore[attr-defined]
+        return run
+
+    reduction.quietly = quietly
+    return reduction  # type: ignore[no-any-return]
+
+
+sum: Final = _quiet_form(_with_dtype(_add_reduce, _c_sum, "sum"), _add_reduce, _OWN_DTYPE)
+prod: Final = _quiet_form(
+    _with_dtype(_multiply_reduce, _c_prod, "prod"), _multiply_reduce, _OWN_DTYPE
+)
+max: Final = _quiet_form(_extreme(_maximum_reduce, _c_max, "max"), _maximum_reduce, None)
+min: Final = _quiet_form(_extreme(_minimum_reduce, _c_min, "min"), _minimum_reduce, None)
+any: Final = _quiet_form(_truth(_or_reduce, _c_any, "any"), _or_reduce, builtins.bool)
+all: Final = _quiet_form(_truth(_and_reduce, _c_all, "all"), _and_reduce, builtins.bool)
 
 
 # --------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import numpy as np
 import numpy._core.umath as _umath
 from numpy.lib.array_utils import normalize_axis_index
 
+from arrayport_cpu import _parallel
 from arrayport_cpu._numpy_base import (
     SPLIT_REDUCE,
     _add_reduce,
@@ -251,7 +252,41 @@ def _cumulative_function(name: str, method: Any, fill: Any, replaced: Any) -> Ca
                 pass
         return replaced(x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs)
 
+    unbound = getattr(_ndarray, method.__name__)  # the method that ``method`` splits
+
+    def quietly(enter: Any, leave: Any, ignore: Any, within: Any) -> Callable[..., Any]:
+        # The quiet form ``_quiet.quiet`` asks for (rule NS-12): a small call on an exact
+        # ndarray, without an initial value, runs the method inside the quiet context, as
+        # ``_cumulative`` runs it; everything else (and a call that raises, or finds the
+        # context entered) runs ``cumulative`` with the error state set in the caller's.
+        def run(
+            x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: Any = False,
+            **kwargs: Any,
+        ) -> Any:  # fmt: skip
+            if (
+                type(x) is _ndarray
+                and not kwargs
+                and include_initial is False
+                and x.size < _parallel.MIN_ITEMS
+                and (axis is not None or x.ndim == 1)
+            ):
+                try:
+                    return within(unbound, x, 0 if axis is None else axis, dtype, None)
+                except Exception:  # to cumulative, which raises what it raises
+                    pass
+            token = enter(ignore)
+            try:
+                return cumulative(
+                    x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs
+                )
+            finally:
+                leave(token)
+
+        run.__wrapped__ = cumulative  # type: ignore[attr-defined]
+        return run
+
     cumulative.__name__ = cumulative.__qualname__ = name
+    cumulative.quietly = quietly  # type: ignore[attr-defined]
     return cumulative
 
 

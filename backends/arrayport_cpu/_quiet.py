@@ -12,12 +12,15 @@ and Python scalars, so it is called inside ``QUIET_CONTEXT``, a context of its o
 only value is that error state: ``Context.run`` enters and leaves it in C, at a fraction
 of the two calls' cost. A context is entered by one thread at a time; a call that finds
 it entered (another thread is in it, or a ufunc called from within one) sets the
-variable instead.
+variable instead. The functions that call NumPy's C functions this way (the element-wise
+functions, the reductions, the cumulative sums and products) carry a ``quietly`` form of
+their own, which ``quiet`` uses, also under arguments bound by ``functools.partial``.
 """
 
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
@@ -67,8 +70,12 @@ def quiet(fn: _F) -> _F:
         return run_errstate  # type: ignore[return-value]
     var, ignore = _STATE
     enter, leave = var.set, var.reset
+    bound: functools.partial[Any] | None = fn if type(fn) is functools.partial else None  # type: ignore[assignment]
+    if bound is not None and hasattr(bound.func, "quietly"):
+        # Arguments bound to a function with a quiet form of its own: bound to that form.
+        return functools.partial(quiet(bound.func), *bound.args, **bound.keywords)  # type: ignore[return-value]
     quietly = getattr(fn, "quietly", None)
-    if quietly is not None:  # a function that makes its own quiet form (rule TH-2)
+    if quietly is not None:  # a function that makes its own quiet form (rules TH-2, NS-12)
         assert QUIET_CONTEXT is not None
         return quietly(enter, leave, ignore, QUIET_CONTEXT.run)  # type: ignore[no-any-return]
 
