@@ -192,3 +192,22 @@ def test_var_of_complex_suggests_a_real_part() -> None:
     with pytest.raises(TypeError, match=r"real\(x\)") as info:
         xp.var(x)
     assert "astype" not in str(info.value)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("fn", ["max", "min"])
+def test_extremes_of_empty_axes_after_replays(device: str, fn: str) -> None:
+    """NS-6, DS-1: ``max`` and ``min`` refuse an empty reduced axis with the same
+    message on every device, also after a decision for a non-empty array of the same
+    dtype, dimensions and parameters was replayed; an empty array whose reduced axes are
+    not empty reduces to an empty result."""
+    f = getattr(xp, fn)
+    full = xp.asarray(A, device=device)
+    want = getattr(np, fn)(A, axis=1)
+    for _ in range(2):
+        np.testing.assert_array_equal(host(f(full, axis=1)), want)
+        with pytest.raises(ValueError, match=f"^{fn}: cannot reduce an empty axis of shape"):
+            f(xp.zeros((3, 0), device=device), axis=1)
+        assert f(xp.zeros((0, 4), device=device), axis=1).shape == (0,)
+        with pytest.raises(ValueError, match="empty axis of shape \\(0, 4\\)"):
+            f(xp.zeros((0, 4), device=device))

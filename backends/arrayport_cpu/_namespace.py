@@ -222,13 +222,28 @@ def _truth(reduce: Any, replaced: Any, name: str) -> Callable[..., Any]:
 _OWN_DTYPE: Final = object()  # sum and prod: the reduce's dtype is the caller's
 
 
+def _reduces_to_arrays() -> Any:
+    """``...`` where a ufunc's ``out=...`` gives a 0-d array for a full reduction
+    (NumPy 2.3 and later), else None (its default, a NumPy scalar)."""
+    try:
+        np.add.reduce(np.zeros(1), out=...)
+    except TypeError:  # pragma: no cover - an earlier NumPy
+        return None
+    return ...
+
+
+_TO_ARRAY: Final = _reduces_to_arrays()
+
+
 def _quiet_form(reduction: Any, reduce: Any, third: Any) -> Callable[..., Any]:
     """``reduction`` with the ``quietly`` form ``_quiet.quiet`` asks for (rule NS-12):
     a call by keywords on an exact ndarray below the threading threshold runs
-    ``reduce(a, axis, third, None[, keepdims])`` inside the quiet context itself, as
-    ``reduction`` runs it (``third``: the caller's ``dtype`` for ``_OWN_DTYPE``). Every
-    other call, and one that finds the context entered, runs ``reduction`` with the error
-    state set in the caller's context."""
+    ``reduce(a, axis, third, out=_TO_ARRAY[, keepdims])`` inside the quiet context
+    itself, as ``reduction`` runs it (``third``: the caller's ``dtype`` for
+    ``_OWN_DTYPE``), except that a full reduction gives a 0-d array where NumPy supports
+    that, not a NumPy scalar: the dispatcher makes one of the scalar anyway (rule BK-10).
+    Every other call, and one that finds the context entered, runs ``reduction`` with
+    the error state set in the caller's context."""
 
     def quietly(enter: Any, leave: Any, ignore: Any, within: Any) -> Callable[..., Any]:
         own = third is _OWN_DTYPE
@@ -248,8 +263,8 @@ def _quiet_form(reduction: Any, reduce: Any, third: Any) -> Callable[..., Any]:
                 by = (None if dtype is _NoValue else dtype) if own else third
                 try:
                     if keepdims is _NoValue:
-                        return within(reduce, a, along, by, None)
-                    return within(reduce, a, along, by, None, keepdims)
+                        return within(reduce, a, along, by, out=_TO_ARRAY)
+                    return within(reduce, a, along, by, out=_TO_ARRAY, keepdims=keepdims)
                 except RuntimeError:  # entered: by another thread, or around us
                     pass
             if axis is not _NoValue:

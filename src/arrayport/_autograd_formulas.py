@@ -408,7 +408,7 @@ def _extreme_reduction(op: Operation) -> None:
     def formula(node: Node, g: Array) -> tuple[Any, ...]:
         # torch's amax/amin: ties share the gradient evenly.
         x = node.args[0]  # type: ignore[index]
-        axis, keepdims = node.params
+        axis, keepdims, _ = node.params
         shape = tuple(x.shape)
         hit = x == unreduce(output(node), shape, axis, keepdims)
         count = st.sum(hit, axis=axis, keepdims=True, dtype=x.dtype)

@@ -162,11 +162,13 @@ def prod(
 
 
 def _extreme(fn: str) -> Operation:
-    def decide(reg: Registry, x: object, axis: object, keepdims: object) -> Decision:
+    def decide(reg: Registry, x: object, axis: object, keepdims: object, empty: object) -> Decision:
         x = expect_array(x, fn)
         if x.dtype.kind == "complex floating":
             raise TypeError(f"{fn}: complex arrays have no order; got dtype {x.dtype!r}")
         reduce, axes, _ = _reduction(reg, fn, x, axis, keepdims)
+        if not empty:  # no axis of x is empty: the backend's function as it is
+            return _decision(reg, x, reduce, x.dtype)
 
         def run(native: Any) -> Any:
             shape = native.shape
@@ -186,14 +188,20 @@ _MAX: Final = _extreme("max")
 _MIN: Final = _extreme("min")
 
 
+def _has_empty_axis(x: object) -> bool:
+    """Whether ``x`` is an array with an axis of length 0: part of the key of ``max``
+    and ``min``, whose decision checks the reduced size only then."""
+    return type(x) is Array and 0 in x._native.shape
+
+
 def max(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Return the maximum; reducing an empty axis raises ``ValueError``."""
-    return apply1(_MAX, x, (axis, keepdims))  # type: ignore[no-any-return]
+    return apply1(_MAX, x, (axis, keepdims, _has_empty_axis(x)))  # type: ignore[no-any-return]
 
 
 def min(x: Array, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Array:
     """Return the minimum; reducing an empty axis raises ``ValueError``."""
-    return apply1(_MIN, x, (axis, keepdims))  # type: ignore[no-any-return]
+    return apply1(_MIN, x, (axis, keepdims, _has_empty_axis(x)))  # type: ignore[no-any-return]
 
 
 def _decide_mean(reg: Registry, x: object, axis: object, keepdims: object) -> Decision:

@@ -6,6 +6,7 @@ key; the shapes of ``prepend`` and ``append`` are checked when the decision runs
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final
 
 from arrayport import _dtypes
@@ -31,11 +32,8 @@ def _test(fn: str) -> Operation:
         check_bool(keepdims, fn, "keepdims")
         axes = normalize_axes(axis, x.ndim, fn)
         ns, needs_context = compute_of(reg, x.device)
-        test = getattr(ns, fn)
-
-        def run(native: Any) -> Any:
-            return test(native, axis=axes, keepdims=keepdims)
-
+        # The backend's function with the decided arguments bound (a partial calls in C).
+        run = functools.partial(getattr(ns, fn), axis=axes, keepdims=keepdims)
         return Decision(run, x.device, _dtypes.bool, context=needs_context)
 
     return Operation(fn, decide, ndim=True)
