@@ -147,6 +147,7 @@ def _readonly() -> xp.Array:
 
 VIEWS = [
     ("NS-9-reshape", lambda x: xp.reshape(x, (3, 2))),
+    ("NS-9-reshape-copy-false", lambda x: xp.reshape(x, (3, 2), copy=False)),
     ("NS-9-permute_dims", lambda x: xp.permute_dims(x, (1, 0))),
     ("NS-9-matrix_transpose", lambda x: xp.matrix_transpose(x)),
     ("NS-9-expand_dims", lambda x: xp.expand_dims(x, 0)),

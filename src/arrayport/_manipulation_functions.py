@@ -427,9 +427,14 @@ def _decide_reshape(
         def run_copy(native: Any, value: tuple[Any, ...]) -> Any:
             return reshape_(native, sizes(value), copy=copy)
 
-    # A writeable x gives a writeable result, view or copy (copy=None).
+    # A copy is writeable; a view has x's flag (in the key), and a writeable x gives a
+    # writeable result, view or copy (copy=None).
     return Decision(
-        run_copy, x.device, x.dtype, context=needs_context, readonly=False if copy else VIEW
+        run_copy,
+        x.device,
+        x.dtype,
+        context=needs_context,
+        readonly=False if copy else readonly is True,
     )
 
 
@@ -447,7 +452,7 @@ def reshape(x: Array, /, shape: Sequence[int], *, copy: bool | None = None) -> A
     """
     # Whether x is read-only is part of the key (DS-1: an operand's flag): with copy=None,
     # only then does the result's flag depend on whether a view was possible.
-    readonly = x.readonly if type(x) is Array else None
+    readonly = (x.readonly if x._readonly is None else x._readonly) if type(x) is Array else None
     if type(shape) is list:  # rule NS-11
         shape = tuple(shape)
     return apply2(_RESHAPE, x, shape, (copy, readonly))  # type: ignore[no-any-return]

@@ -296,7 +296,10 @@ def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | Non
             if out is None:  # __setitem__ has no result; no library's asarray takes None
                 return None
             out = to_native(out)
-        return new(out, device, dtype, first.readonly if view else readonly)  # type: ignore[union-attr,arg-type]
+        if view:  # x's flag, asked of its backend only where not known yet
+            ro = first._readonly  # type: ignore[union-attr]
+            return new(out, device, dtype, first.readonly if ro is None else ro)  # type: ignore[union-attr]
+        return new(out, device, dtype, readonly)  # type: ignore[arg-type]
 
     return replay
 
