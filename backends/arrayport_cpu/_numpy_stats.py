@@ -13,9 +13,11 @@ Equal values, not equal calls, in two places:
 * ``ufunc.reduce(..., where=True)`` is ``reduce`` without ``where`` (NumPy's
   ``_wheremask_converter`` reads ``True`` as no mask), so ``where`` is left out.
 * ``_var``'s ``maximum(rcount - ddof, 0)`` is ``rcount - ddof`` itself, as a fast path
-  only runs where ``ddof < rcount``; the count is an ``np.intp`` as in NumPy (it decides
-  the loop ``true_divide`` runs in) and the difference an ``np.intp`` or, for a float
-  ``ddof``, an ``np.float64``.
+  only runs where ``ddof < rcount``.
+* Counts and divisors are ``np.float64`` scalars where NumPy's are ``np.intp`` (for an
+  int ``ddof``): for the dtypes the fast paths take (float32, float64, complex64,
+  complex128), both make ``true_divide`` run the same loop (``dd->d`` or ``DD->D``,
+  the count converted exactly), and a float64 divisor is resolved at less cost.
 """
 
 from __future__ import annotations
@@ -51,11 +53,12 @@ from arrayport_cpu._reductions import cumulate
 
 # (called as _methods calls it; split between threads when large, rule TH-3)
 _umr_sum: Final[Any] = SPLIT_REDUCE[_add_reduce]
-_intp: Final = np.intp
 _float64: Final = np.float64
 _true_divide: Final = np.true_divide
-_subtract: Final = elementwise(np.subtract)
-_square: Final = elementwise(np.square)
+_np_subtract: Final = np.subtract
+_np_square: Final = np.square
+_subtract: Final = elementwise(_np_subtract)
+_square: Final = elementwise(_np_square)
 _add: Final = np.add
 _sqrt: Final = np.sqrt
 # ndarray.cumsum and .cumprod, split along another axis when large (rule TH-3).
@@ -65,8 +68,8 @@ _um_clip: Final[Any] = vars(_umath)["clip"]  # the ufunc, which x.clip ends in
 _np_minimum: Final[Any] = elementwise(np.minimum)
 _np_maximum: Final[Any] = elementwise(np.maximum)
 
-# Counts as NumPy's _count_reduce_items makes them (np.intp scalars are immutable).
-_COUNTS: Final = tuple(_intp(n) for n in range(1025))
+# Element counts as divisors (see the module notes on float64 counts; scalars are immutable).
+_COUNTS: Final = tuple(_float64(n) for n in range(1025))
 _DDOF_LIMIT: Final = 1 << 31  # int ddof beyond it: the replaced function
 
 # Dtypes whose mean NumPy sums and divides in the dtype itself (float16 sums in float32;
@@ -112,7 +115,7 @@ def _items(shape: tuple[int, ...], axis: Any) -> int:
 
 
 def _count(items: int) -> Any:
-    return _COUNTS[items] if items <= 1024 else _intp(items)
+    return _COUNTS[items] if items <= 1024 else _float64(items)
 
 
 def mean(
@@ -135,7 +138,8 @@ def mean(
         items = _items(a.shape, axis)
         if items > 0:  # (0: "Mean of empty slice")
             rcount = _count(items)
-            ret = _umr_sum(a, axis, None, None, False if keepdims is _NoValue else keepdims)
+            reduce = _add_reduce if a.size < _parallel.MIN_REDUCE_ITEMS else _umr_sum
+            ret = reduce(a, axis, None, None, False if keepdims is _NoValue else keepdims)
             if isinstance(ret, _ndarray):
                 return _true_divide(ret, rcount, out=ret, casting="unsafe", subok=False)
             return ret.dtype.type(ret / rcount)
@@ -162,19 +166,26 @@ def _var(x: Any, axis: Any, ddof: Any, keepdims: Any) -> Any:
     else:
         return None
     rcount = _count(items)
-    arrmean = _umr_sum(x, axis, None, None, True)
+    # The ufuncs themselves below every threading threshold: what their splitting forms
+    # would call, without those forms' frames.
+    n = x.size
+    if n < _parallel.MIN_ITEMS and n < _parallel.MIN_REDUCE_ITEMS:
+        add_reduce, subtract, square = _add_reduce, _np_subtract, _np_square
+    else:
+        add_reduce, subtract, square = _umr_sum, _subtract, _square
+    arrmean = add_reduce(x, axis, None, None, True)
     if isinstance(arrmean, _ndarray):
         arrmean = _true_divide(arrmean, rcount, out=arrmean, casting="unsafe", subok=False)
     else:
         arrmean = arrmean.dtype.type(arrmean / rcount)
-    d = _subtract(x, arrmean, out=...)
+    d = subtract(x, arrmean, out=...)
     if pair is None:
-        d = _square(d, out=d)
+        d = square(d, out=d)
     else:
         dv = d.view(dtype=pair)
-        _square(dv, out=dv)
+        square(dv, out=dv)
         d = _add(dv[..., 0], dv[..., 1], out=d.real)
-    ret = _umr_sum(d, axis, None, None, keepdims)
+    ret = add_reduce(d, axis, None, None, keepdims)
     if isinstance(ret, _ndarray):
         return _true_divide(ret, divisor, out=ret, casting="unsafe", subok=False)
     return ret.dtype.type(ret / divisor)
