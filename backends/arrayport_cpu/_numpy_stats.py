@@ -55,8 +55,8 @@ from arrayport_cpu._reductions import cumulate
 _umr_sum: Final[Any] = SPLIT_REDUCE[_add_reduce]
 _float64: Final = np.float64
 _true_divide: Final = np.true_divide
-_np_subtract: Final = np.subtract
-_np_square: Final = np.square
+_np_subtract: Final[Any] = np.subtract
+_np_square: Final[Any] = np.square
 _subtract: Final = elementwise(_np_subtract)
 _square: Final = elementwise(_np_square)
 _add: Final = np.add
@@ -138,7 +138,7 @@ def mean(
         items = _items(a.shape, axis)
         if items > 0:  # (0: "Mean of empty slice")
             rcount = _count(items)
-            reduce = _add_reduce if a.size < _parallel.MIN_REDUCE_ITEMS else _umr_sum
+            reduce: Any = _add_reduce if a.size < _parallel.MIN_REDUCE_ITEMS else _umr_sum
             ret = reduce(a, axis, None, None, False if keepdims is _NoValue else keepdims)
             if isinstance(ret, _ndarray):
                 return _true_divide(ret, rcount, out=ret, casting="unsafe", subok=False)
@@ -169,6 +169,7 @@ def _var(x: Any, axis: Any, ddof: Any, keepdims: Any) -> Any:
     # The ufuncs themselves below every threading threshold: what their splitting forms
     # would call, without those forms' frames.
     n = x.size
+    add_reduce: Any
     if n < _parallel.MIN_ITEMS and n < _parallel.MIN_REDUCE_ITEMS:
         add_reduce, subtract, square = _add_reduce, _np_subtract, _np_square
     else:
