@@ -339,6 +339,9 @@ _QUIET_FORM_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
         for kwargs in ({}, {"axis": 0}, {"axis": -1, "include_initial": True}, {"axis": 3})
     ),
     ("cumulative_sum", (np.arange(4),), {"axis": 0, "dtype": np.float32}),
+    ("matmul", (_OVERFLOWING, _OVERFLOWING.T), {}),
+    ("matmul", (_OVERFLOWING[0], _OVERFLOWING.T), {}),
+    ("matmul", (_OVERFLOWING, _OVERFLOWING), {}),  # ValueError, as matmul's own
 ]
 
 

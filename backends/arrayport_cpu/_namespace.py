@@ -307,6 +307,30 @@ def matmul(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
     return _np_matmul(x1, x2, **kwargs)
 
 
+def _quiet_matmul(enter: Any, leave: Any, ignore: Any, within: Any) -> Callable[..., Any]:
+    """``matmul``'s quiet form (rule NS-12): exact ndarrays are multiplied by NumPy's
+    ufunc inside the quiet context (it runs no Python code for them); other operands, and
+    a call that finds the context entered, with the error state set in the caller's."""
+
+    def run(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
+        if type(x1) is _ndarray and type(x2) is _ndarray and not kwargs:
+            try:
+                return within(_np_matmul, x1, x2)
+            except RuntimeError:  # entered: by another thread, or around us
+                pass
+        token = enter(ignore)
+        try:
+            return matmul(x1, x2, **kwargs)
+        finally:
+            leave(token)
+
+    run.__wrapped__ = matmul  # type: ignore[attr-defined]
+    return run
+
+
+matmul.quietly = _quiet_matmul  # type: ignore[attr-defined]
+
+
 def unique_values(x: Any, /) -> Any:
     return _np_unique(
         x, return_counts=False, return_index=False, return_inverse=False, **_UNIQUE_KWARGS

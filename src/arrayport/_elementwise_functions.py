@@ -25,6 +25,7 @@ from arrayport._operations import (
     compute_of,
     operands_device,
     promote,
+    quiet_calls,
 )
 from arrayport._plugins import Registry
 from arrayport._seam import apply1, apply2, applyn
@@ -419,13 +420,13 @@ def _decide_clip(reg: Registry, x: object, lo: object, hi: object) -> Decision:
         bounds.append((clamp, step))
     asarray = ns.asarray
     plain = [spec[0] for spec in bounds if spec is not None and spec[1] is None]
-    if len(plain) == 2:  # both bounds, each used as it is
-        lower, upper = plain
+    if len(plain) == 2:  # both bounds, each used as it is: two quiet backend calls
+        lower, upper = quiet_calls(reg, device, *plain)
 
         def run_both(native: Any, lo: Any, hi: Any) -> Any:
             return upper(lower(native, lo), hi)
 
-        return Decision(run_both, device, dtype, context=needs_context)
+        return Decision(run_both, device, dtype, context=needs_context, quiet=True)
 
     def run(native: Any, *values: Any) -> Any:
         out = native

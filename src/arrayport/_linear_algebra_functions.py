@@ -26,6 +26,7 @@ from arrayport._operations import (
     Operation,
     compute_of,
     promote,
+    quiet_calls,
 )
 from arrayport._plugins import Registry
 from arrayport._seam import apply1, apply2
@@ -148,7 +149,7 @@ def _decide_matmul(reg: Registry, x1: object, x2: object) -> Decision:
         raise ValueError("matmul: zero-dimensional arrays are not allowed; use multiply")
     device, dtype, (s1, s2) = promote(reg, "matmul", (x1, x2))
     ns, needs_context = compute_of(reg, device)
-    product = _stepped(ns.matmul, s1, s2)
+    (product,) = quiet_calls(reg, device, _stepped(ns.matmul, s1, s2))
     inner = 0 if x2.ndim == 1 else -2  # the axis of x2 that meets x1's last one
 
     def run(n1: Any, n2: Any) -> Any:
@@ -159,7 +160,7 @@ def _decide_matmul(reg: Registry, x1: object, x2: object) -> Decision:
             )
         return product(n1, n2)
 
-    return Decision(run, device, dtype, context=needs_context)
+    return Decision(run, device, dtype, context=needs_context, quiet=True)
 
 
 _MATMUL: Final = Operation("matmul", _decide_matmul, ndim=True)

@@ -34,6 +34,7 @@ __all__ = [
     "ns_dtype",
     "operands_device",
     "promote",
+    "quiet_calls",
     "quiet_of",
 ]
 
@@ -58,9 +59,12 @@ class Decision:
     ``readonly`` is the result's read-only flag: None for new memory (the backend says,
     if asked), True, or ``VIEW`` when the result may share memory with the first operand,
     whose flag then carries over (rule NS-9).
+    ``quiet`` is True where ``run`` wraps its backend calls itself (``quiet_calls``), so
+    that its own checks run outside the wrapper; else the seam wraps all of ``run``
+    (rule NS-12).
     """
 
-    __slots__ = ("context", "device", "dtype", "multi", "readonly", "run")
+    __slots__ = ("context", "device", "dtype", "multi", "quiet", "readonly", "run")
 
     def __init__(
         self,
@@ -71,6 +75,7 @@ class Decision:
         context: bool = False,
         readonly: bool | str | None = None,
         multi: Callable[[Sequence[Any]], Any] | None = None,
+        quiet: bool = False,
     ) -> None:
         self.run = run
         self.device = device
@@ -78,6 +83,7 @@ class Decision:
         self.context = context
         self.readonly = readonly
         self.multi = multi
+        self.quiet = quiet
 
     def __repr__(self) -> str:
         dtype = "from result" if self.dtype is None else self.dtype.name
@@ -157,6 +163,14 @@ def quiet_of(reg: Registry, device: Device) -> Callable[[Callable[..., Any]], An
     if quiet is None:
         quiet = reg.quiet[device] = reg.backend(device).quiet_compute(device=device) or _LOUD
     return None if quiet is _LOUD else quiet  # type: ignore[return-value]
+
+
+def quiet_calls(reg: Registry, device: Device, *fns: Callable[..., Any]) -> tuple[Any, ...]:
+    """Backend functions, each wrapped by ``device``'s quiet wrapper (rule NS-12): for a
+    decision whose ``run`` checks sizes around them and says ``quiet=True``. Each is
+    wrapped as the backend's function it is, so it may bring a quiet form of its own."""
+    quiet = quiet_of(reg, device)
+    return fns if quiet is None else tuple(quiet(fn) for fn in fns)
 
 
 def ns_dtype(ns: Any, dtype: DType) -> Any:

@@ -243,7 +243,7 @@ def decide(
     ]
     VOLATILE.seen = False
     d = op.decide(reg, *operands, *params)
-    quiet = quiet_of(reg, d.device) if op.computes else None
+    quiet = quiet_of(reg, d.device) if op.computes and not d.quiet else None
     if quiet is not None:  # special values without the library's warnings (rule NS-12)
         d = Decision(
             quiet(d.run), d.device, d.dtype, context=d.context, readonly=d.readonly, multi=d.multi
