@@ -235,8 +235,12 @@ def _reduces_to_arrays() -> Any:
 _TO_ARRAY: Final = _reduces_to_arrays()
 
 
+_BINDABLE: Final = frozenset({"axis", "dtype", "keepdims"})
+
+
 def _quiet_form(reduction: Any, reduce: Any, third: Any) -> Callable[..., Any]:
-    """``reduction`` with the ``quietly`` form ``_quiet.quiet`` asks for (rule NS-12):
+    """``reduction`` with the ``quietly`` form ``_quiet.quiet`` asks for (rule NS-12),
+    with keywords a ``functools.partial`` bound as its defaults (None for others):
     a call by keywords on an exact ndarray below the threading threshold runs
     ``reduce(a, axis, third, out=_TO_ARRAY[, keepdims])`` inside the quiet context
     itself, as ``reduction`` runs it (``third``: the caller's ``dtype`` for
@@ -245,12 +249,19 @@ def _quiet_form(reduction: Any, reduce: Any, third: Any) -> Callable[..., Any]:
     Every other call, and one that finds the context entered, runs ``reduction`` with
     the error state set in the caller's context."""
 
-    def quietly(enter: Any, leave: Any, ignore: Any, within: Any) -> Callable[..., Any]:
+    def quietly(
+        enter: Any, leave: Any, ignore: Any, within: Any, **bound: Any
+    ) -> Callable[..., Any] | None:
         own = third is _OWN_DTYPE
+        if not bound.keys() <= _BINDABLE:
+            return None
+        axis0 = bound.get("axis", _NoValue)
+        dtype0 = bound.get("dtype", _NoValue)
+        keepdims0 = bound.get("keepdims", _NoValue)
 
         def run(
-            a: Any, *args: Any, axis: Any = _NoValue, dtype: Any = _NoValue,
-            keepdims: Any = _NoValue, **kwargs: Any,
+            a: Any, *args: Any, axis: Any = axis0, dtype: Any = dtype0,
+            keepdims: Any = keepdims0, **kwargs: Any,
         ) -> Any:  # fmt: skip
             if (
                 not args
@@ -307,10 +318,15 @@ def matmul(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
     return _np_matmul(x1, x2, **kwargs)
 
 
-def _quiet_matmul(enter: Any, leave: Any, ignore: Any, within: Any) -> Callable[..., Any]:
+def _quiet_matmul(
+    enter: Any, leave: Any, ignore: Any, within: Any, **bound: Any
+) -> Callable[..., Any] | None:
     """``matmul``'s quiet form (rule NS-12): exact ndarrays are multiplied by NumPy's
     ufunc inside the quiet context (it runs no Python code for them); other operands, and
-    a call that finds the context entered, with the error state set in the caller's."""
+    a call that finds the context entered, with the error state set in the caller's.
+    None (the general wrapper) under keywords bound by a partial."""
+    if bound:
+        return None
 
     def run(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
         if type(x1) is _ndarray and type(x2) is _ndarray and not kwargs:

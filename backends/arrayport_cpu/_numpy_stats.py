@@ -244,6 +244,9 @@ def _cumulative(
     return res
 
 
+_CUMULATIVE_KEYWORDS: Final = frozenset({"axis", "dtype", "include_initial"})
+
+
 def _cumulative_function(name: str, method: Any, fill: Any, replaced: Any) -> Callable[..., Any]:
     """``cumulative_sum`` (``method`` cumsum, ``fill`` zeros) and ``cumulative_prod``
     (cumprod, ones): ``_cumulative`` for an exact ndarray, else ``replaced``."""
@@ -266,14 +269,22 @@ def _cumulative_function(name: str, method: Any, fill: Any, replaced: Any) -> Ca
 
     unbound = getattr(_ndarray, method.__name__)  # the method that ``method`` splits
 
-    def quietly(enter: Any, leave: Any, ignore: Any, within: Any) -> Callable[..., Any]:
-        # The quiet form ``_quiet.quiet`` asks for (rule NS-12): a small call on an exact
-        # ndarray, without an initial value, runs the method inside the quiet context, as
-        # ``_cumulative`` runs it; everything else (and a call that raises, or finds the
-        # context entered) runs ``cumulative`` with the error state set in the caller's.
+    def quietly(
+        enter: Any, leave: Any, ignore: Any, within: Any, **bound: Any
+    ) -> Callable[..., Any] | None:
+        # The quiet form ``_quiet.quiet`` asks for (rule NS-12), with the keywords a
+        # partial bound as its defaults: a small call on an exact ndarray, without an
+        # initial value, runs the method inside the quiet context, as ``_cumulative``
+        # runs it; everything else (and a call that raises, or finds the context
+        # entered) runs ``cumulative`` with the error state set in the caller's.
+        if not bound.keys() <= _CUMULATIVE_KEYWORDS:
+            return None
+        axis0, dtype0 = bound.get("axis"), bound.get("dtype")
+        initial0 = bound.get("include_initial", False)
+
         def run(
-            x: Any, /, *, axis: Any = None, dtype: Any = None, include_initial: Any = False,
-            **kwargs: Any,
+            x: Any, /, *, axis: Any = axis0, dtype: Any = dtype0,
+            include_initial: Any = initial0, **kwargs: Any,
         ) -> Any:  # fmt: skip
             if (
                 type(x) is _ndarray

@@ -468,7 +468,11 @@ def _quietly(ufunc: Any, split: Callable[..., Any], compute: bool) -> Callable[.
     context), a large call, and a call that finds the context entered already set the
     error state in the caller's context instead (NS-12)."""
 
-    def quietly(enter: Any, leave: Any, ignore: Any, within: Any) -> Callable[..., Any]:
+    def quietly(
+        enter: Any, leave: Any, ignore: Any, within: Any, **bound: Any
+    ) -> Callable[..., Any] | None:
+        if bound:  # keywords bound by a partial: the general wrapper's
+            return None
         nd, scalars = _ndarray, _PLAIN_SCALARS
         if ufunc.nin == 1:
 

@@ -70,14 +70,18 @@ def quiet(fn: _F) -> _F:
         return run_errstate  # type: ignore[return-value]
     var, ignore = _STATE
     enter, leave = var.set, var.reset
+    # A function that makes its own quiet form (rules TH-2, NS-12), also under keywords
+    # a partial bound, which the form takes as its defaults where it can (else None).
     bound: functools.partial[Any] | None = fn if type(fn) is functools.partial else None  # type: ignore[assignment]
-    if bound is not None and hasattr(bound.func, "quietly"):
-        # Arguments bound to a function with a quiet form of its own: bound to that form.
-        return functools.partial(quiet(bound.func), *bound.args, **bound.keywords)  # type: ignore[return-value]
-    quietly = getattr(fn, "quietly", None)
-    if quietly is not None:  # a function that makes its own quiet form (rules TH-2, NS-12)
+    if bound is not None and not bound.args:
+        quietly, keywords = getattr(bound.func, "quietly", None), bound.keywords
+    else:
+        quietly, keywords = getattr(fn, "quietly", None), {}
+    if quietly is not None:
         assert QUIET_CONTEXT is not None
-        return quietly(enter, leave, ignore, QUIET_CONTEXT.run)  # type: ignore[no-any-return]
+        form = quietly(enter, leave, ignore, QUIET_CONTEXT.run, **keywords)
+        if form is not None:
+            return form  # type: ignore[no-any-return]
 
     def run(*args: Any) -> Any:
         token = enter(ignore)
