@@ -36,7 +36,8 @@ def distributed(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff (lint and import order) and import-linter (the layers of rule DS-3)."""
     session.install("-e", ".[test]")
-    session.run("ruff", "check", "src", "backends", "tests", "bench", "tools", "noxfile.py")
+    sources = ("src", "backends", "tests", "bench", "tools", "noxfile.py", "hatch_build.py")
+    session.run("ruff", "check", *sources)
     session.run("lint-imports")
 
 

@@ -28,6 +28,7 @@ assert {b.name for b in xp.backends()} >= {"cpu", "cuda", "dask"}
 (dask,) = [b for b in xp.backends() if b.name == "dask"]
 assert not dask.devices and "pip install 'arrayport[dask]'" in dask.status, dask
 assert "site-packages" in xp.__file__, xp.__file__
+assert "site-packages" in xp._cseam.__file__, xp._cseam.__file__
 print("smoke test passed:", repr(x))
 """
 
@@ -46,9 +47,17 @@ def check_wheel(wheel: Path) -> None:
     for line in ("cpu = arrayport_cpu", "cuda = arrayport_cuda", "dask = arrayport_dask"):
         if line not in text:
             missing.append(f"entry point {line!r}")
+    # The seam's C module (rule DS-6), so the wheel is tagged for its platform.
+    if not any(n.startswith("arrayport/_cseam.") and n.endswith((".so", ".pyd")) for n in names):
+        missing.append("the compiled arrayport._cseam")
+    if wheel.name.endswith("-none-any.whl"):
+        missing.append("a platform tag (it holds a compiled module)")
     if missing:
         sys.exit(f"{wheel.name} lacks: {', '.join(missing)}")
-    print(f"{wheel.name}: {len(names)} files, the built-in backends and py.typed for each")
+    print(
+        f"{wheel.name}: {len(names)} files, the built-in backends and py.typed for each, "
+        "the compiled seam"
+    )
 
 
 def main() -> int:

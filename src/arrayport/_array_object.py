@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+from arrayport._cseam import ArrayBase, new, register
 from arrayport._devices import Device
 from arrayport._dlpack import mark_copied, mark_readonly
 from arrayport._dtypes import DType
@@ -43,10 +44,9 @@ _API_VERSIONS: Final = frozenset({"2021.12", "2022.12", "2023.12", "2024.12", "2
 # so another thread's reads can only cause a needless second look, never hide one.
 EXPORTS: Final[list[object]] = [object()]
 _token: Final = object
-_new: Final = object.__new__
 
 
-class Array:
+class Array(ArrayBase):
     """An n-dimensional array on one device.
 
     There is no public constructor: create arrays with ``arrayport.asarray()`` and the
@@ -59,9 +59,9 @@ class Array:
     ``is_leaf``, ``detach()`` and ``backward()`` (spec/autograd.md).
     """
 
-    # Every slot is always set: an unset slot makes each read raise and catch
-    # AttributeError, which costs more than the store.
-    __slots__ = ("__weakref__", "_device", "_dtype", "_grad", "_native", "_readonly")
+    # The fields are ArrayBase's (``arrayport._cseam``), where the seam reads them; every
+    # one is always set by ``_new``.
+    __slots__ = ()
 
     # NumPy must not take over mixed operations (``x + np.float64(1)`` would silently
     # come back as a NumPy array through ``__array__``): its ufuncs and operators defer.
@@ -83,16 +83,14 @@ class Array:
             "creation function"
         )
 
-    @staticmethod
-    def _new(native: Any, device: Device, dtype: DType, readonly: bool | None) -> Array:
-        """The one constructor: every Array is made here."""
-        self = _new(Array)
-        self._native = native
-        self._device = device
-        self._dtype = dtype
-        self._readonly = readonly
-        self._grad = None
-        return self
+    if TYPE_CHECKING:
+
+        @staticmethod
+        def _new(native: Any, device: Device, dtype: DType, readonly: bool | None) -> Array:
+            """The one constructor: every Array is made here, with no autograd record."""
+
+    else:
+        _new = staticmethod(new)
 
     # ---- attributes ------------------------------------------------------------------
 
@@ -462,3 +460,6 @@ class Array:
         def __pos__(self) -> Array: ...
         def __abs__(self) -> Array: ...
         def __invert__(self) -> Array: ...
+
+
+register(Array)

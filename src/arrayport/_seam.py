@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from arrayport import _plugins
 from arrayport._array_object import Array
+from arrayport._cseam import Replay, apply1, apply2, install
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._errors import ReadOnlyError
@@ -69,79 +70,6 @@ def _types(values: tuple[Any, ...]) -> tuple[type, ...]:
     if n == 1:
         return (type(values[0]),)
     return tuple(map(type, values))
-
-
-def apply1(op: Operation, x: Any, params: tuple[Any, ...] = ()) -> Any:
-    """Run ``op`` on one operand ``x`` (an array, or a value such as a shape) with
-    hashable ``params``."""
-    reg = _plugins._REGISTRY or current_registry()
-    kind = _typed(params) if params and op.typed else params
-    if type(x) is not Array:
-        key: tuple[Any, ...] = (op, kind, type(x) if type(x) is not tuple else signature(x))
-        try:
-            replay = reg.decisions[key]
-        except (KeyError, TypeError):
-            replay = decide(reg, op, (x,), params, key)
-        return replay(None, x)
-    if x._grad is not None:
-        return _recorded(op, (x,), params)
-    native = x._native
-    if op.ndim:
-        key = (op, kind, x._dtype, x._device, len(native.shape))
-    else:
-        key = (op, kind, x._dtype, x._device)
-    try:
-        replay = reg.decisions[key]
-    except (KeyError, TypeError):
-        replay = decide(reg, op, (x,), params, key)
-    return replay(x, native)
-
-
-def apply2(op: Operation, x1: Any, x2: Any, params: tuple[Any, ...] = ()) -> Any:
-    """Run ``op`` on two operands: arrays, or an array and a Python scalar or index key."""
-    t1, t2 = type(x1), type(x2)
-    kind = _typed(params) if params and op.typed else params
-    if t1 is Array:
-        first = x1
-        n1 = x1._native
-        if t2 is Array:
-            if x1._grad is not None or x2._grad is not None:
-                return _recorded(op, (x1, x2), params)
-            n2 = x2._native
-            if op.ndim:
-                key: tuple[Any, ...] = (
-                    op, kind, x1._dtype, x1._device, len(n1.shape),
-                    x2._dtype, x2._device, len(n2.shape),
-                )  # fmt: skip
-            else:
-                key = (op, kind, x1._dtype, x1._device, x2._dtype, x2._device)
-        else:
-            if x1._grad is not None:
-                return _recorded(op, (x1, x2), params)
-            n2 = x2
-            k2 = t2 if t2 is not tuple else signature(x2)
-            if op.ndim:
-                key = (op, kind, x1._dtype, x1._device, len(n1.shape), k2)
-            else:
-                key = (op, kind, x1._dtype, x1._device, k2)
-    elif t2 is Array:
-        if op.ndim or x2._grad is not None:
-            return applyn(op, (x1, x2), params)
-        first = x2
-        n1, n2 = x1, x2._native
-        key = (op, kind, t1 if t1 is not tuple else signature(x1), x2._dtype, x2._device)
-    else:  # two values, such as a shape and a fill value
-        first, n1, n2 = None, x1, x2
-        key = (
-            op, kind, t1 if t1 is not tuple else signature(x1),
-            t2 if t2 is not tuple else signature(x2),
-        )  # fmt: skip
-    reg = _plugins._REGISTRY or current_registry()
-    try:
-        replay = reg.decisions[key]
-    except (KeyError, TypeError):
-        replay = decide(reg, op, (x1, x2), params, key)
-    return replay(first, n1, n2)
 
 
 def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> Any:
@@ -224,7 +152,7 @@ def signature(a: object) -> object:
     return t
 
 
-Replay = Callable[..., Any]
+Replayer = Callable[..., Any]
 
 
 def decide(
@@ -233,7 +161,7 @@ def decide(
     args: Sequence[Any],
     params: tuple[Any, ...],
     key: tuple[Any, ...],
-) -> Replay:
+) -> Replayer:
     """Decide for a key not met yet, and keep the decision when the key is hashable."""
     operands = [
         Operand(a._device, a._dtype, len(a._native.shape) if op.ndim else None)
@@ -265,7 +193,7 @@ def decide(
 _ABSENT: Final = object()
 
 
-def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | None) -> Replay:
+def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | None) -> Replayer:
     """The function that replays ``d``: ``replay(first, *natives)``, where ``first`` is
     the first array operand, or None. ``plain`` where there are one to three operands.
 
@@ -283,25 +211,14 @@ def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | Non
             return _results(reg, d, run(*natives), first)
 
         return replay_general
-    view = readonly is VIEW
     # The native type results have: the first operand's, else the device's own.
     native_type = type(first._native) if first is not None else reg.native_type(device)
     to_native = reg.builders.get(device) or compute_of(reg, device)[0].asarray
-    new = Array._new  # the one constructor
-
-    def replay(first: Array | None, n1: Any, n2: Any = _ABSENT, n3: Any = _ABSENT) -> Any:
-        # The operands the decision runs on, by count (fixed arities call faster than *args).
-        out = run(n1) if n2 is _ABSENT else run(n1, n2) if n3 is _ABSENT else run(n1, n2, n3)
-        if type(out) is not native_type and not hasattr(out, "__dlpack__"):
-            if out is None:  # __setitem__ has no result; no library's asarray takes None
-                return None
-            out = to_native(out)
-        if view:  # x's flag, asked of its backend only where not known yet
-            ro = first._readonly  # type: ignore[union-attr]
-            return new(out, device, dtype, first.readonly if ro is None else ro)  # type: ignore[union-attr]
-        return new(out, device, dtype, readonly)  # type: ignore[arg-type]
-
-    return replay
+    # replay(first, n1[, n2[, n3]]) calls run on the natives; a result of another type
+    # that is no DLPack array becomes one through to_native (None stays None: __setitem__
+    # has no result); the Array takes first's read-only flag for a view (its backend is
+    # asked only where the flag is not known yet), else the decision's.
+    return Replay(run, native_type, to_native, device, dtype, readonly, readonly is VIEW)
 
 
 def _results(reg: Registry, d: Decision, out: Any, first: Array | None) -> Any:
@@ -418,3 +335,6 @@ Array.T = property(_transpose, doc="The transpose of a 2-d array.")  # type: ign
 Array.mT = property(_matrix_transpose, doc="The transpose of a stack of matrices.")  # type: ignore[assignment,method-assign]
 Array.__getitem__ = _getitem  # type: ignore[method-assign]
 Array.__setitem__ = _setitem  # type: ignore[method-assign]
+
+
+install(vars(_plugins), current_registry, decide, _recorded, signature, applyn)

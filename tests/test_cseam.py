@@ -1,0 +1,255 @@
+"""The seam's compiled part (rule DS-6): the Array's storage, the entries for one and two
+operands, and the plain replay, held to what DS-1 and DS-5 say of them."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import sys
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import arrayport as xp
+from arrayport import _cseam, _seam
+from arrayport._array_object import Array
+from arrayport._operations import VIEW, Decision, Operand, Operation
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_cseam_built_from_this_source() -> None:
+    """DS-6: the module was built from the C source in this tree (else: pip install -e .)."""
+    source = (ROOT / "src" / "arrayport" / "_cseam.c").read_bytes()
+    assert hashlib.sha256(source).hexdigest() == _cseam.SOURCE_SHA256, (
+        "arrayport._cseam was built from another source: run `pip install -e .` again"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The Array's storage
+# --------------------------------------------------------------------------------------
+
+
+def test_cseam_new_sets_every_field() -> None:
+    """DS-6: ``Array._new`` fills every field, with no autograd record."""
+    native = np.arange(3.0)
+    a = Array._new(native, xp.Device("cpu"), xp.float64, True)
+    assert type(a) is Array
+    assert a._native is native and a._device == xp.Device("cpu") and a._dtype is xp.float64
+    assert a._readonly is True and a._grad is None and a.readonly is True
+    with pytest.raises(TypeError, match="native, device, dtype and readonly"):
+        Array._new(native, xp.Device("cpu"), xp.float64)  # type: ignore[call-arg]
+
+
+def test_cseam_arrays_are_weakly_referenced_and_collected_in_cycles() -> None:
+    """DS-6: an Array takes weak references, and a cycle through it is collected."""
+    holder: list[Any] = []
+    a = Array._new(holder, xp.Device("cpu"), xp.float64, None)
+    holder.append(a)  # a -> holder -> a
+    ref = weakref.ref(a)
+    del a, holder
+    gc.collect()
+    assert ref() is None
+
+
+def test_cseam_fields_are_writable_and_typed_storage() -> None:
+    """DS-6: the fields are the Array's slots: written and read back; no others exist."""
+    a = xp.asarray([1.0, 2.0])
+    a._readonly = False
+    assert a._readonly is False
+    with pytest.raises(AttributeError):
+        a.other = 1  # type: ignore[attr-defined]
+    assert not hasattr(a, "__dict__")
+
+
+# --------------------------------------------------------------------------------------
+# The plain replay
+# --------------------------------------------------------------------------------------
+
+
+def _replay(run: Any, readonly: object = False, to_native: Any = np.asarray) -> Any:
+    return _cseam.Replay(run, np.ndarray, to_native, xp.Device("cpu"), xp.float64, readonly,
+                         readonly is VIEW)  # fmt: skip
+
+
+def test_cseam_replay_wraps_results() -> None:
+    """DS-5: a native result is wrapped as it is; a library scalar through ``to_native``;
+    None stays None; the Array has the decision's device, dtype and flag."""
+    n = np.arange(4.0)
+    out = _replay(lambda a, b: a + b)(None, n, n)
+    assert type(out) is Array and out._dtype is xp.float64 and out._readonly is False
+    np.testing.assert_array_equal(out._native, n + n)
+    made: list[object] = []
+
+    def to_native(v: object) -> Any:
+        made.append(v)
+        return np.asarray(v)
+
+    scalar = _replay(np.sum, to_native=to_native)(None, n)
+    assert made == [np.float64(6.0)] and scalar._native.shape == ()
+    assert _replay(lambda a, b, c: None)(None, n, n, n) is None
+
+
+def test_cseam_replay_of_a_view_takes_the_first_operands_flag() -> None:
+    """DS-5: a view's flag is its operand's; one not known yet is asked of the backend."""
+    x = xp.asarray(np.arange(4.0))
+    replay = _replay(lambda a: a[1:], readonly=VIEW)
+    x._readonly = True
+    assert replay(x, x._native)._readonly is True
+    x._readonly = None  # not known yet: the property asks the backend
+    assert replay(x, x._native)._readonly is x.readonly is False
+
+
+def test_cseam_replay_refuses_other_calls_and_passes_errors() -> None:
+    """DS-6: a replay takes (first, one to three natives); errors of run and to_native
+    reach the caller."""
+    replay = _replay(np.negative)
+    with pytest.raises(TypeError, match="replay takes"):
+        replay(None)
+    with pytest.raises(TypeError, match="replay takes"):
+        replay(None, 1, 2, 3, 4)
+    with pytest.raises(TypeError, match="replay takes"):
+        replay(None, np.ones(2), n2=1)
+
+    def boom(*args: object) -> Any:
+        raise ValueError("from run")
+
+    with pytest.raises(ValueError, match="from run"):
+        _replay(boom)(None, 1)
+    with pytest.raises(ZeroDivisionError):
+        _replay(lambda a: 1.0, to_native=lambda v: 1 / 0)(None, 1)
+
+
+# --------------------------------------------------------------------------------------
+# The entries
+# --------------------------------------------------------------------------------------
+
+
+class Probe:
+    """An operation that counts its decisions and runs ``np.add`` or ``np.negative``."""
+
+    def __init__(self, *, ndim: bool = False, typed: bool = True) -> None:
+        self.seen: list[tuple[object, ...]] = []
+        self.op = Operation("probe", self.decide, ndim=ndim, typed=typed, computes=False)
+
+    def decide(self, reg: Any, *args: object) -> Decision:
+        self.seen.append(args)
+        operand = next(a for a in args if type(a) is Operand)
+        assert isinstance(operand, Operand)
+
+        def run(*natives: Any) -> Any:
+            arrays_ = [n for n in natives if isinstance(n, np.ndarray)]
+            return np.negative(arrays_[0]) if len(arrays_) == 1 else np.add(*arrays_[:2])
+
+        return Decision(run, operand.device, operand.dtype)
+
+
+def test_cseam_entries_decide_once_per_key() -> None:
+    """DS-1: the same key replays; a parameter of another type, another operand type or
+    another number of dimensions (where asked) decides again."""
+    x = xp.asarray(np.arange(3.0))
+    m = xp.asarray(np.ones((2, 3)))
+    p = Probe(ndim=True)
+    for _ in range(3):
+        _seam.apply1(p.op, x, (True,))
+    assert len(p.seen) == 1
+    _seam.apply1(p.op, x, (1,))  # True == 1, but of another type
+    _seam.apply1(p.op, m, (True,))  # another number of dimensions
+    assert len(p.seen) == 3
+    for _ in range(2):
+        _seam.apply2(p.op, x, x)
+        _seam.apply2(p.op, x, 1.0)
+        _seam.apply2(p.op, x, (1, 2))
+        _seam.apply2(p.op, x, (1.0, 2))
+        _seam.apply2(p.op, 1.0, x)  # a value first with ndim: the n-ary entry
+    assert len(p.seen) == 8
+    untyped = Probe(typed=False)
+    _seam.apply1(untyped.op, x, (True,))
+    _seam.apply1(untyped.op, x, (1,))  # keyed by value only
+    assert len(untyped.seen) == 1
+
+
+def test_cseam_entries_run_what_was_decided() -> None:
+    """DS-2: the replay runs on the operands' natives and wraps the result."""
+    x = xp.asarray(np.arange(3.0))
+    p = Probe()
+    out = _seam.apply2(p.op, x, x)
+    np.testing.assert_array_equal(out._native, np.arange(3.0) * 2)
+    assert out.device == x.device and out.dtype == x.dtype
+    np.testing.assert_array_equal(_seam.apply1(p.op, x)._native, -np.arange(3.0))
+    np.testing.assert_array_equal(_seam.apply2(p.op, 2.0, x)._native, -np.arange(3.0))
+
+
+class Unhashable:
+    __hash__ = None  # type: ignore[assignment]
+
+
+class BadHash:
+    def __hash__(self) -> int:
+        raise ValueError("no hash today")
+
+
+def test_cseam_unhashable_keys_decide_each_call_and_other_errors_raise() -> None:
+    """DS-1: a key that cannot be hashed is decided on each call; a hash that fails with
+    another error raises it (DS-6)."""
+    x = xp.asarray(np.arange(3.0))
+    p = Probe()
+    for _ in range(3):
+        _seam.apply1(p.op, x, (Unhashable(),))
+    assert len(p.seen) == 3
+    with pytest.raises(ValueError, match="no hash today"):
+        _seam.apply1(p.op, x, (BadHash(),))
+    with pytest.raises(ValueError, match="no hash today"):
+        _seam.apply2(p.op, x, x, (BadHash(),))
+
+
+def test_cseam_entries_refuse_wrong_arguments() -> None:
+    """DS-6: the entries take (op, operands..., params=()), params a tuple."""
+    x = xp.asarray(np.arange(3.0))
+    p = Probe()
+    with pytest.raises(TypeError, match="apply1"):
+        _seam.apply1(p.op)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="apply2"):
+        _seam.apply2(p.op, x)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="params must be a tuple"):
+        _seam.apply1(p.op, x, [1])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="params must be a tuple"):
+        _seam.apply2(p.op, x, x, [1])  # type: ignore[arg-type]
+
+
+def test_cseam_entries_keep_no_references() -> None:
+    """DS-6: calls, replayed or refused, leave the reference counts of what they touch as
+    they were (a leak would grow them by one per call)."""
+    x = xp.asarray(np.arange(3.0))
+    params = (True,)
+    p = Probe(ndim=True)
+    calls = [
+        lambda: _seam.apply1(p.op, x, params),
+        lambda: _seam.apply2(p.op, x, x, params),
+        lambda: _seam.apply2(p.op, x, 1.0),
+        lambda: _seam.apply2(p.op, x, (1, 2)),
+        lambda: xp.add(x, x),
+        lambda: x + 1.0,
+        lambda: xp.sum(x, axis=0),
+        lambda: x[1:],
+    ]
+    things = [x, x._native, x._dtype, x._device, p.op, params, float, tuple]
+
+    def counts() -> list[int]:
+        return [sys.getrefcount(t) for t in things]
+
+    for call in calls:
+        call()
+    before = counts()
+    for _ in range(200):
+        for call in calls:
+            call()
+        with pytest.raises(TypeError):
+            xp.add(x, "a")  # type: ignore[arg-type]
+        with pytest.raises(ValueError):
+            _seam.apply1(p.op, x, (BadHash(),))
+    assert counts() == before
