@@ -226,30 +226,77 @@ def test_cseam_entries_keep_no_references() -> None:
     they were (a leak would grow them by one per call)."""
     x = xp.asarray(np.arange(3.0))
     params = (True,)
+    scalar, key = float("1.5"), (1, 2)
     p = Probe(ndim=True)
     calls = [
         lambda: _seam.apply1(p.op, x, params),
         lambda: _seam.apply2(p.op, x, x, params),
-        lambda: _seam.apply2(p.op, x, 1.0),
-        lambda: _seam.apply2(p.op, x, (1, 2)),
+        lambda: _seam.apply2(p.op, x, scalar),
+        lambda: _seam.apply2(p.op, x, key),
+        lambda: _seam.applyn(p.op, (x, scalar, x), params),
+        lambda: _seam.applyn(p.op, [key, x]),
         lambda: xp.add(x, x),
         lambda: x + 1.0,
         lambda: xp.sum(x, axis=0),
         lambda: x[1:],
     ]
-    things = [x, x._native, x._dtype, x._device, p.op, params, float, tuple]
+    # The dtype and device too: with the collector off, nothing else lets go of them.
+    things = [x, x._native, x._dtype, x._device, p.op, params, scalar, key]
 
     def counts() -> list[int]:
         return [sys.getrefcount(t) for t in things]
 
     for call in calls:
         call()
-    before = counts()
-    for _ in range(200):
-        for call in calls:
-            call()
-        with pytest.raises(TypeError):
-            xp.add(x, "a")  # type: ignore[arg-type]
-        with pytest.raises(ValueError):
-            _seam.apply1(p.op, x, (BadHash(),))
-    assert counts() == before
+    gc.collect()
+    gc.disable()
+    try:
+        before = counts()
+        for _ in range(200):
+            for call in calls:
+                call()
+            with pytest.raises(TypeError):
+                xp.add(x, "a")  # type: ignore[arg-type]
+            with pytest.raises(ValueError):
+                _seam.apply1(p.op, x, (BadHash(),))
+        after = counts()
+    finally:
+        gc.enable()
+    assert after == before
+
+
+def test_cseam_signature_of_values() -> None:
+    """DS-1: a value's key part is its type; a tuple's, its parts' (an Operand for each
+    array, at any depth)."""
+    x = xp.asarray(np.arange(3.0))
+    assert _seam.signature(5) is int
+    assert _seam.signature((1, 2.0)) == (int, float)
+    operand = Operand(x.device, x.dtype, 1)
+    assert _seam.signature(x) == operand
+    assert _seam.signature((1, x, (2.0, None))) == (int, operand, (float, type(None)))
+
+
+def test_cseam_applyn_takes_any_count_of_operands() -> None:
+    """DS-1, DS-2: applyn keys and runs any number of operands, from any sequence."""
+    x = xp.asarray(np.arange(3.0))
+    p = Probe()
+    for count in (1, 3, 7, 8, 12):  # past eight, the natives are held on the heap
+        operands = [x, *[float(i) for i in range(count - 1)]]
+        for _ in range(2):
+            out = _seam.applyn(p.op, operands)
+            np.testing.assert_array_equal(out._native, -np.arange(3.0))
+            out = _seam.applyn(p.op, tuple(reversed(operands)))
+            np.testing.assert_array_equal(out._native, -np.arange(3.0))
+    assert len(p.seen) == 1 + 2 * 4  # one operand reversed is the same key
+    with pytest.raises(TypeError, match="must be a sequence"):
+        _seam.applyn(p.op, 5)
+    with pytest.raises(TypeError, match="applyn"):
+        _seam.applyn(p.op)  # type: ignore[call-arg]
+
+
+def test_cseam_operations_flags_are_fields() -> None:
+    """DS-6: an Operation's ndim and typed are bools the seam reads off its fields."""
+    p = Probe(ndim=True, typed=False)
+    assert p.op.ndim is True and p.op.typed is False
+    with pytest.raises(TypeError):
+        p.op.ndim = 1  # type: ignore[assignment]

@@ -92,6 +92,32 @@ static PyTypeObject ArrayBaseType = {
 };
 
 /* ---------------------------------------------------------------------------------- */
+/* The Operation's flags                                                              */
+/* ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    char ndim;   /* its decisions depend on the operands' numbers of dimensions */
+    char typed;  /* its parameters are keyed by type as well as by value */
+} OperationObject;
+
+static PyMemberDef operation_members[] = {
+    {"ndim", T_BOOL, offsetof(OperationObject, ndim), 0, NULL},
+    {"typed", T_BOOL, offsetof(OperationObject, typed), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject OperationBaseType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "arrayport._cseam.OperationBase",
+    .tp_doc = PyDoc_STR("The flags of arrayport's Operation that every call's key reads."),
+    .tp_basicsize = sizeof(OperationObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_members = operation_members,
+    .tp_new = PyType_GenericNew,
+};
+
+/* ---------------------------------------------------------------------------------- */
 /* What arrayport._seam installs                                                      */
 /* ---------------------------------------------------------------------------------- */
 
@@ -100,8 +126,10 @@ static PyObject *plugins_dict = NULL;  /* arrayport._plugins' globals: its _REGI
 static PyObject *current_registry = NULL;
 static PyObject *decide = NULL;
 static PyObject *recorded = NULL;
-static PyObject *signature = NULL;
-static PyObject *applyn = NULL;
+static PyObject *operand = NULL;  /* arrayport._operations.Operand */
+/* The table of the registry met last: a registry's table is one dict for its lifetime. */
+static PyObject *last_registry = NULL;
+static PyObject *last_table = NULL;
 
 static PyObject *s_REGISTRY, *s_decisions, *s_typed, *s_ndim, *s_shape, *s_dlpack, *s_readonly;
 static PyObject *empty_tuple;
@@ -341,10 +369,15 @@ registry(void)
     return PyObject_CallNoArgs(current_registry);
 }
 
-/* An attribute read as a truth value: 1, 0, or -1 with an exception. */
+/* An attribute read as a truth value: 1, 0, or -1 with an exception. An Operation's
+   flags are read off its fields. */
 static int
 flag(PyObject *obj, PyObject *name)
 {
+    if (PyObject_TypeCheck(obj, &OperationBaseType)) {
+        OperationObject *op = (OperationObject *)obj;
+        return name == s_ndim ? op->ndim : op->typed;
+    }
     PyObject *v = PyObject_GetAttr(obj, name);
     if (v == NULL) {
         return -1;
@@ -386,16 +419,68 @@ kind_of(PyObject *op, PyObject *params)
     return kind;
 }
 
-/* A non-array operand's part of the key: its type, or a tuple's signature. New ref. */
+static PyObject *ndim_of(PyObject *native);
+
+/* A non-array operand's part of a call key: its type, or for a tuple (an index key) the
+   parts' signatures, with an Operand for each array in it. New reference. */
 static PyObject *
 value_key(PyObject *x)
 {
-    if (PyTuple_CheckExact(x)) {
-        return PyObject_CallOneArg(signature, x);
+    PyTypeObject *t = Py_TYPE(x);
+    if (t == Array) {
+        ArrayObject *a = (ArrayObject *)x;
+        PyObject *n = ndim_of(a->native);
+        if (n == NULL) {
+            return NULL;
+        }
+        PyObject *call[3] = {a->device, a->dtype, n};
+        PyObject *o = PyObject_Vectorcall(operand, call, 3, NULL);
+        Py_DECREF(n);
+        return o;
     }
-    PyObject *t = (PyObject *)Py_TYPE(x);
-    Py_INCREF(t);
-    return t;
+    if (t != &PyTuple_Type) {
+        Py_INCREF(t);
+        return (PyObject *)t;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(x);
+    int deep = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTypeObject *p = Py_TYPE(PyTuple_GET_ITEM(x, i));
+        if (p == Array || p == &PyTuple_Type) {
+            deep = 1;
+            break;
+        }
+    }
+    PyObject *parts = PyTuple_New(n);
+    if (parts == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(x, i);
+        PyObject *part;
+        if (deep) {
+            if ((part = value_key(item)) == NULL) {
+                Py_DECREF(parts);
+                return NULL;
+            }
+        }
+        else {
+            part = (PyObject *)Py_TYPE(item);
+            Py_INCREF(part);
+        }
+        PyTuple_SET_ITEM(parts, i, part);
+    }
+    return parts;
+}
+
+static PyObject *
+cseam_signature(PyObject *module, PyObject *x)
+{
+    if (operand == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "arrayport._cseam: install() was not called");
+        return NULL;
+    }
+    return value_key(x);
 }
 
 /* len(native.shape) as a Python int. New reference. */
@@ -414,13 +499,26 @@ ndim_of(PyObject *native)
     return PyLong_FromSsize_t(n);
 }
 
-/* The replay kept for key, or a fresh decision; steals nothing. New reference. */
+/* The replay kept for key, or a fresh decision for the operands: `given` where the
+   caller has them as one object, else a tuple of the nops of ops made on a miss only.
+   Steals nothing; a new reference. */
 static PyObject *
-lookup(PyObject *reg, PyObject *op, PyObject *operands, PyObject *params, PyObject *key)
+lookup(PyObject *reg, PyObject *op, PyObject *params, PyObject *key, PyObject *given,
+       PyObject *const *ops, Py_ssize_t nops)
 {
-    PyObject *table = PyObject_GetAttr(reg, s_decisions);
-    if (table == NULL) {
-        return NULL;
+    PyObject *table;
+    if (reg == last_registry) {
+        table = last_table;
+        Py_INCREF(table);
+    }
+    else {
+        if ((table = PyObject_GetAttr(reg, s_decisions)) == NULL) {
+            return NULL;
+        }
+        Py_INCREF(reg);
+        Py_XSETREF(last_registry, reg);
+        Py_INCREF(table);
+        Py_XSETREF(last_table, table);
     }
     PyObject *replay;
     if (PyDict_CheckExact(table)) {
@@ -440,8 +538,23 @@ lookup(PyObject *reg, PyObject *op, PyObject *operands, PyObject *params, PyObje
         }
         PyErr_Clear();  /* unhashable parameters: decided on each call */
     }
+    PyObject *operands = given;
+    if (operands != NULL) {
+        Py_INCREF(operands);
+    }
+    else {
+        if ((operands = PyTuple_New(nops)) == NULL) {
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < nops; i++) {
+            Py_INCREF(ops[i]);
+            PyTuple_SET_ITEM(operands, i, ops[i]);
+        }
+    }
     PyObject *call[5] = {reg, op, operands, params, key};
-    return PyObject_Vectorcall(decide, call, 5, NULL);
+    replay = PyObject_Vectorcall(decide, call, 5, NULL);
+    Py_DECREF(operands);
+    return replay;
 }
 
 static PyObject *
@@ -461,7 +574,7 @@ pack_key(PyObject **parts, Py_ssize_t n)
 static int
 check_installed(void)
 {
-    if (Array == NULL || decide == NULL) {
+    if (Array == NULL || decide == NULL || operand == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "arrayport._cseam: install() was not called");
         return -1;
     }
@@ -481,6 +594,125 @@ params_arg(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t at, PyObject **pa
     }
     *params = args[at];
     return 0;
+}
+
+/* applyn's work: op on the operands of a sequence (arrays, scalars, None, index keys). */
+static PyObject *
+applyn_impl(PyObject *op, PyObject *args, PyObject *params)
+{
+    PyObject *seq = PySequence_Fast(args, "applyn: the operands must be a sequence");
+    if (seq == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *result = NULL, *kind = NULL, *key = NULL, *reg = NULL, *replay = NULL;
+    PyObject *local[8], **natives = local;  /* natives[0]: the first array, or None */
+    Py_ssize_t filled = 0;
+    int ndim = flag(op, s_ndim);
+    if (ndim < 0) {
+        goto done;
+    }
+    Py_ssize_t size = 2;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = items[i];
+        if (Py_TYPE(a) == Array) {
+            if (((ArrayObject *)a)->grad != Py_None) {  /* rule AG-2 */
+                PyObject *operands = PySequence_Tuple(seq);
+                if (operands != NULL) {
+                    PyObject *call[3] = {op, operands, params};
+                    result = PyObject_Vectorcall(recorded, call, 3, NULL);
+                    Py_DECREF(operands);
+                }
+                goto done;
+            }
+            size += ndim ? 3 : 2;
+        }
+        else {
+            size += 1;
+        }
+    }
+    if (n + 1 > 8 && (natives = PyMem_New(PyObject *, n + 1)) == NULL) {
+        natives = local;
+        PyErr_NoMemory();
+        goto done;
+    }
+    if ((kind = kind_of(op, params)) == NULL || (key = PyTuple_New(size)) == NULL) {
+        goto done;
+    }
+    Py_INCREF(op);
+    PyTuple_SET_ITEM(key, 0, op);
+    Py_INCREF(kind);
+    PyTuple_SET_ITEM(key, 1, kind);
+    Py_ssize_t at = 2;
+    PyObject *first = Py_None;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *a = items[i];
+        if (Py_TYPE(a) == Array) {
+            ArrayObject *arr = (ArrayObject *)a;
+            if (first == Py_None) {
+                first = a;
+            }
+            Py_INCREF(arr->dtype);
+            PyTuple_SET_ITEM(key, at++, arr->dtype);
+            Py_INCREF(arr->device);
+            PyTuple_SET_ITEM(key, at++, arr->device);
+            if (ndim) {
+                PyObject *d = ndim_of(arr->native);
+                if (d == NULL) {
+                    goto done;
+                }
+                PyTuple_SET_ITEM(key, at++, d);
+            }
+            Py_INCREF(arr->native);
+            natives[++filled] = arr->native;
+        }
+        else {
+            PyObject *k = value_key(a);
+            if (k == NULL) {
+                goto done;
+            }
+            PyTuple_SET_ITEM(key, at++, k);
+            Py_INCREF(a);
+            natives[++filled] = a;
+        }
+    }
+    natives[0] = first;
+    if ((reg = registry()) == NULL) {
+        goto done;
+    }
+    replay = lookup(reg, op, params, key, args, NULL, 0);
+    if (replay != NULL) {
+        result = PyObject_Vectorcall(replay, natives, n + 1, NULL);
+    }
+done:
+    for (Py_ssize_t i = 1; i <= filled; i++) {
+        Py_DECREF(natives[i]);
+    }
+    if (natives != local) {
+        PyMem_Free(natives);
+    }
+    Py_XDECREF(replay);
+    Py_XDECREF(reg);
+    Py_XDECREF(key);
+    Py_XDECREF(kind);
+    Py_DECREF(seq);
+    return result;
+}
+
+/* applyn(op, args, params=()): run op on any number of operands. */
+static PyObject *
+cseam_applyn(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 2 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "applyn(op, args, params=())");
+        return NULL;
+    }
+    PyObject *params;
+    if (check_installed() < 0 || params_arg(args, nargs, 2, &params) < 0) {
+        return NULL;
+    }
+    return applyn_impl(args[0], args[1], params);
 }
 
 /* apply1(op, x, params=()): run op on one operand. */
@@ -513,10 +745,10 @@ cseam_apply1(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *parts[3] = {op, kind, k};
         key = pack_key(parts, 3);
         Py_DECREF(k);
-        if (key == NULL || (operands = PyTuple_Pack(1, x)) == NULL) {
+        if (key == NULL) {
             goto done;
         }
-        replay = lookup(reg, op, operands, params, key);
+        replay = lookup(reg, op, params, key, NULL, &x, 1);
         if (replay != NULL) {
             PyObject *call[2] = {Py_None, x};
             result = PyObject_Vectorcall(replay, call, 2, NULL);
@@ -549,10 +781,10 @@ cseam_apply1(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *parts[4] = {op, kind, a->dtype, a->device};
         key = pack_key(parts, 4);
     }
-    if (key == NULL || (operands = PyTuple_Pack(1, x)) == NULL) {
+    if (key == NULL) {
         goto done;
     }
-    replay = lookup(reg, op, operands, params, key);
+    replay = lookup(reg, op, params, key, NULL, &x, 1);
     if (replay != NULL) {
         Py_INCREF(native);  /* the replay may replace x's native (a write through it) */
         PyObject *call[2] = {x, native};
@@ -596,12 +828,11 @@ cseam_apply2(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (ndim < 0) {
         return NULL;
     }
-    if (!array1 && array2 && ndim) {
+    if (!array1 && array2 && ndim) {  /* a value first: the key of applyn */
         if ((operands = PyTuple_Pack(2, x1, x2)) == NULL) {
             return NULL;
         }
-        PyObject *call[3] = {op, operands, params};
-        result = PyObject_Vectorcall(applyn, call, 3, NULL);
+        result = applyn_impl(op, operands, params);
         Py_DECREF(operands);
         return result;
     }
@@ -668,10 +899,7 @@ cseam_apply2(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (key == NULL || (reg = registry()) == NULL) {
         goto done;
     }
-    if ((operands = PyTuple_Pack(2, x1, x2)) == NULL) {
-        goto done;
-    }
-    replay = lookup(reg, op, operands, params, key);
+    replay = lookup(reg, op, params, key, NULL, args + 1, 2);
     if (replay != NULL) {
         Py_INCREF(n1);
         Py_INCREF(n2);
@@ -707,13 +935,13 @@ cseam_register(PyObject *module, PyObject *array)
     Py_RETURN_NONE;
 }
 
-/* install(plugins_globals, current_registry, decide, recorded, signature, applyn) */
+/* install(plugins_globals, current_registry, decide, recorded, Operand) */
 static PyObject *
 cseam_install(PyObject *module, PyObject *args)
 {
-    PyObject *pdict, *cur, *dec, *rec, *sig, *appn;
-    if (!PyArg_ParseTuple(args, "O!OOOOO:install", &PyDict_Type, &pdict, &cur, &dec, &rec,
-                          &sig, &appn)) {
+    PyObject *pdict, *cur, *dec, *rec, *opd;
+    if (!PyArg_ParseTuple(args, "O!OOOO:install", &PyDict_Type, &pdict, &cur, &dec, &rec,
+                          &opd)) {
         return NULL;
     }
     Py_INCREF(pdict);
@@ -724,10 +952,8 @@ cseam_install(PyObject *module, PyObject *args)
     Py_XSETREF(decide, dec);
     Py_INCREF(rec);
     Py_XSETREF(recorded, rec);
-    Py_INCREF(sig);
-    Py_XSETREF(signature, sig);
-    Py_INCREF(appn);
-    Py_XSETREF(applyn, appn);
+    Py_INCREF(opd);
+    Py_XSETREF(operand, opd);
     Py_RETURN_NONE;
 }
 
@@ -738,11 +964,15 @@ static PyMethodDef cseam_methods[] = {
      PyDoc_STR("apply1(op, x, params=()): run op on one operand (rules DS-1, DS-2).")},
     {"apply2", (PyCFunction)(void (*)(void))cseam_apply2, METH_FASTCALL,
      PyDoc_STR("apply2(op, x1, x2, params=()): run op on two operands (rules DS-1, DS-2).")},
+    {"applyn", (PyCFunction)(void (*)(void))cseam_applyn, METH_FASTCALL,
+     PyDoc_STR("applyn(op, args, params=()): run op on any number of operands (DS-1, DS-2).")},
+    {"signature", cseam_signature, METH_O,
+     PyDoc_STR("signature(value): a non-array operand's part of a call key (DS-1).")},
     {"register", cseam_register, METH_O,
      PyDoc_STR("register(Array): the class whose instances new() makes.")},
     {"install", cseam_install, METH_VARARGS,
-     PyDoc_STR("install(plugins_globals, current_registry, decide, recorded, signature, "
-               "applyn): what the seam's entries call.")},
+     PyDoc_STR("install(plugins_globals, current_registry, decide, recorded, Operand): "
+               "what the seam's entries call.")},
     {NULL, NULL, 0, NULL},
 };
 
@@ -774,7 +1004,8 @@ PyInit__cseam(void)
     if ((empty_tuple = PyTuple_New(0)) == NULL) {
         return NULL;
     }
-    if (PyType_Ready(&ArrayBaseType) < 0 || PyType_Ready(&ReplayType) < 0) {
+    if (PyType_Ready(&ArrayBaseType) < 0 || PyType_Ready(&ReplayType) < 0
+        || PyType_Ready(&OperationBaseType) < 0) {
         return NULL;
     }
     PyObject *m = PyModule_Create(&cseam_module);
@@ -794,6 +1025,12 @@ PyInit__cseam(void)
     Py_INCREF(&ReplayType);
     if (PyModule_AddObject(m, "Replay", (PyObject *)&ReplayType) < 0) {
         Py_DECREF(&ReplayType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&OperationBaseType);
+    if (PyModule_AddObject(m, "OperationBase", (PyObject *)&OperationBaseType) < 0) {
+        Py_DECREF(&OperationBaseType);
         Py_DECREF(m);
         return NULL;
     }

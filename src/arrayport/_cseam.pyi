@@ -1,13 +1,19 @@
 """The seam's per-call work in C (``_cseam.c``): the Array's storage and constructor, the
 seam's entries for one and two operands, and the replay of a plain decision."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 SOURCE_SHA256: str
 
 class ArrayBase:
     """The fields of an Array, read by the seam without attribute lookups."""
+
+class OperationBase:
+    """The flags of an Operation that every call's key reads."""
+
+    ndim: bool
+    typed: bool
 
 class Replay:
     """The replay of a plain decision: ``replay(first, n1[, n2[, n3]])``."""
@@ -35,9 +41,10 @@ def install(
     current_registry: Callable[[], Any],
     decide: Callable[..., Any],
     recorded: Callable[..., Any],
-    signature: Callable[[object], object],
-    applyn: Callable[..., Any],
+    operand: type,
     /,
 ) -> None: ...
 def apply1(op: Any, x: Any, params: tuple[Any, ...] = (), /) -> Any: ...
 def apply2(op: Any, x1: Any, x2: Any, params: tuple[Any, ...] = (), /) -> Any: ...
+def applyn(op: Any, args: Sequence[Any], params: tuple[Any, ...] = (), /) -> Any: ...
+def signature(value: object, /) -> object: ...

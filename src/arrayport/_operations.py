@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, NamedTuple
 
 from arrayport import _dtypes
+from arrayport._cseam import OperationBase
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._errors import DeviceMismatchError
@@ -95,7 +96,7 @@ Decide = Callable[..., Decision]
 VIEW: Final = "view"
 
 
-class Operation:
+class Operation(OperationBase):
     """One operation of the namespace: its name and how it decides (rule DS-1).
 
     ``decide(reg, *operands, *params)`` gets an ``Operand`` for each array, the type of
@@ -111,7 +112,8 @@ class Operation:
     (rule AG-3).
     """
 
-    __slots__ = ("computes", "decide", "name", "ndim", "typed", "vjp")
+    # ``ndim`` and ``typed`` are OperationBase's fields, which the seam reads (DS-6).
+    __slots__ = ("computes", "decide", "name", "vjp")
 
     def __init__(
         self,

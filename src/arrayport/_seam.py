@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from arrayport import _plugins
 from arrayport._array_object import Array
-from arrayport._cseam import Replay, apply1, apply2, install
+from arrayport._cseam import Replay, apply1, apply2, applyn, install, signature
 from arrayport._devices import Device
 from arrayport._dtypes import DType
 from arrayport._errors import ReadOnlyError
@@ -43,60 +43,6 @@ _MAX_DECISIONS: Final = 4096
 # --------------------------------------------------------------------------------------
 # The seam (rules DS-1, DS-2)
 # --------------------------------------------------------------------------------------
-
-
-def _typed(params: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Parameters by value and by type: ``True == 1 == 1.0``, yet only one may be valid.
-
-    The usual counts are unpacked: ``type()`` called from bytecode is several times
-    cheaper than through ``map``."""
-    n = len(params)
-    if n == 2:
-        a, b = params
-        return (params, type(a), type(b))
-    if n == 3:
-        a, b, c = params
-        return (params, type(a), type(b), type(c))
-    if n == 1:
-        return (params, type(params[0]))
-    return (params, *map(type, params))
-
-
-def _types(values: tuple[Any, ...]) -> tuple[type, ...]:
-    """Each value's type (as ``_typed``, the short tuples of shapes and keys unrolled)."""
-    n = len(values)
-    if n == 2:
-        return (type(values[0]), type(values[1]))
-    if n == 1:
-        return (type(values[0]),)
-    return tuple(map(type, values))
-
-
-def applyn(op: Operation, args: Sequence[Any], params: tuple[Any, ...] = ()) -> Any:
-    """Run ``op`` on any number of operands (arrays, scalars, None, index keys)."""
-    reg = _plugins._REGISTRY or current_registry()
-    key: list[Any] = [op, _typed(params) if params and op.typed else params]
-    natives = []
-    first = None
-    for a in args:
-        if type(a) is Array:
-            if a._grad is not None:
-                return _recorded(op, tuple(args), params)
-            n = a._native
-            key += (a._dtype, a._device, len(n.shape)) if op.ndim else (a._dtype, a._device)
-            natives.append(n)
-            if first is None:
-                first = a
-        else:
-            t = type(a)
-            key.append(t if t is not tuple else signature(a))
-            natives.append(a)
-    frozen = tuple(key)
-    try:
-        replay = reg.decisions[frozen]
-    except (KeyError, TypeError):
-        replay = decide(reg, op, args, params, frozen)
-    return replay(first, *natives)
 
 
 def _recorded(op: Operation, args: tuple[Any, ...], params: tuple[Any, ...]) -> Any:
@@ -136,20 +82,6 @@ def _record_setitem(x: Array, key: Any, value: Any) -> None:
     applyn(_SETITEM, (old.detach(), key, plain))
     if grad_mode.get():
         record(_SETITEM, (old, key, value), (), x, Array, inplace=True)
-
-
-def signature(a: object) -> object:
-    """A non-array operand's part of a call key: its type, or for a tuple (an index key)
-    the parts' signatures, with an ``Operand`` for each array in it."""
-    t = type(a)
-    if t is tuple:
-        parts = _types(a)  # type: ignore[arg-type]
-        if Array in parts or tuple in parts:
-            return tuple(signature(p) for p in a)  # type: ignore[attr-defined]
-        return parts
-    if t is Array:
-        return Operand(a._device, a._dtype, len(a._native.shape))  # type: ignore[attr-defined]
-    return t
 
 
 Replayer = Callable[..., Any]
@@ -337,4 +269,4 @@ Array.__getitem__ = _getitem  # type: ignore[method-assign]
 Array.__setitem__ = _setitem  # type: ignore[method-assign]
 
 
-install(vars(_plugins), current_registry, decide, _recorded, signature, applyn)
+install(vars(_plugins), current_registry, decide, _recorded, Operand)
