@@ -515,10 +515,15 @@ lookup(PyObject *reg, PyObject *op, PyObject *params, PyObject *key, PyObject *g
         if ((table = PyObject_GetAttr(reg, s_decisions)) == NULL) {
             return NULL;
         }
+        /* Both set before either old one is let go: releasing one may run Python code,
+           and another thread must never see this registry with the old table. */
+        PyObject *old_registry = last_registry, *old_table = last_table;
         Py_INCREF(reg);
-        Py_XSETREF(last_registry, reg);
         Py_INCREF(table);
-        Py_XSETREF(last_table, table);
+        last_registry = reg;
+        last_table = table;
+        Py_XDECREF(old_registry);
+        Py_XDECREF(old_table);
     }
     PyObject *replay;
     if (PyDict_CheckExact(table)) {
