@@ -6,7 +6,7 @@ is built). A regular wheel takes the module through ``force_include`` and is tag
 the interpreter and platform. An editable install builds it beside its source, in
 ``src/arrayport`` (git-ignored), where the editable path finds it. After a change to the
 C source, ``pip install -e .`` again builds it anew. ``tests/test_cseam.py`` fails on a
-module built from another source.
+module built from other sources.
 """
 
 from __future__ import annotations
@@ -20,12 +20,23 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = "src/arrayport/_cseam.c"
+# The module's C files and the header they share: src/arrayport/_cseam*.c and .h.
+PACKAGE = "src/arrayport"
+
+
+def sources(root: Path) -> list[str]:
+    """The C files and headers, sorted by name, relative to the project."""
+    files = [*(root / PACKAGE).glob("_cseam*.c"), *(root / PACKAGE).glob("_cseam*.h")]
+    return sorted(str(f.relative_to(root)) for f in files)
 
 
 def source_digest(root: Path) -> str:
-    """The SHA-256 of the C source: compiled into the module as ``SOURCE_SHA256``."""
-    return hashlib.sha256((root / SOURCE).read_bytes()).hexdigest()
+    """The SHA-256 of the C files and headers, one after another in the order of
+    ``sources``: compiled into the module as ``SOURCE_SHA256``."""
+    digest = hashlib.sha256()
+    for name in sources(root):
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()
 
 
 def build(root: Path, out: Path) -> Path:
@@ -34,7 +45,8 @@ def build(root: Path, out: Path) -> Path:
 
     ext = Extension(
         "arrayport._cseam",
-        [SOURCE],
+        [f for f in sources(root) if f.endswith(".c")],
+        depends=[f for f in sources(root) if f.endswith(".h")],
         define_macros=[("CSEAM_SOURCE_SHA256", f'"{source_digest(root)}"')],
     )
     dist = Distribution({"name": "arrayport", "ext_modules": [ext]})

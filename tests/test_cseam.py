@@ -23,7 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_cseam_built_from_this_source() -> None:
     """DS-6: the module was built from the C source in this tree (else: pip install -e .)."""
-    source = (ROOT / "src" / "arrayport" / "_cseam.c").read_bytes()
+    # As hatch_build.py digests them: the C files and headers, sorted by name.
+    package = ROOT / "src" / "arrayport"
+    files = sorted([*package.glob("_cseam*.c"), *package.glob("_cseam*.h")], key=lambda f: f.name)
+    assert len(files) == 4
+    source = b"".join(f.read_bytes() for f in files)
     assert hashlib.sha256(source).hexdigest() == _cseam.SOURCE_SHA256, (
         "arrayport._cseam was built from another source: run `pip install -e .` again"
     )

@@ -1,5 +1,5 @@
-"""The seam's per-call work in C (``_cseam.c``): the Array's storage and constructor, the
-seam's entries for one and two operands, and the replay of a plain decision."""
+"""The seam's per-call work in C (``_cseam*.c``, rule DS-6): the Array's storage and
+constructor, the Operation's flags, the seam's entries and the plain replay."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
