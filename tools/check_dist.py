@@ -54,6 +54,9 @@ def check_wheel(wheel: Path) -> None:
         missing.append("a platform tag (it holds a compiled module)")
     if missing:
         sys.exit(f"{wheel.name} lacks: {', '.join(missing)}")
+    sources = sorted(n for n in names if n.endswith((".c", ".h")))
+    if sources:  # compiled into it, not shipped
+        sys.exit(f"{wheel.name} holds C sources: {', '.join(sources)}")
     print(
         f"{wheel.name}: {len(names)} files, the built-in backends and py.typed for each, "
         "the compiled seam"
