@@ -98,6 +98,51 @@ def test_cseam_replay_wraps_results() -> None:
     assert _replay(lambda a, b, c: None)(None, n, n, n) is None
 
 
+class _Plain:
+    """A result of no array library: made a native through ``to_native``."""
+
+    __slots__ = ()
+
+
+class _Exported:
+    """A DLPack array by its class, by its instance or by its own lookup: kept as it is."""
+
+    def __init__(self, where: str) -> None:
+        if where == "instance":
+            self.__dlpack__ = lambda: None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "__dlpack__" and type(self).where == "lookup":
+            return lambda: None
+        raise AttributeError(name)
+
+    where = ""
+
+
+@pytest.mark.parametrize("where", ["class", "instance", "lookup", "none"])
+def test_cseam_replay_keeps_dlpack_results(where: str) -> None:
+    """DS-5: a result of another type than the native one is made a native only where it
+    has no ``__dlpack__``, however it has one."""
+    made: list[object] = []
+
+    def to_native(v: object) -> Any:
+        made.append(v)
+        return np.zeros(())
+
+    if where == "class":
+        result: object = type("WithDLPack", (), {"__dlpack__": lambda self: None})()
+    elif where == "none":
+        result = _Plain()
+    else:
+        _Exported.where = where
+        result = _Exported(where)
+    out = _replay(lambda a: result, to_native=to_native)(None, np.ones(2))
+    if where == "none":
+        assert made == [result] and type(out._native) is np.ndarray
+    else:
+        assert made == [] and out._native is result
+
+
 def test_cseam_replay_of_a_view_takes_the_first_operands_flag() -> None:
     """DS-5: a view's flag is its operand's; one not known yet is asked of the backend."""
     x = xp.asarray(np.arange(4.0))

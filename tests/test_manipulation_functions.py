@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -281,3 +282,21 @@ def test_errors(call: Any, error: type[Exception], match: str) -> None:
     """Invalid arguments raise the documented errors."""
     with pytest.raises(error, match=match):
         call(xp.asarray(A))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("ndim", [1, 2, 3, 4])
+def test_moveaxis_every_source_and_destination(ndim: int, device: str) -> None:
+    """moveaxis, decided as a permutation of the axes, moves every choice of axes as
+    NumPy's moveaxis does, negative positions included, and gives a view (NS-9)."""
+    a = np.arange(np.prod(range(2, ndim + 2)), dtype="int32").reshape(tuple(range(2, ndim + 2)))
+    x = xp.asarray(a, device=device)
+    for count in range(ndim + 1):
+        for src in itertools.permutations(range(-ndim, ndim), count):
+            if len({s % ndim for s in src}) < count:
+                continue
+            for dst in itertools.permutations(range(ndim), count):
+                out = xp.moveaxis(x, src, dst)
+                np.testing.assert_array_equal(host(out), np.moveaxis(a, src, dst))
+    if device == "cpu":
+        assert np.shares_memory(np.asarray(xp.moveaxis(x, 0, -1)), a)

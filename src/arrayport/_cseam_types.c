@@ -119,10 +119,20 @@ typedef struct {
     int view;
 } ReplayObject;
 
-/* hasattr(obj, name): true, false, or -1 with an exception other than AttributeError. */
+/* hasattr(obj, name): true, false, or -1 with an exception other than AttributeError.
+   An object whose type has no such attribute, and neither an instance dict nor its own
+   attribute lookup, has none either: told without raising and catching AttributeError
+   (a NumPy scalar, the result of a full reduction, is such an object). */
 static int
 has_attr(PyObject *obj, PyObject *name)
 {
+    PyTypeObject *tp = Py_TYPE(obj);
+    if (_PyType_Lookup(tp, name) != NULL) {
+        return 1;
+    }
+    if (tp->tp_getattro == PyObject_GenericGetAttr && tp->tp_dictoffset == 0) {
+        return 0;
+    }
     PyObject *v = PyObject_GetAttr(obj, name);
     if (v != NULL) {
         Py_DECREF(v);

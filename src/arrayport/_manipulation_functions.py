@@ -326,9 +326,14 @@ def _decide_moveaxis(reg: Registry, x: object, source: object, destination: obje
             f"moveaxis: source {source!r} and destination {destination!r} must name as many axes"
         )
     ns, needs_context = compute_of(reg, x.device)
-    moveaxis_ = ns.moveaxis
+    # The order of the axes, decided once (normalize_axes has refused repeated ones):
+    # moveaxis is permute_dims with this order.
+    order = [n for n in range(x.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
+    axes, permute = tuple(order), ns.permute_dims
     return Decision(
-        lambda native: moveaxis_(native, src, dst),
+        lambda native: permute(native, axes),
         x.device,
         x.dtype,
         context=needs_context,
