@@ -142,12 +142,8 @@ done:
 static PyObject *
 cseam_applyn(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs < 2 || nargs > 3) {
-        PyErr_SetString(PyExc_TypeError, "applyn(op, args, params=())");
-        return NULL;
-    }
     PyObject *params;
-    if (cs_check_installed() < 0 || cs_params_arg(args, nargs, 2, &params) < 0) {
+    if (cs_entry_args(args, nargs, 2, "applyn(op, args, params=())", &params) < 0) {
         return NULL;
     }
     return applyn_impl(args[0], args[1], params);
@@ -157,14 +153,11 @@ cseam_applyn(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 cseam_apply1(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs < 2 || nargs > 3) {
-        PyErr_SetString(PyExc_TypeError, "apply1(op, x, params=())");
+    PyObject *params;
+    if (cs_entry_args(args, nargs, 2, "apply1(op, x, params=())", &params) < 0) {
         return NULL;
     }
-    PyObject *op = args[0], *x = args[1], *params;
-    if (cs_check_installed() < 0 || cs_params_arg(args, nargs, 2, &params) < 0) {
-        return NULL;
-    }
+    PyObject *op = args[0], *x = args[1];
     PyObject *reg = cs_registry();
     if (reg == NULL) {
         return NULL;
@@ -242,14 +235,11 @@ done:
 static PyObject *
 cseam_apply2(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs < 3 || nargs > 4) {
-        PyErr_SetString(PyExc_TypeError, "apply2(op, x1, x2, params=())");
+    PyObject *params;
+    if (cs_entry_args(args, nargs, 3, "apply2(op, x1, x2, params=())", &params) < 0) {
         return NULL;
     }
-    PyObject *op = args[0], *x1 = args[1], *x2 = args[2], *params;
-    if (cs_check_installed() < 0 || cs_params_arg(args, nargs, 3, &params) < 0) {
-        return NULL;
-    }
+    PyObject *op = args[0], *x1 = args[1], *x2 = args[2];
     int array1 = Py_TYPE(x1) == Array, array2 = Py_TYPE(x2) == Array;
     PyObject *result = NULL, *operands = NULL;
     if ((array1 && ((ArrayObject *)x1)->grad != Py_None)
@@ -368,8 +358,7 @@ cseam_register(PyObject *module, PyObject *array)
         PyErr_SetString(PyExc_TypeError, "register: Array must be a class derived from ArrayBase");
         return NULL;
     }
-    Py_INCREF(array);
-    Py_XSETREF(Array, (PyTypeObject *)array);
+    Py_XSETREF(Array, (PyTypeObject *)Py_NewRef(array));
     Py_RETURN_NONE;
 }
 
@@ -382,16 +371,11 @@ cseam_install(PyObject *module, PyObject *args)
                           &opd)) {
         return NULL;
     }
-    Py_INCREF(pdict);
-    Py_XSETREF(plugins_dict, pdict);
-    Py_INCREF(cur);
-    Py_XSETREF(current_registry, cur);
-    Py_INCREF(dec);
-    Py_XSETREF(decide, dec);
-    Py_INCREF(rec);
-    Py_XSETREF(recorded, rec);
-    Py_INCREF(opd);
-    Py_XSETREF(operand, opd);
+    Py_XSETREF(plugins_dict, Py_NewRef(pdict));
+    Py_XSETREF(current_registry, Py_NewRef(cur));
+    Py_XSETREF(decide, Py_NewRef(dec));
+    Py_XSETREF(recorded, Py_NewRef(rec));
+    Py_XSETREF(operand, Py_NewRef(opd));
     Py_RETURN_NONE;
 }
 

@@ -58,8 +58,8 @@ PyObject *cs_ndim_of(PyObject *native);
 PyObject *cs_lookup(PyObject *reg, PyObject *op, PyObject *params, PyObject *key, PyObject *given,
                     PyObject *const *ops, Py_ssize_t nops);
 PyObject *cs_pack_key(PyObject **parts, Py_ssize_t n);
-int cs_check_installed(void);
-int cs_params_arg(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t at, PyObject **params);
+int cs_entry_args(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t least, const char *usage,
+                  PyObject **params);
 
 /* A new Array (the one constructor); steals no reference. */
 static inline PyObject *
@@ -69,16 +69,11 @@ cs_make_array(PyObject *native, PyObject *device, PyObject *dtype, PyObject *rea
     if (a == NULL) {
         return NULL;
     }
-    Py_INCREF(native);
-    a->native = native;
-    Py_INCREF(device);
-    a->device = device;
-    Py_INCREF(dtype);
-    a->dtype = dtype;
-    Py_INCREF(readonly);
-    a->readonly = readonly;
-    Py_INCREF(Py_None);
-    a->grad = Py_None;
+    a->native = Py_NewRef(native);
+    a->device = Py_NewRef(device);
+    a->dtype = Py_NewRef(dtype);
+    a->readonly = Py_NewRef(readonly);
+    a->grad = Py_NewRef(Py_None);
     return (PyObject *)a;
 }
 

@@ -223,7 +223,7 @@ cs_pack_key(PyObject **parts, Py_ssize_t n)
     return key;
 }
 
-int
+static int
 cs_check_installed(void)
 {
     if (Array == NULL || decide == NULL || operand == NULL) {
@@ -233,7 +233,7 @@ cs_check_installed(void)
     return 0;
 }
 
-int
+static int
 cs_params_arg(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t at, PyObject **params)
 {
     if (nargs <= at) {
@@ -246,4 +246,20 @@ cs_params_arg(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t at, PyObject *
     }
     *params = args[at];
     return 0;
+}
+
+/* An entry's arguments: `least` of them and the optional params, a tuple. -1 with a
+   TypeError saying `usage` for another count. */
+int
+cs_entry_args(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t least, const char *usage,
+              PyObject **params)
+{
+    if (nargs < least || nargs > least + 1) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
+    }
+    if (cs_check_installed() < 0) {
+        return -1;
+    }
+    return cs_params_arg(args, nargs, least, params);
 }

@@ -219,18 +219,12 @@ replay_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     self->vectorcall = (vectorcallfunc)replay_vectorcall;
-    Py_INCREF(run);
-    self->run = run;
-    Py_INCREF(native_type);
-    self->native_type = native_type;
-    Py_INCREF(to_native);
-    self->to_native = to_native;
-    Py_INCREF(device);
-    self->device = device;
-    Py_INCREF(dtype);
-    self->dtype = dtype;
-    Py_INCREF(readonly);
-    self->readonly = readonly;
+    self->run = Py_NewRef(run);
+    self->native_type = Py_NewRef(native_type);
+    self->to_native = Py_NewRef(to_native);
+    self->device = Py_NewRef(device);
+    self->dtype = Py_NewRef(dtype);
+    self->readonly = Py_NewRef(readonly);
     self->view = view;
     return (PyObject *)self;
 }
