@@ -58,7 +58,7 @@ def _values(dtype: np.dtype[Any], n: int, fill: str) -> np.ndarray[Any, Any]:
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
         if fill == "big":
-            return np.where(i % 2 == 0, info.max, info.min + 1).astype(dtype)
+            return np.where(i % 2 == 0, dtype.type(info.max), dtype.type(info.min + 1))
         return (np.abs(seq) if dtype.kind == "u" else seq).astype(dtype)
     if fill == "big":
         v = np.where(i % 2 == 0, np.finfo(dtype).max / 2, np.finfo(dtype).max / 3)

@@ -7,6 +7,10 @@ Device checks and promotion happen in the decision; autograd records here (an op
 that requires gradients takes ``_recorded``, rule AG-2), and a lazy backend receives
 every operation here, as a call of its namespace. The Array's ``T``, ``mT`` and indexing
 are installed here, being operations themselves.
+
+The entries and the plain replay are C (``arrayport._cseam``, rule DS-6); this module
+holds what they call back: ``decide`` on a miss, ``_recorded`` for autograd, and the
+general replay of a decision that needs a device context or makes several results.
 """
 
 from __future__ import annotations
