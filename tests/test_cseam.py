@@ -3,8 +3,10 @@ operands, and the plain replay, held to what DS-1 and DS-5 say of them."""
 
 from __future__ import annotations
 
+import copy
 import gc
 import hashlib
+import pickle
 import sys
 import weakref
 from pathlib import Path
@@ -68,6 +70,31 @@ def test_cseam_fields_are_writable_and_typed_storage() -> None:
     with pytest.raises(AttributeError):
         a.other = 1  # type: ignore[attr-defined]
     assert not hasattr(a, "__dict__")
+
+
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_cseam_arrays_copy_and_pickle_with_their_fields(how: str) -> None:
+    """DS-6: copy, deepcopy and pickle see every field of the C storage: copy shares the
+    native array and its flag; deepcopy and pickle copy it, and the copy's flag is its
+    new memory's; device, dtype and autograd stay."""
+    a = np.arange(3.0)
+    a.flags.writeable = False
+    x = xp.asarray(a)
+    leaf = xp.asarray([1.0, 2.0], requires_grad=True)
+    convert = {
+        "copy": copy.copy,
+        "deepcopy": copy.deepcopy,
+        "pickle": lambda v: pickle.loads(pickle.dumps(v)),
+    }[how]
+    assert x.readonly is True  # known, and kept in the Array's field
+    y = convert(x)
+    assert type(y) is Array and y.device == x.device and y.dtype == x.dtype
+    assert y.readonly is (how == "copy")
+    assert y.readonly is not np.asarray(y).flags.writeable
+    np.testing.assert_array_equal(np.asarray(y), a)
+    assert np.shares_memory(np.asarray(y), a) is (how == "copy")
+    if how != "pickle":  # autograd records are not pickled
+        assert convert(leaf).requires_grad is True
 
 
 # --------------------------------------------------------------------------------------

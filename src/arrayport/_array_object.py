@@ -92,6 +92,15 @@ class Array(ArrayBase):
     else:
         _new = staticmethod(new)
 
+    def __copy__(self) -> Array:
+        # The same native array, so the same flag.
+        return _rebuild(self._native, self._device, self._dtype, self._readonly, self._grad)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # deepcopy and pickle copy the native array: new memory, whose flag its backend
+        # says on first use (None), as for any adopted array.
+        return (_rebuild, (self._native, self._device, self._dtype, None, self._grad))
+
     # ---- attributes ------------------------------------------------------------------
 
     @property
@@ -460,6 +469,16 @@ class Array(ArrayBase):
         def __pos__(self) -> Array: ...
         def __abs__(self) -> Array: ...
         def __invert__(self) -> Array: ...
+
+
+def _rebuild(
+    native: Any, device: Device, dtype: DType, readonly: bool | None, grad: Grad | None
+) -> Array:
+    """An Array of its fields: what copy, deepcopy and pickle make (``Array.__copy__``,
+    ``Array.__reduce__``)."""
+    out = Array._new(native, device, dtype, readonly)
+    out._grad = grad
+    return out
 
 
 register(Array)

@@ -328,6 +328,7 @@ def _decide_moveaxis(reg: Registry, x: object, source: object, destination: obje
     ns, needs_context = compute_of(reg, x.device)
     # The order of the axes, decided once (normalize_axes has refused repeated ones):
     # moveaxis is permute_dims with this order.
+    assert x.ndim is not None  # the operation asks for it (ndim=True)
     order = [n for n in range(x.ndim) if n not in src]
     for d, s in sorted(zip(dst, src, strict=True)):
         order.insert(d, s)
