@@ -1,12 +1,14 @@
-"""The build hook that compiles ``arrayport._cseam``, the seam's per-call work in C.
+"""The build hook that compiles the project's C modules: ``arrayport._cseam``, the seam's
+per-call work (rule DS-6), and ``arrayport_cpu._cquiet``, the cpu backend's quiet form of
+element-wise functions (rule NS-12).
 
-hatchling runs it before it builds a wheel. setuptools' ``build_ext`` compiles the one
-source file with the interpreter's own compiler and flags (as every C extension on PyPI
-is built). A regular wheel takes the module through ``force_include`` and is tagged for
-the interpreter and platform. An editable install builds it beside its source, in
-``src/arrayport`` (git-ignored), where the editable path finds it. After a change to the
-C source, ``pip install -e .`` again builds it anew. ``tests/test_cseam.py`` fails on a
-module built from other sources.
+hatchling runs it before it builds a wheel. setuptools' ``build_ext`` compiles the
+sources with the interpreter's own compiler and flags (as every C extension on PyPI is
+built). A regular wheel takes the modules through ``force_include`` and is tagged for
+the interpreter and platform. An editable install builds each beside its sources
+(git-ignored), where the editable path finds it. After a change to a C source,
+``pip install -e .`` again builds them anew. ``tests/test_cseam.py`` fails on a module
+built from other sources.
 """
 
 from __future__ import annotations
@@ -20,36 +22,45 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-# The module's C files and the header they share: src/arrayport/_cseam*.c and .h.
-PACKAGE = "src/arrayport"
+# The compiled modules: name -> (folder, stem, macro). A module's sources are the C files
+# and headers of its folder whose names start with its stem; its macro is the SHA-256 of
+# them, which the module carries as SOURCE_SHA256.
+MODULES = {
+    "arrayport._cseam": ("src/arrayport", "_cseam", "CSEAM_SOURCE_SHA256"),
+    "arrayport_cpu._cquiet": ("backends/arrayport_cpu", "_cquiet", "CQUIET_SOURCE_SHA256"),
+}
 
 
-def sources(root: Path) -> list[str]:
-    """The C files and headers, sorted by name, relative to the project."""
-    files = [*(root / PACKAGE).glob("_cseam*.c"), *(root / PACKAGE).glob("_cseam*.h")]
+def sources(root: Path, module: str) -> list[str]:
+    """The module's C files and headers, sorted by name, relative to the project."""
+    folder, stem, _ = MODULES[module]
+    files = [*(root / folder).glob(f"{stem}*.c"), *(root / folder).glob(f"{stem}*.h")]
     return sorted(str(f.relative_to(root)) for f in files)
 
 
-def source_digest(root: Path) -> str:
-    """The SHA-256 of the C files and headers, one after another in the order of
+def source_digest(root: Path, module: str) -> str:
+    """The SHA-256 of the module's sources, one after another in the order of
     ``sources``: compiled into the module as ``SOURCE_SHA256``."""
     digest = hashlib.sha256()
-    for name in sources(root):
+    for name in sources(root, module):
         digest.update((root / name).read_bytes())
     return digest.hexdigest()
 
 
-def build(root: Path, out: Path) -> Path:
-    """Compile the module into ``out``; return its path."""
+def build(root: Path, out: Path) -> dict[str, Path]:
+    """Compile the modules into ``out``; return each one's path."""
     from setuptools import Distribution, Extension
 
-    ext = Extension(
-        "arrayport._cseam",
-        [f for f in sources(root) if f.endswith(".c")],
-        depends=[f for f in sources(root) if f.endswith(".h")],
-        define_macros=[("CSEAM_SOURCE_SHA256", f'"{source_digest(root)}"')],
-    )
-    dist = Distribution({"name": "arrayport", "ext_modules": [ext]})
+    extensions = [
+        Extension(
+            module,
+            [f for f in sources(root, module) if f.endswith(".c")],
+            depends=[f for f in sources(root, module) if f.endswith(".h")],
+            define_macros=[(macro, f'"{source_digest(root, module)}"')],
+        )
+        for module, (_, _, macro) in MODULES.items()
+    ]
+    dist = Distribution({"name": "arrayport", "ext_modules": extensions})
     cmd: Any = dist.get_command_obj("build_ext")
     here = Path.cwd()
     with tempfile.TemporaryDirectory(prefix="arrayport-cseam-") as temp:
@@ -62,7 +73,7 @@ def build(root: Path, out: Path) -> Path:
             cmd.run()
         finally:
             os.chdir(here)
-        return Path(cmd.get_ext_fullpath("arrayport._cseam"))
+        return {module: Path(cmd.get_ext_fullpath(module)) for module in MODULES}
 
 
 class CSeamBuildHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -73,11 +84,13 @@ class CSeamBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             return
         root = Path(self.root)
         self._out = tempfile.mkdtemp(prefix="arrayport-cseam-lib-")
-        built = build(root, Path(self._out))
-        if version == "editable":
-            shutil.copy2(built, root / "src" / "arrayport" / built.name)
-        else:
-            build_data["force_include"][str(built)] = f"arrayport/{built.name}"
+        for module, built in build(root, Path(self._out)).items():
+            folder, _, _ = MODULES[module]
+            if version == "editable":
+                shutil.copy2(built, root / folder / built.name)
+            else:
+                package = module.split(".")[0]
+                build_data["force_include"][str(built)] = f"{package}/{built.name}"
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
 

@@ -47,9 +47,10 @@ def check_wheel(wheel: Path) -> None:
     for line in ("cpu = arrayport_cpu", "cuda = arrayport_cuda", "dask = arrayport_dask"):
         if line not in text:
             missing.append(f"entry point {line!r}")
-    # The seam's C module (rule DS-6), so the wheel is tagged for its platform.
-    if not any(n.startswith("arrayport/_cseam.") and n.endswith((".so", ".pyd")) for n in names):
-        missing.append("the compiled arrayport._cseam")
+    # The C modules (rules DS-6, NS-12), so the wheel is tagged for its platform.
+    for module in ("arrayport/_cseam.", "arrayport_cpu/_cquiet."):
+        if not any(n.startswith(module) and n.endswith((".so", ".pyd")) for n in names):
+            missing.append(f"the compiled {module[:-1].replace('/', '.')}")
     if wheel.name.endswith("-none-any.whl"):
         missing.append("a platform tag (it holds a compiled module)")
     if missing:
@@ -59,7 +60,7 @@ def check_wheel(wheel: Path) -> None:
         sys.exit(f"{wheel.name} holds C sources: {', '.join(sources)}")
     print(
         f"{wheel.name}: {len(names)} files, the built-in backends and py.typed for each, "
-        "the compiled seam"
+        "the compiled modules"
     )
 
 

@@ -37,6 +37,8 @@ from typing import Any, Final
 
 import numpy as np
 
+from arrayport_cpu._cquiet import SmallCall
+
 __all__ = [
     "COMPUTE_BOUND",
     "MIN_COMPUTE_ITEMS",
@@ -127,6 +129,9 @@ THREAD_VARIABLES: Final = (
 _ndarray: Final = np.ndarray
 # Operand types a ufunc takes without running Python code.
 _PLAIN_SCALARS: Final = frozenset({int, float, complex, bool})
+# This module's globals, where the quiet forms read MIN_ITEMS and MIN_COMPUTE_ITEMS on each
+# call (tests change them).
+_LIMITS: Final = globals()
 _copyto: Final = np.copyto
 _empty: Final = np.empty
 _empty_like: Final = np.empty_like
@@ -473,52 +478,10 @@ def _quietly(ufunc: Any, split: Callable[..., Any], compute: bool) -> Callable[.
     ) -> Callable[..., Any] | None:
         if bound:  # keywords bound by a partial: the general wrapper's
             return None
-        nd, scalars = _ndarray, _PLAIN_SCALARS
-        if ufunc.nin == 1:
-
-            def run1(x: Any) -> Any:
-                n = x.size if type(x) is nd else -1  # -1: not an exact ndarray
-                least = MIN_COMPUTE_ITEMS if compute else MIN_ITEMS
-                if 0 <= n < least:
-                    try:
-                        return within(ufunc, x)
-                    except RuntimeError:  # entered: by another thread, or around us
-                        pass
-                token = enter(ignore)
-                try:
-                    if n >= least:
-                        return split(x)
-                    return ufunc(x)
-                finally:
-                    leave(token)
-
-            run1.__wrapped__ = split  # type: ignore[attr-defined]
-            return run1
-
-        def run2(x1: Any, x2: Any) -> Any:
-            t1, t2 = type(x1), type(x2)
-            # One product bounds the result's size (binary() looks closer); -1: operands
-            # other than exact ndarrays and Python scalars.
-            if t1 is nd:
-                n = x1.size * (x2.size if t2 is nd else 1 if t2 in scalars else -1)
-            else:
-                n = x2.size if t2 is nd and t1 in scalars else -1
-            least = MIN_COMPUTE_ITEMS if compute else MIN_ITEMS
-            if 0 <= n < least:
-                try:
-                    return within(ufunc, x1, x2)
-                except RuntimeError:  # entered: by another thread, or around us
-                    pass
-            token = enter(ignore)
-            try:
-                if n >= least:
-                    return split(x1, x2)
-                return ufunc(x1, x2)
-            finally:
-                leave(token)
-
-        run2.__wrapped__ = split  # type: ignore[attr-defined]
-        return run2
+        # The form in C (_cquiet.c): the same steps, without a Python frame.
+        return SmallCall(
+            ufunc, split, within, enter, leave, ignore, _ndarray, _PLAIN_SCALARS, _LIMITS, compute
+        )
 
     return quietly
 
