@@ -137,6 +137,7 @@ from arrayport_cpu._numpy_stats import (
     var,
 )
 from arrayport_cpu._parallel import elementwise, where
+from arrayport_cpu._quiet import in_callers_context
 
 __all__ = ["COMPAT", "FFT_OVERRIDES", "LINALG_OVERRIDES", "NAMESPACE", "OVERRIDES", "PARALLEL"]
 
@@ -284,11 +285,7 @@ def _quiet_form(reduction: Any, reduce: Any, third: Any) -> Callable[..., Any]:
                 kwargs["dtype"] = dtype
             if keepdims is not _NoValue:
                 kwargs["keepdims"] = keepdims
-            token = enter(ignore)
-            try:
-                return reduction(a, *args, **kwargs)
-            finally:
-                leave(token)
+            return in_callers_context(enter, leave, ignore, reduction, a, *args, **kwargs)
 
         run.__wrapped__ = reduction  # type: ignore[attr-defined]
         return run
@@ -334,11 +331,7 @@ def _quiet_matmul(
                 return within(_np_matmul, x1, x2)
             except RuntimeError:  # entered: by another thread, or around us
                 pass
-        token = enter(ignore)
-        try:
-            return matmul(x1, x2, **kwargs)
-        finally:
-            leave(token)
+        return in_callers_context(enter, leave, ignore, matmul, x1, x2, **kwargs)
 
     run.__wrapped__ = matmul  # type: ignore[attr-defined]
     return run

@@ -49,6 +49,7 @@ from arrayport_cpu._numpy_base import (
     _np_zeros,
 )
 from arrayport_cpu._parallel import elementwise
+from arrayport_cpu._quiet import in_callers_context
 from arrayport_cpu._reductions import cumulate
 
 # (called as _methods calls it; split between threads when large, rule TH-3)
@@ -297,13 +298,10 @@ def _cumulative_function(name: str, method: Any, fill: Any, replaced: Any) -> Ca
                     return within(unbound, x, 0 if axis is None else axis, dtype, None)
                 except Exception:  # to cumulative, which raises what it raises
                     pass
-            token = enter(ignore)
-            try:
-                return cumulative(
-                    x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs
-                )
-            finally:
-                leave(token)
+            return in_callers_context(
+                enter, leave, ignore, cumulative,
+                x, axis=axis, dtype=dtype, include_initial=include_initial, **kwargs,
+            )  # fmt: skip
 
         run.__wrapped__ = cumulative  # type: ignore[attr-defined]
         return run

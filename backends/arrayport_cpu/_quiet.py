@@ -26,7 +26,7 @@ from typing import Any, Final, TypeVar
 
 import numpy as np
 
-__all__ = ["QUIET_CONTEXT", "quiet"]
+__all__ = ["QUIET_CONTEXT", "in_callers_context", "quiet"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -59,6 +59,20 @@ def _quiet_context() -> contextvars.Context | None:
 QUIET_CONTEXT: Final = _quiet_context()
 
 
+def in_callers_context(
+    enter: Callable[[Any], Any], leave: Callable[[Any], Any], ignore: Any, fn: Any, /,
+    *args: Any, **kwargs: Any,
+) -> Any:  # fmt: skip
+    """``fn(*args, **kwargs)`` with NumPy's error state set to ``ignore`` in the caller's
+    context, and reset after: the quiet forms' path for every call they do not run inside
+    ``QUIET_CONTEXT``."""
+    token = enter(ignore)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        leave(token)
+
+
 def quiet(fn: _F) -> _F:
     """``fn``, computing with NumPy's floating-point warnings off."""
     if _STATE is None:  # pragma: no cover - a NumPy without the variable
@@ -84,6 +98,7 @@ def quiet(fn: _F) -> _F:
             return form  # type: ignore[no-any-return]
 
     def run(*args: Any) -> Any:
+        # in_callers_context's steps, inline: its frame would cost every wrapped call.
         token = enter(ignore)
         try:
             return fn(*args)
