@@ -120,15 +120,6 @@ cs_value_key(PyObject *x)
     return parts;
 }
 
-PyObject *
-cseam_signature(PyObject *module, PyObject *x)
-{
-    if (operand == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "arrayport._cseam: install() was not called");
-        return NULL;
-    }
-    return cs_value_key(x);
-}
 
 /* len(native.shape) as a Python int. New reference. */
 PyObject *
@@ -231,6 +222,12 @@ cs_check_installed(void)
         return -1;
     }
     return 0;
+}
+
+PyObject *
+cseam_signature(PyObject *module, PyObject *x)
+{
+    return cs_check_installed() < 0 ? NULL : cs_value_key(x);
 }
 
 static int

@@ -126,9 +126,6 @@ def decide(
     return replay
 
 
-_ABSENT: Final = object()
-
-
 def compile_decision(reg: Registry, d: Decision, plain: bool, first: Array | None) -> Replayer:
     """The function that replays ``d``: ``replay(first, *natives)``, where ``first`` is
     the first array operand, or None. ``plain`` where there are one to three operands.
