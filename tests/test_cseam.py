@@ -19,19 +19,29 @@ import arrayport as xp
 from arrayport import _cseam, _seam
 from arrayport._array_object import Array
 from arrayport._operations import VIEW, Decision, Operand, Operation
+from arrayport_cpu import _cquiet
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_cseam_built_from_this_source() -> None:
-    """DS-6: the module was built from the C source in this tree (else: pip install -e .)."""
-    # As hatch_build.py digests them: the C files and headers, sorted by name.
-    package = ROOT / "src" / "arrayport"
-    files = sorted([*package.glob("_cseam*.c"), *package.glob("_cseam*.h")], key=lambda f: f.name)
-    assert len(files) == 4
+@pytest.mark.parametrize(
+    ("module", "folder", "stem", "count"),
+    [
+        (_cseam, "src/arrayport", "_cseam", 4),
+        (_cquiet, "backends/arrayport_cpu", "_cquiet", 1),
+    ],
+    ids=["DS-6-cseam", "NS-12-cquiet"],
+)
+def test_cseam_built_from_this_source(module: Any, folder: str, stem: str, count: int) -> None:
+    """DS-6, NS-12: each C module was built from the sources in this tree (else:
+    pip install -e .)."""
+    # As hatch_build.py digests them: the module's C files and headers, sorted by name.
+    package = ROOT / folder
+    files = sorted([*package.glob(f"{stem}*.c"), *package.glob(f"{stem}*.h")], key=lambda f: f.name)
+    assert len(files) == count
     source = b"".join(f.read_bytes() for f in files)
-    assert hashlib.sha256(source).hexdigest() == _cseam.SOURCE_SHA256, (
-        "arrayport._cseam was built from another source: run `pip install -e .` again"
+    assert hashlib.sha256(source).hexdigest() == module.SOURCE_SHA256, (
+        f"{module.__name__} was built from other sources: run `pip install -e .` again"
     )
 
 
