@@ -1,4 +1,6 @@
-/* The cpu backend's quiet form of an element-wise function, in C (rules NS-12, TH-2).
+/* The cpu backend's quiet calls in C (rules NS-12, TH-2): the quiet form of an element-wise
+ * function (SmallCall), the general quiet wrapper (QuietCall) and the quiet form of a
+ * reduction (SmallReduce), below.
  *
  * SmallCall(ufunc, split, within, enter, leave, ignore, ndarray, scalars, limits, compute)
  * is what `_parallel._quietly` gives `_quiet.quiet` for a NumPy ufunc of one or two
@@ -50,6 +52,27 @@ part(SmallCallObject *self, PyObject *x)
     }
     int plain = PySet_Contains(self->scalars, (PyObject *)Py_TYPE(x));
     return plain < 0 ? -2 : plain ? 1 : -1;
+}
+
+/* `out` after `leave(token)` has restored NumPy's error state, whatever happened: the
+   error (out NULL) kept for the caller. Steals token and out. */
+static PyObject *
+restored(PyObject *leave, PyObject *token, PyObject *out)
+{
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyObject *left = PyObject_CallOneArg(leave, token);
+    Py_DECREF(token);
+    if (left == NULL) {
+        Py_XDECREF(out);
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(traceback);
+        return NULL;
+    }
+    Py_DECREF(left);
+    PyErr_Restore(type, value, traceback);
+    return out;
 }
 
 static PyObject *
@@ -111,21 +134,7 @@ smallcall_vectorcall(SmallCallObject *self, PyObject *const *args, size_t nargsf
         return NULL;
     }
     PyObject *out = PyObject_Vectorcall(n >= least ? self->split : self->ufunc, args, nargs, NULL);
-    /* The state is restored whatever happened, the error kept for the caller. */
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyObject *left = PyObject_CallOneArg(self->leave, token);
-    Py_DECREF(token);
-    if (left == NULL) {
-        Py_XDECREF(out);
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(traceback);
-        return NULL;
-    }
-    Py_DECREF(left);
-    PyErr_Restore(type, value, traceback);
-    return out;
+    return restored(self->leave, token, out);
 }
 
 static PyObject *
@@ -236,6 +245,390 @@ static PyTypeObject SmallCallType = {
     .tp_members = smallcall_members,
 };
 
+/* QuietCall(fn, enter, leave, ignore, wrapped, keywords): `fn(*args, **keywords)` with
+   NumPy's error state set to `ignore` in the caller's context (`enter(ignore)`) and
+   restored after (`leave(token)`), the error kept for the caller: `_quiet.quiet`'s
+   general wrapper. `keywords` are those a `functools.partial` bound (`fn` its function,
+   `wrapped` the partial); a call's own keywords take precedence over them, as a
+   partial's do. */
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *fn, *enter, *leave, *ignore, *wrapped;
+    PyObject *keywords;  /* dict, or NULL */
+    PyObject *kwnames;   /* the keywords' names as a tuple, or NULL */
+    PyObject *kwvalues;  /* their values, in that order, or NULL */
+} QuietCallObject;
+
+#define QUIET_STACK 8
+
+/* fn(*args, **keywords, **kwnames): the bound keywords after the positional operands on
+   the stack where the call brings none of its own, else through a merged dict. */
+static PyObject *
+quietcall_call_fn(QuietCallObject *self, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    if (self->kwnames == NULL) {
+        return PyObject_Vectorcall(self->fn, args, nargs, kwnames);
+    }
+    if (kwnames == NULL) {
+        Py_ssize_t nkw = PyTuple_GET_SIZE(self->kwnames);
+        PyObject *small[QUIET_STACK];
+        PyObject **stack = small;
+        if (nargs + nkw > QUIET_STACK) {
+            stack = PyMem_Malloc((nargs + nkw) * sizeof(PyObject *));
+            if (stack == NULL) {
+                return PyErr_NoMemory();
+            }
+        }
+        for (Py_ssize_t i = 0; i < nargs; i++) {
+            stack[i] = args[i];
+        }
+        for (Py_ssize_t i = 0; i < nkw; i++) {
+            stack[nargs + i] = PyTuple_GET_ITEM(self->kwvalues, i);
+        }
+        PyObject *out = PyObject_Vectorcall(self->fn, stack, nargs, self->kwnames);
+        if (stack != small) {
+            PyMem_Free(stack);
+        }
+        return out;
+    }
+    PyObject *kw = PyDict_Copy(self->keywords);
+    if (kw == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); i++) {
+        if (PyDict_SetItem(kw, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) {
+            Py_DECREF(kw);
+            return NULL;
+        }
+    }
+    PyObject *pos = PyTuple_New(nargs);
+    if (pos == NULL) {
+        Py_DECREF(kw);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        PyTuple_SET_ITEM(pos, i, Py_NewRef(args[i]));
+    }
+    PyObject *out = PyObject_Call(self->fn, pos, kw);
+    Py_DECREF(pos);
+    Py_DECREF(kw);
+    return out;
+}
+
+static PyObject *
+quietcall_vectorcall(QuietCallObject *self, PyObject *const *args, size_t nargsf,
+                     PyObject *kwnames)
+{
+    PyObject *token = PyObject_CallOneArg(self->enter, self->ignore);
+    if (token == NULL) {
+        return NULL;
+    }
+    PyObject *out = quietcall_call_fn(self, args, PyVectorcall_NARGS(nargsf), kwnames);
+    return restored(self->leave, token, out);
+}
+
+static PyObject *
+quietcall_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *names[] = {"fn", "enter", "leave", "ignore", "wrapped", "keywords", NULL};
+    PyObject *fn, *enter, *leave, *ignore, *wrapped, *keywords;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOO!", names, &fn, &enter, &leave,
+                                     &ignore, &wrapped, &PyDict_Type, &keywords)) {
+        return NULL;
+    }
+    PyObject *kwnames = NULL, *kwvalues = NULL;
+    Py_ssize_t nkw = PyDict_GET_SIZE(keywords);
+    if (nkw > 0) {
+        if ((kwnames = PyTuple_New(nkw)) == NULL || (kwvalues = PyTuple_New(nkw)) == NULL) {
+            Py_XDECREF(kwnames);
+            return NULL;
+        }
+        Py_ssize_t pos = 0, i = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(keywords, &pos, &k, &v)) {
+            if (!PyUnicode_Check(k)) {
+                PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+                Py_DECREF(kwnames);
+                Py_DECREF(kwvalues);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(kwnames, i, Py_NewRef(k));
+            PyTuple_SET_ITEM(kwvalues, i, Py_NewRef(v));
+            i++;
+        }
+    }
+    QuietCallObject *self = (QuietCallObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        Py_XDECREF(kwnames);
+        Py_XDECREF(kwvalues);
+        return NULL;
+    }
+    self->vectorcall = (vectorcallfunc)quietcall_vectorcall;
+    self->fn = Py_NewRef(fn);
+    self->enter = Py_NewRef(enter);
+    self->leave = Py_NewRef(leave);
+    self->ignore = Py_NewRef(ignore);
+    self->wrapped = Py_NewRef(wrapped);
+    self->keywords = nkw > 0 ? PyDict_Copy(keywords) : NULL;
+    self->kwnames = kwnames;
+    self->kwvalues = kwvalues;
+    if (nkw > 0 && self->keywords == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int
+quietcall_traverse(QuietCallObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->fn);
+    Py_VISIT(self->enter);
+    Py_VISIT(self->leave);
+    Py_VISIT(self->ignore);
+    Py_VISIT(self->wrapped);
+    Py_VISIT(self->keywords);
+    Py_VISIT(self->kwnames);
+    Py_VISIT(self->kwvalues);
+    return 0;
+}
+
+static int
+quietcall_clear(QuietCallObject *self)
+{
+    Py_CLEAR(self->fn);
+    Py_CLEAR(self->enter);
+    Py_CLEAR(self->leave);
+    Py_CLEAR(self->ignore);
+    Py_CLEAR(self->wrapped);
+    Py_CLEAR(self->keywords);
+    Py_CLEAR(self->kwnames);
+    Py_CLEAR(self->kwvalues);
+    return 0;
+}
+
+static void
+quietcall_dealloc(QuietCallObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    quietcall_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMemberDef quietcall_members[] = {
+    {"__wrapped__", T_OBJECT, offsetof(QuietCallObject, wrapped), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject QuietCallType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "arrayport_cpu._cquiet.QuietCall",
+    .tp_doc = PyDoc_STR(
+        "QuietCall(fn, enter, leave, ignore, wrapped, keywords): fn(*args, **keywords) "
+        "with NumPy's error state set to ignore around it (rule NS-12)."),
+    .tp_basicsize = sizeof(QuietCallObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_vectorcall_offset = offsetof(QuietCallObject, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_new = quietcall_new,
+    .tp_traverse = (traverseproc)quietcall_traverse,
+    .tp_clear = (inquiry)quietcall_clear,
+    .tp_dealloc = (destructor)quietcall_dealloc,
+    .tp_members = quietcall_members,
+};
+
+/* SmallReduce(reduce, fallback, within, ndarray, limits, limit, args, keywords, wrapped): the
+   quiet form of the reduction `wrapped`, with its parameters decided (rule NS-12). Called with one exact
+   ndarray of fewer elements than `limits[limit]` (read on each call), it runs
+   `within(reduce, a, *args, **keywords)`, the reduction inside the prepared quiet
+   context; any other call, and one that finds the context entered (a RuntimeError from
+   `within`), is `fallback`'s, with the arguments as given. */
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *reduce, *fallback, *within, *ndarray, *limits, *limit, *wrapped;
+    PyObject *stack;    /* (reduce, None, *args, *keyword values): None is the operand's place */
+    PyObject *kwnames;  /* the keywords' names, or NULL */
+} SmallReduceObject;
+
+static PyObject *
+smallreduce_vectorcall(SmallReduceObject *self, PyObject *const *args, size_t nargsf,
+                       PyObject *kwnames)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs == 1 && kwnames == NULL && (PyObject *)Py_TYPE(args[0]) == self->ndarray) {
+        PyObject *size = PyObject_GetAttr(args[0], s_size);
+        if (size == NULL) {
+            return NULL;
+        }
+        Py_ssize_t n = PyLong_AsSsize_t(size);
+        Py_DECREF(size);
+        if (n == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        PyObject *least_obj = PyDict_GetItemWithError(self->limits, self->limit);
+        if (least_obj == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_RuntimeError, "the cpu backend's thresholds are missing");
+            }
+            return NULL;
+        }
+        Py_ssize_t least = PyLong_AsSsize_t(least_obj);
+        if (least == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+        if (n < least) {
+            Py_ssize_t total = PyTuple_GET_SIZE(self->stack);
+            Py_ssize_t nkw = self->kwnames == NULL ? 0 : PyTuple_GET_SIZE(self->kwnames);
+            PyObject *small[QUIET_STACK];
+            PyObject **call = small;
+            if (total > QUIET_STACK) {
+                call = PyMem_Malloc(total * sizeof(PyObject *));
+                if (call == NULL) {
+                    return PyErr_NoMemory();
+                }
+            }
+            for (Py_ssize_t i = 0; i < total; i++) {
+                call[i] = PyTuple_GET_ITEM(self->stack, i);
+            }
+            call[1] = args[0];
+            PyObject *out = PyObject_Vectorcall(self->within, call, total - nkw, self->kwnames);
+            if (call != small) {
+                PyMem_Free(call);
+            }
+            if (out != NULL || !PyErr_ExceptionMatches(PyExc_RuntimeError)) {
+                return out;
+            }
+            PyErr_Clear();  /* entered: by another thread, or around us */
+        }
+    }
+    return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+}
+
+static PyObject *
+smallreduce_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *names[] = {
+        "reduce", "fallback", "within", "ndarray", "limits", "limit", "args", "keywords",
+        "wrapped", NULL,
+    };
+    PyObject *reduce, *fallback, *within, *ndarray, *limits, *limit, *rargs, *keywords, *wrapped;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOO!UO!O!O", names, &reduce, &fallback,
+                                     &within, &ndarray, &PyDict_Type, &limits, &limit,
+                                     &PyTuple_Type, &rargs, &PyDict_Type, &keywords, &wrapped)) {
+        return NULL;
+    }
+    Py_ssize_t npos = PyTuple_GET_SIZE(rargs), nkw = PyDict_GET_SIZE(keywords);
+    PyObject *stack = PyTuple_New(2 + npos + nkw);
+    PyObject *kwnames = nkw > 0 ? PyTuple_New(nkw) : NULL;
+    if (stack == NULL || (nkw > 0 && kwnames == NULL)) {
+        Py_XDECREF(stack);
+        Py_XDECREF(kwnames);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(stack, 0, Py_NewRef(reduce));
+    PyTuple_SET_ITEM(stack, 1, Py_NewRef(Py_None));
+    for (Py_ssize_t i = 0; i < npos; i++) {
+        PyTuple_SET_ITEM(stack, 2 + i, Py_NewRef(PyTuple_GET_ITEM(rargs, i)));
+    }
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(keywords, &pos, &k, &v)) {
+        if (!PyUnicode_Check(k)) {
+            PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+            Py_DECREF(stack);
+            Py_DECREF(kwnames);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(kwnames, i, Py_NewRef(k));
+        PyTuple_SET_ITEM(stack, 2 + npos + i, Py_NewRef(v));
+        i++;
+    }
+    SmallReduceObject *self = (SmallReduceObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        Py_DECREF(stack);
+        Py_XDECREF(kwnames);
+        return NULL;
+    }
+    self->vectorcall = (vectorcallfunc)smallreduce_vectorcall;
+    self->reduce = Py_NewRef(reduce);
+    self->fallback = Py_NewRef(fallback);
+    self->within = Py_NewRef(within);
+    self->ndarray = Py_NewRef(ndarray);
+    self->limits = Py_NewRef(limits);
+    self->limit = Py_NewRef(limit);
+    self->wrapped = Py_NewRef(wrapped);
+    self->stack = stack;
+    self->kwnames = kwnames;
+    return (PyObject *)self;
+}
+
+static int
+smallreduce_traverse(SmallReduceObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->reduce);
+    Py_VISIT(self->fallback);
+    Py_VISIT(self->within);
+    Py_VISIT(self->ndarray);
+    Py_VISIT(self->limits);
+    Py_VISIT(self->limit);
+    Py_VISIT(self->wrapped);
+    Py_VISIT(self->stack);
+    Py_VISIT(self->kwnames);
+    return 0;
+}
+
+static int
+smallreduce_clear(SmallReduceObject *self)
+{
+    Py_CLEAR(self->reduce);
+    Py_CLEAR(self->fallback);
+    Py_CLEAR(self->within);
+    Py_CLEAR(self->ndarray);
+    Py_CLEAR(self->limits);
+    Py_CLEAR(self->limit);
+    Py_CLEAR(self->wrapped);
+    Py_CLEAR(self->stack);
+    Py_CLEAR(self->kwnames);
+    return 0;
+}
+
+static void
+smallreduce_dealloc(SmallReduceObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    smallreduce_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMemberDef smallreduce_members[] = {
+    {"__wrapped__", T_OBJECT, offsetof(SmallReduceObject, wrapped), READONLY, NULL},
+    {"fallback", T_OBJECT, offsetof(SmallReduceObject, fallback), READONLY, NULL},
+    {"reduce", T_OBJECT, offsetof(SmallReduceObject, reduce), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject SmallReduceType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "arrayport_cpu._cquiet.SmallReduce",
+    .tp_doc = PyDoc_STR(
+        "SmallReduce(reduce, fallback, within, ndarray, limits, limit, args, keywords, "
+        "wrapped): the quiet form of a reduction with its parameters decided (rule NS-12)."),
+    .tp_basicsize = sizeof(SmallReduceObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_vectorcall_offset = offsetof(SmallReduceObject, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_new = smallreduce_new,
+    .tp_traverse = (traverseproc)smallreduce_traverse,
+    .tp_clear = (inquiry)smallreduce_clear,
+    .tp_dealloc = (destructor)smallreduce_dealloc,
+    .tp_members = smallreduce_members,
+};
+
 static struct PyModuleDef cquiet_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "arrayport_cpu._cquiet",
@@ -251,7 +644,8 @@ PyInit__cquiet(void)
         || (s_min_compute_items = PyUnicode_InternFromString("MIN_COMPUTE_ITEMS")) == NULL) {
         return NULL;
     }
-    if (PyType_Ready(&SmallCallType) < 0) {
+    if (PyType_Ready(&SmallCallType) < 0 || PyType_Ready(&QuietCallType) < 0
+        || PyType_Ready(&SmallReduceType) < 0) {
         return NULL;
     }
     PyObject *m = PyModule_Create(&cquiet_module);
@@ -262,9 +656,9 @@ PyInit__cquiet(void)
         Py_DECREF(m);
         return NULL;
     }
-    Py_INCREF(&SmallCallType);
-    if (PyModule_AddObject(m, "SmallCall", (PyObject *)&SmallCallType) < 0) {
-        Py_DECREF(&SmallCallType);
+    if (PyModule_AddObjectRef(m, "SmallCall", (PyObject *)&SmallCallType) < 0
+        || PyModule_AddObjectRef(m, "QuietCall", (PyObject *)&QuietCallType) < 0
+        || PyModule_AddObjectRef(m, "SmallReduce", (PyObject *)&SmallReduceType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -64,6 +64,7 @@ from typing import Any, Final
 import numpy as np
 
 from arrayport_cpu import _parallel
+from arrayport_cpu._cquiet import SmallReduce
 from arrayport_cpu._numpy_base import (
     _UNIQUE_KWARGS,
     COMPAT,
@@ -136,7 +137,7 @@ from arrayport_cpu._numpy_stats import (
     std,
     var,
 )
-from arrayport_cpu._parallel import elementwise, where
+from arrayport_cpu._parallel import _LIMITS, elementwise, small_call, where
 from arrayport_cpu._quiet import in_callers_context
 
 __all__ = ["COMPAT", "FFT_OVERRIDES", "LINALG_OVERRIDES", "NAMESPACE", "OVERRIDES", "PARALLEL"]
@@ -288,7 +289,18 @@ def _quiet_form(reduction: Any, reduce: Any, third: Any) -> Callable[..., Any]:
             return in_callers_context(enter, leave, ignore, reduction, a, *args, **kwargs)
 
         run.__wrapped__ = reduction  # type: ignore[attr-defined]
-        return run
+        if not own and dtype0 is not _NoValue:
+            return run
+        # run's first branch in C (_cquiet.c), with run for every other call.
+        along = None if axis0 is _NoValue else axis0
+        by = (None if dtype0 is _NoValue else dtype0) if own else third
+        keywords = {"out": _TO_ARRAY}
+        if keepdims0 is not _NoValue:
+            keywords["keepdims"] = keepdims0
+        return SmallReduce(
+            reduce, run, within, _ndarray, _LIMITS, "MIN_REDUCE_ITEMS", (along, by), keywords,
+            reduction,
+        )  # fmt: skip
 
     reduction.quietly = quietly
     return reduction  # type: ignore[no-any-return]
@@ -318,23 +330,15 @@ def matmul(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
 def _quiet_matmul(
     enter: Any, leave: Any, ignore: Any, within: Any, **bound: Any
 ) -> Callable[..., Any] | None:
-    """``matmul``'s quiet form (rule NS-12): exact ndarrays are multiplied by NumPy's
-    ufunc inside the quiet context (it runs no Python code for them); other operands, and
-    a call that finds the context entered, with the error state set in the caller's.
-    None (the general wrapper) under keywords bound by a partial."""
+    """``matmul``'s quiet form (rule NS-12): the element-wise functions' C form
+    (``_parallel.small_call``) over NumPy's ``matmul`` ufunc, with ``matmul`` itself for
+    large calls. Exact ndarrays are multiplied inside the quiet context (the ufunc runs
+    no Python code for them); other operands, and a call that finds the context entered,
+    with the error state set in the caller's. None (the general wrapper) under keywords
+    bound by a partial."""
     if bound:
         return None
-
-    def run(x1: Any, x2: Any, /, **kwargs: Any) -> Any:
-        if type(x1) is _ndarray and type(x2) is _ndarray and not kwargs:
-            try:
-                return within(_np_matmul, x1, x2)
-            except RuntimeError:  # entered: by another thread, or around us
-                pass
-        return in_callers_context(enter, leave, ignore, matmul, x1, x2, **kwargs)
-
-    run.__wrapped__ = matmul  # type: ignore[attr-defined]
-    return run
+    return small_call(_np_matmul, matmul, enter, leave, ignore, within, compute=True)
 
 
 matmul.quietly = _quiet_matmul  # type: ignore[attr-defined]

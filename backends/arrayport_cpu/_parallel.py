@@ -478,12 +478,21 @@ def _quietly(ufunc: Any, split: Callable[..., Any], compute: bool) -> Callable[.
     ) -> Callable[..., Any] | None:
         if bound:  # keywords bound by a partial: the general wrapper's
             return None
-        # The form in C (_cquiet.c): the same steps, without a Python frame.
-        return SmallCall(
-            ufunc, split, within, enter, leave, ignore, _ndarray, _PLAIN_SCALARS, _LIMITS, compute
-        )
+        return small_call(ufunc, split, enter, leave, ignore, within, compute=compute)
 
     return quietly
+
+
+def small_call(
+    ufunc: Any, split: Callable[..., Any], enter: Any, leave: Any, ignore: Any, within: Any,
+    *, compute: bool,
+) -> Callable[..., Any]:  # fmt: skip
+    """The quiet form in C (``_cquiet.SmallCall``) of a ufunc of one or two inputs:
+    ``ufunc`` inside the quiet context for a small call of exact ndarrays and Python
+    scalars, else ``split`` with the error state set in the caller's context."""
+    return SmallCall(
+        ufunc, split, within, enter, leave, ignore, _ndarray, _PLAIN_SCALARS, _LIMITS, compute
+    )
 
 
 def into(x: Any, dtype: Any) -> Any:

@@ -26,6 +26,8 @@ from typing import Any, Final, TypeVar
 
 import numpy as np
 
+from arrayport_cpu._cquiet import QuietCall
+
 __all__ = ["QUIET_CONTEXT", "in_callers_context", "quiet"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -97,13 +99,8 @@ def quiet(fn: _F) -> _F:
         if form is not None:
             return form  # type: ignore[no-any-return]
 
-    def run(*args: Any) -> Any:
-        # in_callers_context's steps, inline: its frame would cost every wrapped call.
-        token = enter(ignore)
-        try:
-            return fn(*args)
-        finally:
-            leave(token)
-
-    run.__wrapped__ = fn  # type: ignore[attr-defined]
-    return run  # type: ignore[return-value]
+    # in_callers_context's steps in C (_cquiet.c), a partial's keywords bound in it: a
+    # Python frame here would cost every wrapped call.
+    if bound is not None and not bound.args:
+        return QuietCall(bound.func, enter, leave, ignore, fn, bound.keywords)  # type: ignore[return-value]
+    return QuietCall(fn, enter, leave, ignore, fn, {})  # type: ignore[return-value]

@@ -22,7 +22,7 @@ from arrayport._arguments import (
 )
 from arrayport._array_object import Array
 from arrayport._conversion import convert
-from arrayport._devices import Device
+from arrayport._devices import Device, context_device
 from arrayport._dtypes import DType, check_int_range, result_type, scalar_kind_dtype
 from arrayport._operations import Decision, Operand, Operation, compute_of
 from arrayport._placement import check_dtype_supported, default_placement, resolve_device_in
@@ -262,8 +262,9 @@ def _filler(fn: str, summary: str) -> _Filler:
         dtype: DType | None = None,
         device: Device | str | None = None,
     ) -> Array:
-        # The default device in effect is part of the key (NS-1, DS-1).
-        placed = device if device is not None else default_placement()
+        # A default_device block's device is part of the key (NS-1, DS-1); None (the
+        # registry's default) is resolved when deciding.
+        placed = device if device is not None else context_device()
         if type(shape) is list:  # rule NS-11
             shape = tuple(shape)
         return apply1(op, shape, (dtype, placed))  # type: ignore[no-any-return]
@@ -306,8 +307,9 @@ def full(
     device's defaults (rule NS-2). A Python int out of range of the dtype raises
     ``OverflowError``.
     """
-    # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_placement()
+    # A default_device block's device is part of the key (NS-1, DS-1); None (the
+    # registry's default) is resolved when deciding.
+    placed = device if device is not None else context_device()
     if type(shape) is list:  # rule NS-11
         shape = tuple(shape)
     return apply2(_FULL, shape, fill_value, (dtype, placed))  # type: ignore[no-any-return]
@@ -431,8 +433,9 @@ def arange(
     Without ``dtype=``, the default integer or real floating dtype of the target device
     (rule NS-2).
     """
-    # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_placement()
+    # A default_device block's device is part of the key (NS-1, DS-1); None (the
+    # registry's default) is resolved when deciding.
+    placed = device if device is not None else context_device()
     return applyn(_ARANGE, (start, stop, step), (dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -473,8 +476,9 @@ def eye(
     device: Device | str | None = None,
 ) -> Array:
     """Return a two-dimensional array with ones on the ``k``-th diagonal (rules NS-1, NS-2)."""
-    # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_placement()
+    # A default_device block's device is part of the key (NS-1, DS-1); None (the
+    # registry's default) is resolved when deciding.
+    placed = device if device is not None else context_device()
     return apply2(_EYE, n_rows, n_cols, (k, dtype, placed))  # type: ignore[no-any-return]
 
 
@@ -542,8 +546,9 @@ def linspace(
     Without ``dtype=``, the default complex floating dtype of the target device when
     ``start`` or ``stop`` is complex, else its default real floating dtype.
     """
-    # The default device in effect is part of the key (NS-1, DS-1).
-    placed = device if device is not None else default_placement()
+    # A default_device block's device is part of the key (NS-1, DS-1); None (the
+    # registry's default) is resolved when deciding.
+    placed = device if device is not None else context_device()
     return applyn(_LINSPACE, (start, stop, num), (dtype, placed, endpoint))  # type: ignore[no-any-return]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Final
 
@@ -83,6 +84,6 @@ _CONTEXT_DEVICE: ContextVar[Device | None] = ContextVar("arrayport_default_devic
 CONTEXT_USED: Final[list[bool]] = [False]
 
 
-def context_device() -> Device | None:
-    """The device set by the innermost active ``default_device`` block, if any."""
-    return _CONTEXT_DEVICE.get()
+#: The device set by the innermost active ``default_device`` block, if any (the context
+#: variable's own ``get``, without a Python frame: creation functions read it per call).
+context_device: Final[Callable[[], Device | None]] = _CONTEXT_DEVICE.get
