@@ -163,7 +163,8 @@ def _var(x: Any, axis: Any, ddof: Any, keepdims: Any) -> Any:
     elif type(ddof) is float:
         if not ddof < items:  # (and NaN)
             return None
-        divisor = _float64(items - ddof)
+        # A whole ddof (the standard's default 0.0) divides by the same float64 count.
+        divisor = _count(items - int(ddof)) if ddof.is_integer() else _float64(items - ddof)
     else:
         return None
     rcount = _count(items)
