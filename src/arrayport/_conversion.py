@@ -14,11 +14,11 @@ from typing import Any
 
 from arrayport import _plugins
 from arrayport._array_object import Array
-from arrayport._devices import Device
+from arrayport._devices import Device, context_device
 from arrayport._dtypes import PY_SCALARS, DType
 from arrayport._errors import CopyError
 from arrayport._graph import CONVERT, Grad, Leaf, grad_mode, record
-from arrayport._placement import VOLATILE, current_registry, default_placement, resolve_device_in
+from arrayport._placement import VOLATILE, current_registry, resolve_device_in
 from arrayport._plans import (
     Plan,
     build_plan,
@@ -100,9 +100,11 @@ def convert(obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, ca
             dtype, device, copy, requires_grad, type(copy), type(requires_grad),
         )  # fmt: skip
     elif caller != "from_dlpack" and (t in PY_SCALARS or t is list or t is tuple):
-        # The target is the default device unless device= says otherwise (DV-2).
+        # The target is the default device unless device= says otherwise (DV-2): a
+        # default_device block's device, or None for the registry's own (resolved when
+        # planning; the table is the registry's).
         key = (
-            caller, t, default_placement(reg),
+            caller, t, context_device(),
             dtype, device, copy, requires_grad, type(copy), type(requires_grad),
         )  # fmt: skip
     else:
