@@ -7,6 +7,7 @@ values are operands, checked when the decision runs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Final, Protocol
 
@@ -600,7 +601,7 @@ def _triangle(fn: str) -> Operation:
         ns, needs_context = compute_of(reg, x.device)
         tri = getattr(ns, fn)
         return Decision(
-            lambda native: tri(native, k=k),
+            tri if k == 0 else functools.partial(tri, k=k),  # (0: the default, left out)
             x.device,
             x.dtype,
             context=needs_context,

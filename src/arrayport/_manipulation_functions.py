@@ -8,6 +8,7 @@ their values (and the operands' shapes) are checked when the decision runs.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any, Final
@@ -300,7 +301,7 @@ def _decide_flip(reg: Registry, x: object, axis: object) -> Decision:
     ns, needs_context = compute_of(reg, x.device)
     flip_ = ns.flip
     return Decision(
-        lambda native: flip_(native, axis=axes),
+        functools.partial(flip_, axis=axes),
         x.device,
         x.dtype,
         context=needs_context,
@@ -334,7 +335,7 @@ def _decide_moveaxis(reg: Registry, x: object, source: object, destination: obje
         order.insert(d, s)
     axes, permute = tuple(order), ns.permute_dims
     return Decision(
-        lambda native: permute(native, axes),
+        functools.partial(permute, axes=axes),
         x.device,
         x.dtype,
         context=needs_context,
@@ -362,7 +363,7 @@ def _decide_permute_dims(reg: Registry, x: object, axes: object) -> Decision:
     ns, needs_context = compute_of(reg, x.device)
     permute = ns.permute_dims
     return Decision(
-        lambda native: permute(native, norm),
+        functools.partial(permute, axes=norm),
         x.device,
         x.dtype,
         context=needs_context,
