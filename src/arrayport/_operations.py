@@ -202,12 +202,21 @@ def as_dtype(ns: Any, dtype: DType) -> Callable[[Any], Any]:
     A library scalar stays one: the replay makes its 0-d array (rule BK-10)."""
     nd = ns_dtype(ns, dtype)
     astype, asarray = ns.astype, ns.asarray
+    # The last native dtype object found to be ``dtype``: told by identity on the next
+    # call (NumPy's and CuPy's dtype objects are one per dtype), without the lookup.
+    seen: Any = None
 
     def fix(native: Any) -> Any:
+        nonlocal seen
         got = getattr(native, "dtype", None)
+        if got is seen and got is not None:
+            return native
         if got is None:  # a Python scalar
             return asarray(native, dtype=nd)
-        return native if dtype_of_native(got) is dtype else astype(native, nd)
+        if dtype_of_native(got) is dtype:
+            seen = got
+            return native
+        return astype(native, nd)
 
     return fix
 
