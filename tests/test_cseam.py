@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(
     ("module", "folder", "stem", "count"),
     [
-        (_cseam, "src/arrayport", "_cseam", 4),
+        (_cseam, "src/arrayport", "_cseam", 5),
         (_cquiet, "backends/arrayport_cpu", "_cquiet", 1),
     ],
     ids=["DS-6-cseam", "NS-12-cquiet"],
@@ -386,3 +386,72 @@ def test_cseam_operations_flags_are_fields() -> None:
     assert p.op.ndim is True and p.op.typed is False
     with pytest.raises(TypeError):
         p.op.ndim = 1  # type: ignore[assignment]
+
+
+# --------------------------------------------------------------------------------------
+# convert: the lookup of a kept conversion (DS-4, DS-6)
+# --------------------------------------------------------------------------------------
+
+
+def test_cseam_convert_finds_what_plan_and_convert_keeps() -> None:
+    """DS-4, DS-6: for an Array and a fast native, the C lookup builds the key that
+    plan_and_convert keeps its conversion under, so a second call runs that conversion
+    without planning; a keyword passed at its default is another key, planned once."""
+    from arrayport._conversion import plan_and_convert
+    from arrayport._placement import current_registry
+
+    reg = current_registry()
+    x = xp.asarray(np.arange(3.0))
+    nd = np.arange(4, dtype=np.int16)
+    for obj, kwargs in [(x, {}), (x, {"copy": None}), (nd, {}), (nd, {"dtype": xp.int32})]:
+        reg.decisions.clear()
+        first = xp.asarray(obj, **kwargs)
+        (key,) = [k for k in reg.decisions if type(k) is tuple and k[0] == "asarray"]
+        calls: list[Any] = []
+        kept = reg.decisions[key]
+        reg.decisions[key] = lambda o, kept=kept, calls=calls: calls.append(o) or kept(o)
+        again = xp.asarray(obj, **kwargs)
+        assert calls == [obj] and again.dtype == first.dtype
+        np.testing.assert_array_equal(np.asarray(again), np.asarray(first))
+    assert xp.asarray(x) is x  # rule AS-A1, through the kept conversion
+    # Other inputs are plan_and_convert's, which gives what it always gives.
+    assert (
+        xp.asarray([1, 2]).dtype
+        == plan_and_convert([1, 2], None, None, None, False, "asarray").dtype
+    )
+
+
+def test_cseam_convert_falls_back_where_nothing_is_kept() -> None:
+    """DS-4: an unhashable device= and a conversion that asks to be planned again
+    (Reclassify) go to plan_and_convert, which raises or converts as it always does;
+    errors of a kept conversion reach the caller."""
+    from arrayport._placement import current_registry
+    from arrayport._sources import Reclassify
+
+    x = xp.asarray(np.arange(3.0))
+    with pytest.raises(xp.DeviceError, match="device= takes"):
+        xp.asarray(x, device=["cpu"])
+    reg = current_registry()
+    xp.asarray(x, copy=True)
+    (key,) = [
+        k
+        for k in reg.decisions
+        if type(k) is tuple and k[:2] == ("asarray", Array) and k[7] is True
+    ]
+    asked: list[Any] = []
+
+    def replan(obj: Any) -> Any:
+        asked.append(obj)
+        if len(asked) <= 2:  # in C, then in plan_and_convert's own lookup
+            raise Reclassify
+        raise KeyError("kept")
+
+    reg.decisions[key] = replan
+    out = xp.asarray(x, copy=True)  # C: Reclassify -> plan_and_convert: Reclassify -> planned
+    assert asked == [x, x] and out is not x
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(x))
+    with pytest.raises(KeyError, match="kept"):
+        xp.asarray(x, copy=True)
+    del reg.decisions[key]
+    with pytest.raises(TypeError, match="convert"):
+        _cseam.convert(x, None, None)  # type: ignore[call-arg]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
-from arrayport import _plugins
+from arrayport import _cseam, _plugins
 from arrayport._array_object import Array
 from arrayport._devices import Device, context_device
 from arrayport._dtypes import PY_SCALARS, DType
@@ -82,9 +82,12 @@ def asarray_plan(
         raise name_input(e, obj, "asarray") from e.__cause__  # rule AS-E1
 
 
-def convert(obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, caller: str) -> Array:
+def plan_and_convert(
+    obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, caller: str
+) -> Array:
     """``obj`` converted by ``caller`` (asarray, from_dlpack, astype), through the cache
-    of plans (rule DS-4)."""
+    of plans (rule DS-4): ``convert``'s work where its lookup in C finds no conversion
+    kept, or the input is neither an Array nor a native of a backend's fast types."""
     reg = _plugins._REGISTRY or current_registry()
     t = type(obj)
     # The keywords by value and, for the flags, by type: copy=1 is refused where
@@ -132,6 +135,14 @@ def convert(obj: Any, dtype: Any, device: Any, copy: Any, requires_grad: Any, ca
         return conversion(obj)
     except Reclassify:
         return execute(plan_for(obj, dtype, device, copy, requires_grad, caller), obj, caller)
+
+
+_cseam.install_convert(plan_and_convert, Reclassify)
+
+#: ``convert(obj, dtype, device, copy, requires_grad, caller)``: for an Array or a fast
+#: native, the conversion kept for its key, found and run in C (rule DS-6), with the key
+#: ``plan_and_convert`` builds; every other call is ``plan_and_convert``'s.
+convert: Final[Callable[[Any, Any, Any, Any, Any, str], Array]] = _cseam.convert
 
 
 def _runner(plan: Plan, obj: Any, caller: str) -> Callable[[Any], Array]:

@@ -392,6 +392,12 @@ static PyMethodDef cseam_methods[] = {
      PyDoc_STR("signature(value): a non-array operand's part of a call key (DS-1).")},
     {"register", cseam_register, METH_O,
      PyDoc_STR("register(Array): the class whose instances new() makes.")},
+    {"convert", (PyCFunction)(void (*)(void))cseam_convert, METH_FASTCALL,
+     PyDoc_STR("convert(obj, dtype, device, copy, requires_grad, caller): the conversion "
+               "kept for an array or a fast native, else arrayport._conversion.convert "
+               "(rule DS-4).")},
+    {"install_convert", cseam_install_convert, METH_VARARGS,
+     PyDoc_STR("install_convert(convert, Reclassify): what convert() falls back to.")},
     {"install", cseam_install, METH_VARARGS,
      PyDoc_STR("install(plugins_globals, current_registry, decide, recorded, Operand): "
                "what the seam's entries call.")},

@@ -3,7 +3,8 @@
  *
  *   _cseam.c        the entries (apply1, apply2, applyn), install and the module;
  *   _cseam_types.c  the Array's storage, the Operation's flags and the plain replay;
- *   _cseam_keys.c   the registry, the parts of a key and the lookup.
+ *   _cseam_keys.c   the registry, the parts of a key and the lookup;
+ *   _cseam_convert.c  asarray's, from_dlpack's and astype's lookup of a kept conversion.
  */
 
 #ifndef ARRAYPORT_CSEAM_H
@@ -58,6 +59,10 @@ PyObject *cs_ndim_of(PyObject *native);
 PyObject *cs_lookup(PyObject *reg, PyObject *op, PyObject *params, PyObject *key, PyObject *given,
                     PyObject *const *ops, Py_ssize_t nops);
 PyObject *cs_pack_key(PyObject **parts, Py_ssize_t n);
+PyObject *cs_kept(PyObject *reg, PyObject *key);
+/* _cseam_convert.c */
+PyObject *cseam_convert(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *cseam_install_convert(PyObject *module, PyObject *args);
 int cs_entry_args(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t least, const char *usage,
                   PyObject **params);
 

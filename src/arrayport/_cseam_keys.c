@@ -137,12 +137,10 @@ cs_ndim_of(PyObject *native)
     return PyLong_FromSsize_t(n);
 }
 
-/* The replay kept for key, or a fresh decision for the operands: `given` where the
-   caller has them as one object, else a tuple of the nops of ops made on a miss only.
-   Steals nothing; a new reference. */
+/* What the registry's table keeps for key: a new reference, or NULL without an exception
+   where it keeps nothing (or the key is unhashable: decided on each call). */
 PyObject *
-cs_lookup(PyObject *reg, PyObject *op, PyObject *params, PyObject *key, PyObject *given,
-       PyObject *const *ops, Py_ssize_t nops)
+cs_kept(PyObject *reg, PyObject *key)
 {
     PyObject *table;
     if (reg == last_registry) {
@@ -163,23 +161,34 @@ cs_lookup(PyObject *reg, PyObject *op, PyObject *params, PyObject *key, PyObject
         Py_XDECREF(old_registry);
         Py_XDECREF(old_table);
     }
-    PyObject *replay;
+    PyObject *kept;
     if (PyDict_CheckExact(table)) {
-        replay = PyDict_GetItemWithError(table, key);
-        Py_XINCREF(replay);
+        kept = PyDict_GetItemWithError(table, key);
+        Py_XINCREF(kept);
     }
     else {
-        replay = PyObject_GetItem(table, key);
+        kept = PyObject_GetItem(table, key);
     }
     Py_DECREF(table);
-    if (replay != NULL) {
-        return replay;
-    }
-    if (PyErr_Occurred()) {
+    if (kept == NULL && PyErr_Occurred()) {
         if (!PyErr_ExceptionMatches(PyExc_KeyError) && !PyErr_ExceptionMatches(PyExc_TypeError)) {
             return NULL;
         }
         PyErr_Clear();  /* unhashable parameters: decided on each call */
+    }
+    return kept;
+}
+
+/* The replay kept for key, or a fresh decision for the operands: `given` where the
+   caller has them as one object, else a tuple of the nops of ops made on a miss only.
+   Steals nothing; a new reference. */
+PyObject *
+cs_lookup(PyObject *reg, PyObject *op, PyObject *params, PyObject *key, PyObject *given,
+       PyObject *const *ops, Py_ssize_t nops)
+{
+    PyObject *replay = cs_kept(reg, key);
+    if (replay != NULL || PyErr_Occurred()) {
+        return replay;
     }
     PyObject *operands = given;
     if (operands != NULL) {
