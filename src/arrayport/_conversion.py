@@ -12,8 +12,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any, Final
 
-from arrayport import _cseam, _plugins
+from arrayport import _plugins
 from arrayport._array_object import Array
+from arrayport._cseam import convert as _kept_conversion
+from arrayport._cseam import install_convert
 from arrayport._devices import Device, context_device
 from arrayport._dtypes import PY_SCALARS, DType
 from arrayport._errors import CopyError
@@ -137,12 +139,12 @@ def plan_and_convert(
         return execute(plan_for(obj, dtype, device, copy, requires_grad, caller), obj, caller)
 
 
-_cseam.install_convert(plan_and_convert, Reclassify)
+install_convert(plan_and_convert, Reclassify)
 
 #: ``convert(obj, dtype, device, copy, requires_grad, caller)``: for an Array or a fast
 #: native, the conversion kept for its key, found and run in C (rule DS-6), with the key
 #: ``plan_and_convert`` builds; every other call is ``plan_and_convert``'s.
-convert: Final[Callable[[Any, Any, Any, Any, Any, str], Array]] = _cseam.convert
+convert: Final[Callable[[Any, Any, Any, Any, Any, str], Array]] = _kept_conversion
 
 
 def _runner(plan: Plan, obj: Any, caller: str) -> Callable[[Any], Array]:
