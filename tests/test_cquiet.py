@@ -286,3 +286,15 @@ def test_smallreduce_is_the_cpu_backends_reduction_form(name: str) -> None:
     np.testing.assert_array_equal(form(m), fn(m, axis=0))
     if name in ("max", "min", "any", "all"):
         assert type(fn.quietly(*_quiet_args(), dtype=np.float32)) is not _cquiet.SmallReduce
+
+
+def test_smallreduce_keeps_no_references() -> None:
+    """The reduction form lets go of its operand on every path."""
+    rec = Recorder()
+    form = _reduce_form(rec, {"MIN_REDUCE_ITEMS": 10}, keepdims=False)
+    small, large = np.arange(6.0), np.arange(20.0)
+    held = sys.getrefcount(small), sys.getrefcount(large)
+    for _ in range(200):
+        form(small)
+        form(large)
+    assert (sys.getrefcount(small), sys.getrefcount(large)) == held

@@ -455,3 +455,20 @@ def test_cseam_convert_falls_back_where_nothing_is_kept() -> None:
     del reg.decisions[key]
     with pytest.raises(TypeError, match="convert"):
         _cseam.convert(x, None, None)  # type: ignore[call-arg]
+
+
+def test_cseam_convert_keeps_no_references() -> None:
+    """DS-6: the kept-conversion lookup lets go of everything it builds, on hits, on
+    misses that go to plan_and_convert, and on errors."""
+    x = xp.asarray(np.arange(3.0))
+    nd = np.arange(3.0)
+    for _ in range(5):
+        xp.asarray(x), xp.asarray(nd), xp.asarray(x, dtype=xp.float32)
+    held_x, held_nd = sys.getrefcount(x), sys.getrefcount(nd)
+    for _ in range(200):
+        xp.asarray(x)
+        xp.asarray(nd)
+        xp.asarray(x, dtype=xp.float32)
+        with pytest.raises(xp.CopyError):
+            xp.asarray(x, dtype=xp.float32, copy=False)
+    assert (sys.getrefcount(x), sys.getrefcount(nd)) == (held_x, held_nd)

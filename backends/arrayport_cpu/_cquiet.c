@@ -34,7 +34,7 @@ typedef struct {
     int nin;
 } SmallCallObject;
 
-static PyObject *s_size, *s_min_items, *s_min_compute_items;
+static PyObject *s_size, *s_min_items, *s_min_compute_items, *empty_tuple;
 
 /* An operand's part of the size bound: its size for an exact ndarray, 1 for a Python
    scalar, -1 for anything else; -2 with an exception. */
@@ -75,6 +75,86 @@ restored(PyObject *leave, PyObject *token, PyObject *out)
     return out;
 }
 
+/* limits[name] as a size: the threshold, read on each call (tests change them); -1 with
+   an exception where it is missing or not an int. */
+static Py_ssize_t
+threshold(PyObject *limits, PyObject *name)
+{
+    PyObject *least = PyDict_GetItemWithError(limits, name);
+    if (least == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_RuntimeError, "the cpu backend's thresholds are missing");
+        }
+        return -1;
+    }
+    return PyLong_AsSsize_t(least);
+}
+
+#define QUIET_STACK 8
+
+/* fn(*head, *tail) where the tail's last len(kwnames) items are keyword values: one
+   vectorcall, the arguments laid out on the C stack where they are few. */
+static PyObject *
+call_with_tail(PyObject *fn, PyObject *const *head, Py_ssize_t nhead, PyObject *tail,
+               PyObject *kwnames)
+{
+    Py_ssize_t ntail = PyTuple_GET_SIZE(tail), total = nhead + ntail;
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    PyObject *small[QUIET_STACK];
+    PyObject **stack = small;
+    if (total > QUIET_STACK && (stack = PyMem_Malloc(total * sizeof(PyObject *))) == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < nhead; i++) {
+        stack[i] = head[i];
+    }
+    for (Py_ssize_t i = 0; i < ntail; i++) {
+        stack[nhead + i] = PyTuple_GET_ITEM(tail, i);
+    }
+    PyObject *out = PyObject_Vectorcall(fn, stack, total - nkw, kwnames);
+    if (stack != small) {
+        PyMem_Free(stack);
+    }
+    return out;
+}
+
+/* The tail (prefix's items, then the keywords' values) and the keywords' names (NULL for
+   none) of a call with bound arguments; -1 with an exception, TypeError for a name
+   that is not a string. */
+static int
+bound_tail(PyObject *prefix, PyObject *keywords, PyObject **tail, PyObject **kwnames)
+{
+    Py_ssize_t npos = PyTuple_GET_SIZE(prefix), nkw = PyDict_GET_SIZE(keywords);
+    *kwnames = NULL;
+    if ((*tail = PyTuple_New(npos + nkw)) == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < npos; i++) {
+        PyTuple_SET_ITEM(*tail, i, Py_NewRef(PyTuple_GET_ITEM(prefix, i)));
+    }
+    if (nkw == 0) {
+        return 0;
+    }
+    if ((*kwnames = PyTuple_New(nkw)) == NULL) {
+        Py_CLEAR(*tail);
+        return -1;
+    }
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(keywords, &pos, &k, &v)) {
+        if (!PyUnicode_Check(k)) {
+            PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+            Py_CLEAR(*tail);
+            Py_CLEAR(*kwnames);
+            return -1;
+        }
+        PyTuple_SET_ITEM(*kwnames, i, Py_NewRef(k));
+        PyTuple_SET_ITEM(*tail, npos + i, Py_NewRef(v));
+        i++;
+    }
+    return 0;
+}
+
 static PyObject *
 smallcall_vectorcall(SmallCallObject *self, PyObject *const *args, size_t nargsf,
                      PyObject *kwnames)
@@ -109,15 +189,7 @@ smallcall_vectorcall(SmallCallObject *self, PyObject *const *args, size_t nargsf
         }
         n = ((PyObject *)Py_TYPE(args[1]) == self->ndarray && n1 == 1) ? n2 : -1;
     }
-    PyObject *least_obj = PyDict_GetItemWithError(
-        self->limits, self->compute ? s_min_compute_items : s_min_items);
-    if (least_obj == NULL) {
-        if (!PyErr_Occurred()) {
-            PyErr_SetString(PyExc_RuntimeError, "the cpu backend's thresholds are missing");
-        }
-        return NULL;
-    }
-    Py_ssize_t least = PyLong_AsSsize_t(least_obj);
+    Py_ssize_t least = threshold(self->limits, self->compute ? s_min_compute_items : s_min_items);
     if (least == -1 && PyErr_Occurred()) {
         return NULL;
     }
@@ -258,10 +330,8 @@ typedef struct {
     PyObject *fn, *enter, *leave, *ignore, *wrapped;
     PyObject *keywords;  /* dict, or NULL */
     PyObject *kwnames;   /* the keywords' names as a tuple, or NULL */
-    PyObject *kwvalues;  /* their values, in that order, or NULL */
+    PyObject *kwvalues;  /* their values, in that order */
 } QuietCallObject;
-
-#define QUIET_STACK 8
 
 /* fn(*args, **keywords, **kwnames): the bound keywords after the positional operands on
    the stack where the call brings none of its own, else through a merged dict. */
@@ -273,26 +343,7 @@ quietcall_call_fn(QuietCallObject *self, PyObject *const *args, Py_ssize_t nargs
         return PyObject_Vectorcall(self->fn, args, nargs, kwnames);
     }
     if (kwnames == NULL) {
-        Py_ssize_t nkw = PyTuple_GET_SIZE(self->kwnames);
-        PyObject *small[QUIET_STACK];
-        PyObject **stack = small;
-        if (nargs + nkw > QUIET_STACK) {
-            stack = PyMem_Malloc((nargs + nkw) * sizeof(PyObject *));
-            if (stack == NULL) {
-                return PyErr_NoMemory();
-            }
-        }
-        for (Py_ssize_t i = 0; i < nargs; i++) {
-            stack[i] = args[i];
-        }
-        for (Py_ssize_t i = 0; i < nkw; i++) {
-            stack[nargs + i] = PyTuple_GET_ITEM(self->kwvalues, i);
-        }
-        PyObject *out = PyObject_Vectorcall(self->fn, stack, nargs, self->kwnames);
-        if (stack != small) {
-            PyMem_Free(stack);
-        }
-        return out;
+        return call_with_tail(self->fn, args, nargs, self->kwvalues, self->kwnames);
     }
     PyObject *kw = PyDict_Copy(self->keywords);
     if (kw == NULL) {
@@ -339,26 +390,10 @@ quietcall_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                                      &ignore, &wrapped, &PyDict_Type, &keywords)) {
         return NULL;
     }
-    PyObject *kwnames = NULL, *kwvalues = NULL;
+    PyObject *kwnames, *kwvalues;
     Py_ssize_t nkw = PyDict_GET_SIZE(keywords);
-    if (nkw > 0) {
-        if ((kwnames = PyTuple_New(nkw)) == NULL || (kwvalues = PyTuple_New(nkw)) == NULL) {
-            Py_XDECREF(kwnames);
-            return NULL;
-        }
-        Py_ssize_t pos = 0, i = 0;
-        PyObject *k, *v;
-        while (PyDict_Next(keywords, &pos, &k, &v)) {
-            if (!PyUnicode_Check(k)) {
-                PyErr_SetString(PyExc_TypeError, "keywords must be strings");
-                Py_DECREF(kwnames);
-                Py_DECREF(kwvalues);
-                return NULL;
-            }
-            PyTuple_SET_ITEM(kwnames, i, Py_NewRef(k));
-            PyTuple_SET_ITEM(kwvalues, i, Py_NewRef(v));
-            i++;
-        }
+    if (bound_tail(empty_tuple, keywords, &kwvalues, &kwnames) < 0) {
+        return NULL;
     }
     QuietCallObject *self = (QuietCallObject *)type->tp_alloc(type, 0);
     if (self == NULL) {
@@ -451,7 +486,7 @@ typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
     PyObject *reduce, *fallback, *within, *ndarray, *limits, *limit, *wrapped;
-    PyObject *stack;    /* (reduce, None, *args, *keyword values): None is the operand's place */
+    PyObject *tail;     /* (*args, *keyword values): what follows the operand */
     PyObject *kwnames;  /* the keywords' names, or NULL */
 } SmallReduceObject;
 
@@ -470,36 +505,13 @@ smallreduce_vectorcall(SmallReduceObject *self, PyObject *const *args, size_t na
         if (n == -1 && PyErr_Occurred()) {
             return NULL;
         }
-        PyObject *least_obj = PyDict_GetItemWithError(self->limits, self->limit);
-        if (least_obj == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetString(PyExc_RuntimeError, "the cpu backend's thresholds are missing");
-            }
-            return NULL;
-        }
-        Py_ssize_t least = PyLong_AsSsize_t(least_obj);
+        Py_ssize_t least = threshold(self->limits, self->limit);
         if (least == -1 && PyErr_Occurred()) {
             return NULL;
         }
         if (n < least) {
-            Py_ssize_t total = PyTuple_GET_SIZE(self->stack);
-            Py_ssize_t nkw = self->kwnames == NULL ? 0 : PyTuple_GET_SIZE(self->kwnames);
-            PyObject *small[QUIET_STACK];
-            PyObject **call = small;
-            if (total > QUIET_STACK) {
-                call = PyMem_Malloc(total * sizeof(PyObject *));
-                if (call == NULL) {
-                    return PyErr_NoMemory();
-                }
-            }
-            for (Py_ssize_t i = 0; i < total; i++) {
-                call[i] = PyTuple_GET_ITEM(self->stack, i);
-            }
-            call[1] = args[0];
-            PyObject *out = PyObject_Vectorcall(self->within, call, total - nkw, self->kwnames);
-            if (call != small) {
-                PyMem_Free(call);
-            }
+            PyObject *head[2] = {self->reduce, args[0]};
+            PyObject *out = call_with_tail(self->within, head, 2, self->tail, self->kwnames);
             if (out != NULL || !PyErr_ExceptionMatches(PyExc_RuntimeError)) {
                 return out;
             }
@@ -522,35 +534,13 @@ smallreduce_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                                      &PyTuple_Type, &rargs, &PyDict_Type, &keywords, &wrapped)) {
         return NULL;
     }
-    Py_ssize_t npos = PyTuple_GET_SIZE(rargs), nkw = PyDict_GET_SIZE(keywords);
-    PyObject *stack = PyTuple_New(2 + npos + nkw);
-    PyObject *kwnames = nkw > 0 ? PyTuple_New(nkw) : NULL;
-    if (stack == NULL || (nkw > 0 && kwnames == NULL)) {
-        Py_XDECREF(stack);
-        Py_XDECREF(kwnames);
+    PyObject *tail, *kwnames;
+    if (bound_tail(rargs, keywords, &tail, &kwnames) < 0) {
         return NULL;
-    }
-    PyTuple_SET_ITEM(stack, 0, Py_NewRef(reduce));
-    PyTuple_SET_ITEM(stack, 1, Py_NewRef(Py_None));
-    for (Py_ssize_t i = 0; i < npos; i++) {
-        PyTuple_SET_ITEM(stack, 2 + i, Py_NewRef(PyTuple_GET_ITEM(rargs, i)));
-    }
-    Py_ssize_t pos = 0, i = 0;
-    PyObject *k, *v;
-    while (PyDict_Next(keywords, &pos, &k, &v)) {
-        if (!PyUnicode_Check(k)) {
-            PyErr_SetString(PyExc_TypeError, "keywords must be strings");
-            Py_DECREF(stack);
-            Py_DECREF(kwnames);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(kwnames, i, Py_NewRef(k));
-        PyTuple_SET_ITEM(stack, 2 + npos + i, Py_NewRef(v));
-        i++;
     }
     SmallReduceObject *self = (SmallReduceObject *)type->tp_alloc(type, 0);
     if (self == NULL) {
-        Py_DECREF(stack);
+        Py_DECREF(tail);
         Py_XDECREF(kwnames);
         return NULL;
     }
@@ -562,7 +552,7 @@ smallreduce_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->limits = Py_NewRef(limits);
     self->limit = Py_NewRef(limit);
     self->wrapped = Py_NewRef(wrapped);
-    self->stack = stack;
+    self->tail = tail;
     self->kwnames = kwnames;
     return (PyObject *)self;
 }
@@ -577,7 +567,7 @@ smallreduce_traverse(SmallReduceObject *self, visitproc visit, void *arg)
     Py_VISIT(self->limits);
     Py_VISIT(self->limit);
     Py_VISIT(self->wrapped);
-    Py_VISIT(self->stack);
+    Py_VISIT(self->tail);
     Py_VISIT(self->kwnames);
     return 0;
 }
@@ -592,7 +582,7 @@ smallreduce_clear(SmallReduceObject *self)
     Py_CLEAR(self->limits);
     Py_CLEAR(self->limit);
     Py_CLEAR(self->wrapped);
-    Py_CLEAR(self->stack);
+    Py_CLEAR(self->tail);
     Py_CLEAR(self->kwnames);
     return 0;
 }
@@ -639,7 +629,8 @@ static struct PyModuleDef cquiet_module = {
 PyMODINIT_FUNC
 PyInit__cquiet(void)
 {
-    if ((s_size = PyUnicode_InternFromString("size")) == NULL
+    if ((empty_tuple = PyTuple_New(0)) == NULL
+        || (s_size = PyUnicode_InternFromString("size")) == NULL
         || (s_min_items = PyUnicode_InternFromString("MIN_ITEMS")) == NULL
         || (s_min_compute_items = PyUnicode_InternFromString("MIN_COMPUTE_ITEMS")) == NULL) {
         return NULL;
