@@ -1,6 +1,6 @@
 """The build hook that compiles the project's C modules: ``arrayport._cseam``, the seam's
-per-call work (rule DS-6), and ``arrayport_cpu._cquiet``, the cpu backend's quiet form of
-element-wise functions (rule NS-12).
+per-call work (rule DS-6), and ``arrayport_cpu._cquiet``, the cpu backend's quiet calls
+(rule NS-12).
 
 hatchling runs it before it builds a wheel. setuptools' ``build_ext`` compiles the
 sources with the interpreter's own compiler and flags (as every C extension on PyPI is
