@@ -328,8 +328,7 @@ typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
     PyObject *fn, *enter, *leave, *ignore, *wrapped;
-    PyObject *keywords;  /* dict, or NULL */
-    PyObject *kwnames;   /* the keywords' names as a tuple, or NULL */
+    PyObject *kwnames;   /* the bound keywords' names as a tuple, or NULL */
     PyObject *kwvalues;  /* their values, in that order */
 } QuietCallObject;
 
@@ -345,9 +344,16 @@ quietcall_call_fn(QuietCallObject *self, PyObject *const *args, Py_ssize_t nargs
     if (kwnames == NULL) {
         return call_with_tail(self->fn, args, nargs, self->kwvalues, self->kwnames);
     }
-    PyObject *kw = PyDict_Copy(self->keywords);
+    PyObject *kw = PyDict_New();
     if (kw == NULL) {
         return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->kwnames); i++) {
+        PyObject *name = PyTuple_GET_ITEM(self->kwnames, i);
+        if (PyDict_SetItem(kw, name, PyTuple_GET_ITEM(self->kwvalues, i)) < 0) {
+            Py_DECREF(kw);
+            return NULL;
+        }
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); i++) {
         if (PyDict_SetItem(kw, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) {
@@ -391,7 +397,6 @@ quietcall_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     PyObject *kwnames, *kwvalues;
-    Py_ssize_t nkw = PyDict_GET_SIZE(keywords);
     if (bound_tail(empty_tuple, keywords, &kwvalues, &kwnames) < 0) {
         return NULL;
     }
@@ -407,13 +412,8 @@ quietcall_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->leave = Py_NewRef(leave);
     self->ignore = Py_NewRef(ignore);
     self->wrapped = Py_NewRef(wrapped);
-    self->keywords = nkw > 0 ? PyDict_Copy(keywords) : NULL;
     self->kwnames = kwnames;
     self->kwvalues = kwvalues;
-    if (nkw > 0 && self->keywords == NULL) {
-        Py_DECREF(self);
-        return NULL;
-    }
     return (PyObject *)self;
 }
 
@@ -425,7 +425,6 @@ quietcall_traverse(QuietCallObject *self, visitproc visit, void *arg)
     Py_VISIT(self->leave);
     Py_VISIT(self->ignore);
     Py_VISIT(self->wrapped);
-    Py_VISIT(self->keywords);
     Py_VISIT(self->kwnames);
     Py_VISIT(self->kwvalues);
     return 0;
@@ -439,7 +438,6 @@ quietcall_clear(QuietCallObject *self)
     Py_CLEAR(self->leave);
     Py_CLEAR(self->ignore);
     Py_CLEAR(self->wrapped);
-    Py_CLEAR(self->keywords);
     Py_CLEAR(self->kwnames);
     Py_CLEAR(self->kwvalues);
     return 0;

@@ -437,22 +437,17 @@ def _tri(n: int, m: int, k: int) -> Any:
     return _np_tri(n, m, k=k, dtype=builtins.bool)
 
 
+@functools.lru_cache(maxsize=64)
 def _zero(dtype: Any) -> Any:
     # zeros(1, dtype), kept read-only per dtype: np.where only reads it.
-    zero = _ZEROS.get(dtype)
-    if zero is None:
-        zero = _np_zeros(1, dtype)
-        zero.flags.writeable = False
-        zero = _ZEROS.setdefault(dtype, zero)
+    zero = _np_zeros(1, dtype)
+    zero.flags.writeable = False
     return zero
-
-
-_ZEROS: Final[dict[Any, Any]] = {}
 
 
 def tril(m: Any, k: Any = 0) -> Any:
     # np.tril: where(tri(*m.shape[-2:], k=k, dtype=bool), m, zeros(1, m.dtype))
-    if type(m) is _ndarray and m.ndim >= 2 and type(k) is int and _INT64_MIN <= k <= _INT64_MAX:
+    if type(m) is _ndarray and m.ndim >= 2 and _int64(k):
         try:
             shape = m.shape
             return _np_where(_tri(shape[-2], shape[-1], k), m, _zero(m.dtype))
@@ -463,7 +458,7 @@ def tril(m: Any, k: Any = 0) -> Any:
 
 def triu(m: Any, k: Any = 0) -> Any:
     # np.triu: where(tri(*m.shape[-2:], k=k - 1, dtype=bool), zeros(1, m.dtype), m)
-    if type(m) is _ndarray and m.ndim >= 2 and type(k) is int and _INT64_MIN <= k <= _INT64_MAX:
+    if type(m) is _ndarray and m.ndim >= 2 and _int64(k):
         try:
             shape = m.shape
             return _np_where(_tri(shape[-2], shape[-1], k - 1), _zero(m.dtype), m)
